@@ -1,0 +1,318 @@
+"""Corpus floor: parse one PFOCR record (YAML front matter) and its TSV side files into plain rows.
+
+Nothing here touches pandas or the file system beyond reading the bytes it is given: the loader calls these
+functions, possibly in worker processes, and assembles the tables.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import yaml
+
+# libyaml's BaseLoader keeps every scalar a string, so OCR words such as NO, On or 0123 stay as written
+# (YAML 1.1 implicit typing would turn them into booleans and numbers); types are applied field by field below.
+_Loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+RECORD_SUFFIXES = (".md", ".markdown", ".txt")
+SIDE_FILE_KINDS = ("genes", "chemicals", "diseases")
+MISSING = frozenset({"", ".na.character", "NA", "NaN", "nan", "null", "None"})
+HUMAN = "Homo sapiens"
+UNKNOWN_ORGANISM = "Unknown"
+PMC_BASE = "https://www.ncbi.nlm.nih.gov/pmc/articles/"
+EUROPE_PMC_BASE = "https://europepmc.org/articles/"
+NDEX_BASE = "https://www.ndexbio.org/viewer/networks/"
+DOI_BASE = "https://doi.org/"
+# Sources that name the gene by its own current symbol; everything else (aliases, previous symbols, family
+# expansions) is an indirect match that the "exact symbol matches only" switch drops.
+EXACT_SOURCES = frozenset({"hgnc_symbol", "ncbigene_symbol"})
+# The separator of multi-valued cells (OCR words, sources, organisms): TSV cells cannot hold a tab.
+SEP = "\t"
+
+_PMCID = re.compile(r"PMC\d{1,12}")
+_FIGLINK = re.compile(r"/?pmc/articles/(PMC\d{1,12})/figure/([A-Za-z0-9._-]{1,200})/?")
+_FILENAME = re.compile(r"[A-Za-z0-9._-]{1,300}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DOI = re.compile(r"10\.\d{4,9}/\S{1,300}")
+_YEAR = re.compile(r"(1[89]|20)\d\d")
+_DIGITS = re.compile(r"\d{1,15}")
+_WS = re.compile(r"\s+")
+
+TEXT_LIMIT = 20_000  # characters kept of any one text field; longer text is cut and reported
+
+
+class RecordError(ValueError):
+    """A file that cannot be used as a figure record; the message is the reason shown to the user."""
+
+
+@dataclass
+class ParsedRecord:
+    """One figure's rows, ready for the tables, and the flaws found while reading it."""
+
+    figure: dict[str, object]
+    genes: list[tuple[int, str, str, str, str]] = field(default_factory=list)  # (gene_id, symbol, organism, word, source)
+    chemicals: list[tuple[str, ...]] = field(default_factory=list)
+    diseases: list[tuple[str, ...]] = field(default_factory=list)
+    flaws: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    skipped_rows: int = 0  # TSV rows without an NCBI id (family placeholders): not genes, not problems
+
+
+def decode(data: bytes) -> str:
+    """Bytes → text; a file that is not UTF-8 text is not a record."""
+    if b"\x00" in data[:8192]:
+        raise RecordError("binary file (NUL bytes), not a text record")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"not UTF-8 text (byte {exc.start})") from None
+    return text.removeprefix("\ufeff")
+
+
+def split_front_matter(text: str) -> str:
+    """The YAML between the first two `---` lines."""
+    if not text.strip():
+        raise RecordError("empty file")
+    if not text.startswith("---"):
+        raise RecordError("no front matter (the file does not start with '---')")
+    first_newline = text.find("\n")
+    if first_newline < 0 or text[:first_newline].strip() != "---":
+        raise RecordError("no front matter (the first line is not '---')")
+    match = re.search(r"^---[ \t]*\r?$", text[first_newline + 1 :], re.MULTILINE)
+    if match is None:
+        raise RecordError("front matter is not closed (no second '---' line)")
+    return text[first_newline + 1 : first_newline + 1 + match.start()]
+
+
+def parse_front_matter(text: str) -> dict:
+    """The front matter as a mapping of strings, lists and mappings (no implicit typing)."""
+    try:
+        meta = yaml.load(split_front_matter(text), Loader=_Loader)  # noqa: S506 - BaseLoader builds no objects
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise RecordError(f"invalid YAML{where}: {problem}") from None
+    if not isinstance(meta, dict):
+        raise RecordError("front matter is not a mapping of fields")
+    return meta
+
+
+def clean_text(value: object) -> str | None:
+    """A text field with its whitespace folded; missing markers → None."""
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value if isinstance(v, str))
+    if not isinstance(value, str):
+        return None
+    value = _WS.sub(" ", value).strip()
+    return None if value in MISSING else value
+
+
+def to_organisms(value: object) -> list[str]:
+    """Front-matter organisms (a string, perhaps comma-joined, or a list) → distinct names, `NA` dropped."""
+    items = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            continue
+        for part in item.split(","):
+            name = _WS.sub(" ", part).strip()
+            if name and name not in MISSING and name not in names:
+                names.append(name)
+    return names
+
+
+def to_year(value: object) -> int | None:
+    """A four-digit year, or None (the caller reports a value that is present but not a year)."""
+    text = clean_text(value)
+    if text is None or not _YEAR.fullmatch(text):
+        return None
+    return int(text)
+
+
+def to_figure_url(figlink: str | None, pmcid: str | None) -> str | None:
+    """The absolute https link to the figure at PMC, only for a figlink of the expected shape."""
+    if figlink is None:
+        return None
+    match = _FIGLINK.fullmatch(figlink)
+    if match is None or (pmcid is not None and match.group(1) != pmcid):
+        return None
+    return f"{PMC_BASE}{match.group(1)}/figure/{match.group(2)}/"
+
+
+def to_image_url(pmcid: str | None, filename: str | None) -> str | None:
+    """Europe PMC's URL of the figure image, built from pmcid and file name."""
+    if pmcid is None or filename is None or not _FILENAME.fullmatch(filename):
+        return None
+    return f"{EUROPE_PMC_BASE}{pmcid}/bin/{quote(filename)}"
+
+
+def to_keywords(value: object) -> str | None:
+    """Keywords as one ` | `-joined string (newer records carry them so; a list is joined)."""
+    if isinstance(value, list):
+        parts = [clean_text(v) for v in value]
+    else:
+        text = clean_text(value)
+        parts = text.split("|") if text else []
+    kept = [p.strip() for p in parts if p and p.strip() and p.strip() not in MISSING]
+    return " | ".join(kept) or None
+
+
+def _bounded(name: str, value: str | None, flaws: list[str]) -> str | None:
+    if value is not None and len(value) > TEXT_LIMIT:
+        flaws.append(f"{name} is {len(value):,} characters long; kept the first {TEXT_LIMIT:,}")
+        return value[:TEXT_LIMIT]
+    return value
+
+
+def build_record(meta: dict, path: str) -> ParsedRecord:
+    """Typed figure fields and front-matter genes, chemicals and diseases of one record."""
+    raw_figid = meta.get("figid")
+    if raw_figid is None:
+        raise RecordError("no figid")
+    if not isinstance(raw_figid, str):
+        raise RecordError(f"figid is a {type(raw_figid).__name__}, not a string")
+    figid = raw_figid.strip()
+    if not figid or figid in MISSING or len(figid) > 300 or any(c.isspace() for c in figid):
+        raise RecordError(f"figid {figid[:80]!r} is not a valid figure id")
+
+    flaws: list[str] = []
+    pmcid = clean_text(meta.get("pmcid"))
+    if pmcid is not None and not _PMCID.fullmatch(pmcid):
+        flaws.append(f"pmcid {pmcid[:40]!r} is not a PMC id")
+        pmcid = None
+    if pmcid is None:
+        guess = figid.split("__", 1)[0]
+        pmcid = guess if _PMCID.fullmatch(guess) else None
+
+    year = to_year(meta.get("year"))
+    if year is None and clean_text(meta.get("year")) is not None:
+        flaws.append(f"year {str(meta.get('year'))[:40]!r} is not a year")
+
+    raw_organisms = meta.get("organisms")
+    if raw_organisms is not None and not isinstance(raw_organisms, (str, list)):
+        flaws.append("organisms is neither a name nor a list of names")
+    organisms = to_organisms(raw_organisms) or [UNKNOWN_ORGANISM]
+
+    figlink = clean_text(meta.get("figlink"))
+    figure_url = to_figure_url(figlink, pmcid)
+    if figlink is not None and figure_url is None:
+        flaws.append(f"figlink {figlink[:80]!r} is not a PMC figure link")
+    filename = clean_text(meta.get("filename"))
+    ndex = clean_text(meta.get("ndex"))
+    doi = clean_text(meta.get("doi"))
+
+    figure = {
+        "figid": figid,
+        "pmcid": pmcid,
+        "number": clean_text(meta.get("number")),
+        "figtype": clean_text(meta.get("figtype")),
+        "title": _bounded("figtitle", clean_text(meta.get("figtitle")), flaws),
+        "caption": _bounded("caption", clean_text(meta.get("caption")), flaws),
+        "paper_title": _bounded("papertitle", clean_text(meta.get("papertitle")), flaws),
+        "reftext": _bounded("reftext", clean_text(meta.get("reftext")), flaws),
+        "year": year,
+        "organisms": SEP.join(organisms),
+        "journal": clean_text(meta.get("journal_title")),
+        "keywords": _bounded("keywords", to_keywords(meta.get("keywords")), flaws),
+        "figure_url": figure_url,
+        "image_url": to_image_url(pmcid, filename),
+        "paper_url": f"{PMC_BASE}{pmcid}/" if pmcid else None,
+        "doi_url": f"{DOI_BASE}{quote(doi, safe='/:;()._-')}" if doi and _DOI.fullmatch(doi) else None,
+        "ndex_url": f"{NDEX_BASE}{ndex}" if ndex and _UUID.fullmatch(ndex) else None,
+        "path": path,
+    }
+    record = ParsedRecord(figure=figure)
+    record.genes = _front_matter_genes(meta.get("genes"), flaws)
+    record.chemicals = _front_matter_terms(meta.get("chemicals"), "chemicals", flaws)
+    record.diseases = _front_matter_terms(meta.get("diseases"), "diseases", flaws)
+    record.flaws = [(path, flaw) for flaw in flaws]
+    return record
+
+
+def _front_matter_genes(value: object, flaws: list[str]) -> list[tuple[int, str, str, str, str]]:
+    """Older-schema genes: `{word, symbol, source, hgnc_symbol, entrez}` entries, all human."""
+    if value is None or value == "":
+        return []
+    if not isinstance(value, list):
+        flaws.append("genes is not a list; the figure is kept without them")
+        return []
+    rows: list[tuple[int, str, str, str, str]] = []
+    bad = 0
+    for entry in value:
+        entrez = entry.get("entrez") if isinstance(entry, dict) else None
+        if not isinstance(entrez, str) or not _DIGITS.fullmatch(entrez.strip()):
+            bad += 1
+            continue
+        symbol = clean_text(entry.get("hgnc_symbol")) or clean_text(entry.get("symbol")) or ""
+        word = entry.get("word") if isinstance(entry.get("word"), str) else ""
+        source = clean_text(entry.get("source")) or ""
+        rows.append((int(entrez), symbol, HUMAN, word.replace(SEP, " ").strip(), source))
+    if bad:
+        flaws.append(f"{bad} gene entr{'y' if bad == 1 else 'ies'} without an NCBI Gene id skipped")
+    return rows
+
+
+def _front_matter_terms(value: object, kind: str, flaws: list[str]) -> list[tuple[str, ...]]:
+    """Older-schema chemicals/diseases: `{word, source, identifier}` → (word, mesh, match, name, other id)."""
+    if value is None or value == "":
+        return []
+    if not isinstance(value, list):
+        flaws.append(f"{kind} is not a list; the figure is kept without them")
+        return []
+    rows = []
+    for entry in value:
+        if isinstance(entry, dict) and isinstance(entry.get("word"), str):
+            identifier = clean_text(entry.get("identifier")) or ""
+            is_mesh = (clean_text(entry.get("source")) or "").upper() == "MESH" or identifier.lower().startswith("mesh:")
+            mesh = ("mesh:" + identifier.removeprefix("mesh:")) if is_mesh and identifier else ""
+            rows.append((entry["word"].strip(), mesh, "", "", "" if mesh else identifier))
+    return list(dict.fromkeys(rows))
+
+
+TSV_COLUMNS = {
+    "genes": ("organism_name", "word", "ncbigene_symbol", "ncbigene_id", "source"),
+    "chemicals": ("word", "mesh", "match", "name", "chebi"),
+    "diseases": ("word", "mesh", "match", "name", "doid"),
+}
+
+
+def read_tsv(text: str, kind: str) -> tuple[list[tuple[str, ...]], int]:
+    """Rows of a side file, columns chosen by header name; returns (rows, rows with a wrong number of cells)."""
+    lines = text.splitlines()
+    if not lines:
+        raise RecordError("empty TSV file")
+    header = [h.strip() for h in lines[0].split("\t")]
+    wanted = TSV_COLUMNS[kind]
+    missing = [c for c in wanted if c not in header]
+    if missing:
+        raise RecordError(f"{kind} TSV lacks column(s) {', '.join(missing)}")
+    index = [header.index(c) for c in wanted]
+    width = len(header)
+    rows, ragged = [], 0
+    for line in lines[1:]:
+        if not line:
+            continue
+        cells = line.split("\t")
+        if len(cells) != width:
+            ragged += 1
+            continue
+        rows.append(tuple(cells[i].strip() for i in index))
+    return rows, ragged
+
+
+def tsv_genes(rows: list[tuple[str, ...]]) -> tuple[list[tuple[int, str, str, str, str]], int]:
+    """Genes-TSV rows → gene rows; rows without a numeric NCBI id are family placeholders, counted not kept."""
+    genes, skipped = [], 0
+    for organism, word, symbol, gene_id, source in rows:
+        if not _DIGITS.fullmatch(gene_id):
+            skipped += 1
+            continue
+        genes.append((int(gene_id), "" if symbol in MISSING else symbol, organism or "", word, source))
+    return genes, skipped
+
+
+def tsv_terms(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Chemicals/diseases TSV rows, `NA` → '', each distinct row once."""
+    return list(dict.fromkeys(tuple("" if c in MISSING else c for c in row) for row in rows))

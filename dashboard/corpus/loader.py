@@ -177,7 +177,10 @@ def to_links(
 
 
 def _parse_all(sources: Sources, workers: int | None) -> list[FileResult]:
-    jobs = [(path, {k: p for k in SIDE_FILE_KINDS if (p := sources.side_files.get((path.stem, k)))}) for path in sources.records]
+    jobs = [
+        (path, {k: p for k in SIDE_FILE_KINDS if (p := sources.side_files.get((path.stem, k)))})
+        for path in sources.records
+    ]
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(jobs) < PARALLEL_FROM:
         return [parse_file(path, side) for path, side in jobs]

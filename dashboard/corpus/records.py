@@ -52,7 +52,9 @@ class ParsedRecord:
     """One figure's rows, ready for the tables, and the flaws found while reading it."""
 
     figure: dict[str, object]
-    genes: list[tuple[int, str, str, str, str]] = field(default_factory=list)  # (gene_id, symbol, organism, word, source)
+    genes: list[tuple[int, str, str, str, str]] = field(
+        default_factory=list
+    )  # (gene_id, symbol, organism, word, source)
     chemicals: list[tuple[str, ...]] = field(default_factory=list)
     diseases: list[tuple[str, ...]] = field(default_factory=list)
     flaws: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
@@ -265,7 +267,9 @@ def _front_matter_terms(value: object, kind: str, flaws: list[str]) -> list[tupl
     for entry in value:
         if isinstance(entry, dict) and isinstance(entry.get("word"), str):
             identifier = clean_text(entry.get("identifier")) or ""
-            is_mesh = (clean_text(entry.get("source")) or "").upper() == "MESH" or identifier.lower().startswith("mesh:")
+            is_mesh = (clean_text(entry.get("source")) or "").upper() == "MESH" or identifier.lower().startswith(
+                "mesh:"
+            )
             mesh = ("mesh:" + identifier.removeprefix("mesh:")) if is_mesh and identifier else ""
             rows.append((entry["word"].strip(), mesh, "", "", "" if mesh else identifier))
     return list(dict.fromkeys(rows))

@@ -1,0 +1,1 @@
+"""Analysis floor: the corpus as a queryable object, its graphs and statistics (no Dash)."""

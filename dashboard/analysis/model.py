@@ -1,0 +1,323 @@
+"""Analysis floor: the corpus as a queryable object — indexes, filters and gene ⇄ figure lookups.
+
+Whole-corpus questions are answered with a sparse figure × gene incidence matrix (scipy), never with a projected
+networkx graph: at PFOCR scale that would be quadratic in genes. Everything here is a pure function of the corpus
+and plain values, so the web floor's callbacks stay thin and the unit tests call these directly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from dashboard.corpus import columns as C
+from dashboard.corpus.loader import CorpusTables
+from dashboard.corpus.records import SEP
+
+MATCH_MODES = ("any", "all")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user has chosen: genes (row positions), match mode, filters, and the exact-symbol switch."""
+
+    genes: tuple[int, ...] = ()
+    match: str = "any"
+    organisms: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None
+    exact: bool = False
+
+
+class Corpus:
+    """The tables plus the indexes every query needs, built once at start-up."""
+
+    def __init__(self, tables: CorpusTables):
+        self.tables = tables
+        self.figures = tables.figures.reset_index(drop=True)
+        self.genes = tables.genes.sort_values(C.GENE_ID, kind="stable").reset_index(drop=True)
+        self.links = tables.links
+        self.figure_index = pd.Index(self.figures[C.FIGID].astype(str))
+        self.gene_ids = self.genes[C.GENE_ID].to_numpy(dtype=np.int64)
+        link_figure = pd.Categorical(self.links[C.FIGID].astype(str), categories=self.figure_index).codes
+        link_gene = np.searchsorted(self.gene_ids, self.links[C.GENE_ID].to_numpy(dtype=np.int64))
+        self.link_figure = link_figure.astype(np.int32)
+        self.link_gene = link_gene.astype(np.int32)
+        shape = (len(self.figures), len(self.genes))
+        self.link_exact = self.links[C.EXACT].to_numpy(dtype=bool)
+        everything = np.ones(len(self.link_exact), dtype=bool)
+        self.incidence = _incidence(self.link_figure, self.link_gene, everything, shape)
+        self.incidence_exact = _incidence(self.link_figure, self.link_gene, self.link_exact, shape)
+        self.years = self.figures[C.YEAR].to_numpy(dtype="float64", na_value=np.nan)
+        self.figure_organisms = [tuple(s.split(SEP)) for s in self.figures[C.ORGANISMS].astype(str)]
+        self.organism_figures = _organism_index(self.figure_organisms)
+        self.organism_names = list(self.organism_figures)
+        self.organism_matrix = _organism_matrix(self.organism_figures, self.n_figures)
+        self.symbols = self.genes[C.SYMBOL].fillna("").astype(str).to_numpy()
+        self.gene_organisms = self.genes[C.ORGANISM].fillna("").astype(str).to_numpy()
+
+    # --- sizes -------------------------------------------------------------------------------------------------
+    @property
+    def n_figures(self) -> int:
+        return len(self.figures)
+
+    @property
+    def n_genes(self) -> int:
+        return len(self.genes)
+
+    @cached_property
+    def year_span(self) -> tuple[int, int] | None:
+        known = self.years[~np.isnan(self.years)]
+        return (int(known.min()), int(known.max())) if known.size else None
+
+    @cached_property
+    def organism_counts(self) -> dict[str, int]:
+        """Organism → number of figures, most figures first."""
+        counts = {name: len(rows) for name, rows in self.organism_figures.items()}
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    @cached_property
+    def n_papers(self) -> int:
+        return int(self.figures[C.PMCID].nunique())
+
+    def matrix(self, exact: bool = False) -> sparse.csr_matrix:
+        """The figure × gene incidence matrix (exact-symbol links only, if asked)."""
+        return self.incidence_exact if exact else self.incidence
+
+    @cached_property
+    def _matrix_by_gene(self) -> dict[bool, sparse.csc_matrix]:
+        return {False: self.incidence.tocsc(), True: self.incidence_exact.tocsc()}
+
+    # --- names -------------------------------------------------------------------------------------------------
+    def gene_label(self, row: int) -> str:
+        """A gene's symbol, or its NCBI id where it has none."""
+        return self.symbols[row] or f"GeneID:{self.gene_ids[row]}"
+
+    def gene_row(self, gene_id: int) -> int | None:
+        """The row of an NCBI Gene id, or None."""
+        pos = int(np.searchsorted(self.gene_ids, gene_id))
+        return pos if pos < len(self.gene_ids) and self.gene_ids[pos] == gene_id else None
+
+    def figure_row(self, figid: str) -> int | None:
+        """The row of a figure id, or None."""
+        pos = self.figure_index.get_indexer([figid])[0]
+        return int(pos) if pos >= 0 else None
+
+    @cached_property
+    def _symbol_lookup(self) -> dict[str, list[int]]:
+        lookup: dict[str, list[int]] = {}
+        for row, symbol in enumerate(self.symbols):
+            if symbol:
+                lookup.setdefault(symbol.casefold(), []).append(row)
+        return lookup
+
+    def rows_for_symbol(self, symbol: str) -> list[int]:
+        """Genes whose symbol is this one, case-insensitively (TP53 and Tp53 are different species' genes)."""
+        return self._symbol_lookup.get(symbol.casefold(), [])
+
+    @cached_property
+    def search_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sorted (casefolded key, gene row, is-symbol) arrays over symbols and OCR words, for prefix search."""
+        keys: list[str] = []
+        rows: list[int] = []
+        is_symbol: list[bool] = []
+        for row, symbol in enumerate(self.symbols):
+            if symbol:
+                keys.append(symbol.casefold())
+                rows.append(row)
+                is_symbol.append(True)
+        pairs = pd.DataFrame({"word": self.links[C.WORDS].astype(str), "gene": self.link_gene})
+        pairs = pairs.assign(word=pairs["word"].str.split(SEP)).explode("word")
+        pairs["word"] = pairs["word"].str.strip(" \t()[]{},;:.*+-/\\'\"").str.casefold()
+        pairs = pairs[pairs["word"].str.len() > 0].drop_duplicates()
+        keys.extend(pairs["word"].tolist())
+        rows.extend(pairs["gene"].astype(int).tolist())
+        is_symbol.extend([False] * len(pairs))
+        order = np.lexsort((np.array(rows), np.array(keys, dtype=object)))
+        return (
+            np.array(keys, dtype=object)[order].astype(str),
+            np.array(rows, dtype=np.int32)[order],
+            np.array(is_symbol, dtype=bool)[order],
+        )
+
+
+def _incidence(fig: np.ndarray, gene: np.ndarray, keep: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
+    matrix = sparse.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=np.float32), (fig[keep], gene[keep])), shape=shape, dtype=np.float32
+    )
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _organism_matrix(index: dict[str, np.ndarray], n_figures: int) -> sparse.csr_matrix:
+    """Figures × organisms incidence, columns in the order of the index."""
+    rows = np.concatenate([*index.values(), np.array([], dtype=np.int64)])
+    cols = np.repeat(np.arange(len(index)), [len(r) for r in index.values()])
+    data = np.ones(len(rows), dtype=np.float32)
+    return sparse.csr_matrix((data, (rows, cols)), shape=(n_figures, len(index)))
+
+
+def _organism_index(figure_organisms: list[tuple[str, ...]]) -> dict[str, np.ndarray]:
+    index: dict[str, list[int]] = {}
+    for row, names in enumerate(figure_organisms):
+        for name in names:
+            index.setdefault(name, []).append(row)
+    return {name: np.array(rows, dtype=np.int64) for name, rows in index.items()}
+
+
+# --- filters ---------------------------------------------------------------------------------------------------
+def filter_figures(corpus: Corpus, organisms: tuple[str, ...] = (), years: tuple[int, int] | None = None) -> np.ndarray:
+    """A boolean mask over figures: any of the organisms (none → all), year within the range (inclusive)."""
+    mask = np.ones(corpus.n_figures, dtype=bool)
+    if organisms:
+        keep = np.zeros(corpus.n_figures, dtype=bool)
+        for name in organisms:
+            rows = corpus.organism_figures.get(name)
+            if rows is not None:
+                keep[rows] = True
+        mask &= keep
+    if years is not None:
+        low, high = years
+        with np.errstate(invalid="ignore"):
+            mask &= (corpus.years >= low) & (corpus.years <= high)
+    return mask
+
+
+def figures_for_genes(
+    corpus: Corpus, genes: tuple[int, ...], match: str = "any", mask: np.ndarray | None = None, exact: bool = False
+) -> np.ndarray:
+    """Figure rows that hold any (or all) of the genes, within the mask, in row order."""
+    if not genes:
+        return np.array([], dtype=np.int64)
+    columns = corpus._matrix_by_gene[exact][:, list(genes)]
+    hits = np.asarray(columns.sum(axis=1)).ravel()
+    need = len(set(genes)) if match == "all" else 1
+    chosen = hits >= need
+    if mask is not None:
+        chosen &= mask
+    return np.flatnonzero(chosen)
+
+
+def gene_figure_counts(corpus: Corpus, figure_rows: np.ndarray, exact: bool = False) -> np.ndarray:
+    """For every gene, the number of the given figures it is in."""
+    weights = np.zeros(corpus.n_figures, dtype=np.float32)
+    weights[figure_rows] = 1.0
+    return np.asarray(corpus.matrix(exact).T @ weights).ravel().astype(np.int64)
+
+
+def genes_of_figure(corpus: Corpus, figure_row: int, exact: bool = False) -> pd.DataFrame:
+    """A figure's genes with the OCR words and sources they were read from, by symbol."""
+    picked = np.flatnonzero(corpus.link_figure == figure_row)
+    if exact:
+        picked = picked[corpus.link_exact[picked]]
+    links = corpus.links.iloc[picked]
+    rows = corpus.link_gene[picked]
+    table = pd.DataFrame(
+        {
+            "row": rows,
+            C.GENE_ID: corpus.gene_ids[rows],
+            C.SYMBOL: [corpus.gene_label(r) for r in rows],
+            C.ORGANISM: corpus.gene_organisms[rows],
+            C.WORDS: links[C.WORDS].astype(str).str.split(SEP).tolist(),
+            C.SOURCES: links[C.SOURCES].astype(str).str.split(SEP).tolist(),
+            C.EXACT: links[C.EXACT].to_numpy(dtype=bool),
+        }
+    )
+    return table.sort_values([C.SYMBOL, C.GENE_ID], key=_casefold).reset_index(drop=True)
+
+
+def _casefold(series: pd.Series) -> pd.Series:
+    return series.str.casefold() if series.dtype == object or pd.api.types.is_string_dtype(series) else series
+
+
+def cooccurring_genes(
+    corpus: Corpus, gene: int, mask: np.ndarray | None = None, exact: bool = False, limit: int = 20
+) -> pd.DataFrame:
+    """Genes that share figures with this one (within the mask), most shared figures first, with Jaccard index."""
+    figures = figures_for_genes(corpus, (gene,), "any", mask, exact)
+    shared = gene_figure_counts(corpus, figures, exact)
+    shared[gene] = 0
+    partners = np.flatnonzero(shared)
+    scope = np.flatnonzero(mask) if mask is not None else np.arange(corpus.n_figures)
+    totals = gene_figure_counts(corpus, scope, exact)[partners]
+    union = len(figures) + totals - shared[partners]
+    table = pd.DataFrame(
+        {
+            "row": partners,
+            C.GENE_ID: corpus.gene_ids[partners],
+            C.SYMBOL: [corpus.gene_label(r) for r in partners],
+            C.ORGANISM: corpus.gene_organisms[partners],
+            "shared": shared[partners],
+            "jaccard": shared[partners] / np.maximum(union, 1),
+        }
+    )
+    table = table.sort_values(["shared", "jaccard", C.GENE_ID], ascending=[False, False, True], kind="stable")
+    return table.head(limit).reset_index(drop=True)
+
+
+# --- names → genes ----------------------------------------------------------------------------------------------
+_TOKEN_SPLIT = re.compile(r"[\s,;]+")
+
+
+def resolve_genes(corpus: Corpus, tokens: list[str] | str) -> tuple[list[int], list[str]]:
+    """Symbols (any case) or NCBI ids → gene rows; returns (rows in order, tokens not recognised)."""
+    if isinstance(tokens, str):
+        tokens = [t for t in _TOKEN_SPLIT.split(tokens) if t]
+    rows: list[int] = []
+    unknown: list[str] = []
+    for token in tokens:
+        token = token.strip()
+        if not token:
+            continue
+        found = []
+        if token.isdigit() and len(token) <= 15:
+            row = corpus.gene_row(int(token))
+            found = [row] if row is not None else []
+        if not found:
+            found = corpus.rows_for_symbol(token)
+        if found:
+            rows.extend(r for r in found if r not in rows)
+        else:
+            unknown.append(token)
+    return rows, unknown
+
+
+def search_genes(corpus: Corpus, query: str, limit: int = 20) -> pd.DataFrame:
+    """Type-ahead: genes whose symbol or an OCR word starts with the query, exact hits and popular genes first."""
+    needle = query.strip().casefold()
+    columns = ["row", C.GENE_ID, C.SYMBOL, C.ORGANISM, C.N_FIGURES, "via"]
+    if not needle:
+        return pd.DataFrame(columns=columns)
+    keys, rows, is_symbol = corpus.search_keys
+    start = int(np.searchsorted(keys, needle, side="left"))
+    stop = int(np.searchsorted(keys, needle + "\U0010ffff", side="left"))
+    if start == stop:
+        return pd.DataFrame(columns=columns)
+    hit_keys, hit_rows, hit_symbol = keys[start:stop], rows[start:stop], is_symbol[start:stop]
+    # Rank: whole-key hits before prefix hits, symbols before OCR words, then popular genes first.
+    hits = pd.DataFrame(
+        {
+            "row": hit_rows,
+            "rank": np.where(hit_keys == needle, 0, 2) + np.where(hit_symbol, 0, 1),
+            "via": np.where(hit_symbol, "", hit_keys),
+        }
+    )
+    hits[C.N_FIGURES] = corpus.genes[C.N_FIGURES].to_numpy()[hits["row"].to_numpy()]
+    hits[C.GENE_ID] = corpus.gene_ids[hits["row"].to_numpy()]
+    hits = hits.sort_values(["rank", C.N_FIGURES, C.GENE_ID], ascending=[True, False, True], kind="stable")
+    table = hits.drop_duplicates("row").head(limit).reset_index(drop=True)
+    found = table["row"].to_numpy()
+    table[C.SYMBOL] = [corpus.gene_label(r) for r in found]
+    table[C.ORGANISM] = corpus.gene_organisms[found]
+    return table[columns]
+
+
+def organism_figure_counts(corpus: Corpus, mask: np.ndarray) -> dict[str, int]:
+    """Organism → number of figures within the mask (organisms with none left out)."""
+    counts = corpus.organism_matrix.T @ mask.astype(np.float32)
+    return {name: int(n) for name, n in zip(corpus.organism_names, counts, strict=True) if n}

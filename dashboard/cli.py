@@ -1,0 +1,113 @@
+"""Entry point: `pfocr-dashboard check|serve ...` (also `python -m dashboard`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+
+from dashboard.config import Settings
+from dashboard.corpus.cache import load_corpus
+from dashboard.corpus.loader import CorpusError
+
+log = logging.getLogger("dashboard")
+
+EXIT_BAD_INPUT = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", help="log every problem and timing")
+    common.add_argument("--cache-dir", help="where parsed tables are cached (default: $PFOCR_CACHE_DIR or ~/.cache)")
+    common.add_argument("--no-cache", action="store_true", help="parse the sources even if a cache is there")
+    parser = argparse.ArgumentParser(prog="pfocr-dashboard", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser(
+        "check", parents=[common], help="load records and report what was found and what was wrong"
+    )
+    check.add_argument("paths", nargs="+", help="record files, folders, or a PFOCR site checkout")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+
+    serve = commands.add_parser("serve", parents=[common], help="serve the dashboard")
+    serve.add_argument("--data", nargs="+", help="record files or folders (default: $PFOCR_DATA, else seeds/)")
+    serve.add_argument("--host", help="interface to listen on (default: $HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: $PORT or 8050)")
+    serve.add_argument("--debug", action="store_true", help="Dash debug mode (never in production)")
+    return parser
+
+
+def summarise(tables) -> dict:
+    """The `check --json` object: counts, organisms, years and problems."""
+    from dashboard.analysis.model import Corpus
+
+    corpus = Corpus(tables)
+    span = corpus.year_span
+    return {
+        "figures": corpus.n_figures,
+        "genes": corpus.n_genes,
+        "links": int(corpus.incidence.nnz),
+        "papers": corpus.n_papers,
+        "organisms": corpus.organism_counts,
+        "years": {"min": span[0], "max": span[1]} if span else {"min": None, "max": None},
+        "problems": [{"path": p, "reason": r} for p, r in tables.problems.itertuples(index=False)],
+        "skipped_rows_without_gene_id": tables.skipped_rows,
+    }
+
+
+def run_check(args: argparse.Namespace) -> int:
+    tables = load_corpus(args.paths, cache_dir=args.cache_dir, use_cache=not args.no_cache)
+    summary = summarise(tables)
+    if args.json:
+        json.dump(summary, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    years = summary["years"]
+    lines = [
+        f"figures  {summary['figures']:,}",
+        f"genes    {summary['genes']:,}",
+        f"links    {summary['links']:,}",
+        f"papers   {summary['papers']:,}",
+        f"years    {years['min']}–{years['max']}",
+        "organisms (figures):",
+        *(f"  {n:>7,}  {name}" for name, n in list(summary["organisms"].items())[:15]),
+        f"problems {len(summary['problems'])}",
+        *(f"  {p['path']}: {p['reason']}" for p in summary["problems"]),
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from dashboard.web.app import create_app
+
+    settings = Settings()
+    settings = replace(
+        settings,
+        data=tuple(args.data) if args.data else settings.data,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        debug=args.debug or settings.debug,
+        cache_dir=args.cache_dir or settings.cache_dir,
+        use_cache=settings.use_cache and not args.no_cache,
+    )
+    app = create_app(settings)
+    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose or args.command == "serve" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return {"check": run_check, "serve": run_serve}[args.command](args)
+    except CorpusError as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT

@@ -1,0 +1,105 @@
+"""Corpus floor: a Parquet cache of the parsed tables, keyed by the sources' paths, sizes and modification times.
+
+A second start with unchanged sources reads no YAML at all. The cache is an optimisation only: a cache that cannot
+be written (read-only disk) or read (corrupt, older format) is logged and the sources are parsed instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.corpus.loader import CorpusTables, Sources, discover, parse_sources
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = "3"  # bump whenever parsing rules or table layouts change
+TABLES = ("figures", "genes", "links", "chemicals", "diseases", "problems")
+KEEP_ENTRIES = 4
+
+
+def default_cache_dir() -> Path:
+    """`$PFOCR_CACHE_DIR`, else the user's cache directory (`$XDG_CACHE_HOME` or `~/.cache`)."""
+    if configured := os.environ.get("PFOCR_CACHE_DIR"):
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "pfocr-dashboard"
+
+
+def cache_key(sources: Sources) -> str:
+    """A digest of every source file's absolute path, size and modification time."""
+    digest = hashlib.sha256(FORMAT_VERSION.encode())
+    for path in sources.all_paths():
+        stat = path.stat()
+        digest.update(f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def read_cached(entry: Path) -> CorpusTables | None:
+    """The tables stored in a cache entry, or None if it is absent or unreadable."""
+    meta_path = entry / "meta.json"
+    if not meta_path.is_file():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text())
+        tables = {name: pd.read_parquet(entry / f"{name}.parquet") for name in TABLES}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable cache %s: %s", entry, exc)
+        return None
+    return CorpusTables(**tables, skipped_rows=meta["skipped_rows"], sources=meta["sources"])
+
+
+def write_cached(entry: Path, tables: CorpusTables) -> None:
+    """Store the tables atomically (write to a temporary folder, then rename)."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=entry.parent))
+        for name in TABLES:
+            getattr(tables, name).to_parquet(staging / f"{name}.parquet", index=False)
+        meta = {"skipped_rows": tables.skipped_rows, "sources": tables.sources, "format": FORMAT_VERSION}
+        (staging / "meta.json").write_text(json.dumps(meta))
+        if entry.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        staging.rename(entry)
+    except OSError as exc:
+        log.warning("could not write the cache at %s (%s); the next start parses the sources again", entry, exc)
+        return
+    _prune(entry.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Keep only the most recent cache entries."""
+    entries = sorted(folder.glob("corpus-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[KEEP_ENTRIES:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def load_corpus(
+    paths: Sequence[str | os.PathLike],
+    cache_dir: str | os.PathLike | None = None,
+    use_cache: bool = True,
+    workers: int | None = None,
+) -> CorpusTables:
+    """Tables for the given paths: from the cache when the sources are unchanged, else parsed and cached."""
+    started = time.perf_counter()
+    sources = discover(paths)
+    if not use_cache:
+        return parse_sources(sources, workers)
+    entry = Path(cache_dir or default_cache_dir()) / f"corpus-{cache_key(sources)}"
+    tables = read_cached(entry)
+    if tables is not None:
+        log.info("read %d figures from cache %s in %.2f s", len(tables.figures), entry, time.perf_counter() - started)
+        return tables
+    tables = parse_sources(sources, workers)
+    write_cached(entry, tables)
+    return tables

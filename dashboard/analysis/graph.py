@@ -197,7 +197,7 @@ def layout_graph(graph: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float
     position = {node: i for i, node in enumerate(nodes)}
     edges = [(position[u], position[v]) for u, v in graph.edges]
     with _igraph_lock:  # igraph draws its starting positions from one process-wide generator
-        igraph.set_random_number_generator(random.Random(seed))
+        igraph.set_random_number_generator(random.Random(seed))  # noqa: S311 - layout, not security
         coords = igraph.Graph(n=len(nodes), edges=edges).layout_fruchterman_reingold().coords
     result = {node: (float(x), float(y)) for node, (x, y) in zip(nodes, coords, strict=True)}
     _layouts.put(key, result)

@@ -105,6 +105,8 @@ def select_subgraph(corpus: Corpus, selection: Selection, budget: int = DEFAULT_
     room = max(0, budget - len(chosen_figures) - len(focus_in))
     chosen_genes = np.concatenate([focus_in, others[:room]])
     graph = build_graph(corpus, chosen_figures, chosen_genes, selection.exact, focus=set(focus.tolist()))
+    # A figure none of whose genes made the cut would float alone and say nothing: leave it out.
+    graph.remove_nodes_from([n for n in list(nx.isolates(graph)) if graph.nodes[n]["kind"] == FIGURE])
     return Subgraph(graph=graph, total_nodes=total, total_figures=len(figures), how=how)
 
 

@@ -1,0 +1,42 @@
+"""Shared fixtures: the fixture corpora written for these tests, and the shipped seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dashboard.analysis.model import Corpus
+from dashboard.corpus.loader import read_corpus
+
+TESTS = Path(__file__).parent
+FIXTURES = TESTS / "fixtures"
+SITE = FIXTURES / "site"
+PLAIN = FIXTURES / "plain"
+SEEDS = TESTS.parent / "seeds"
+
+
+@pytest.fixture(scope="session")
+def site_tables():
+    return read_corpus([SITE])
+
+
+@pytest.fixture(scope="session")
+def site_corpus(site_tables) -> Corpus:
+    return Corpus(site_tables)
+
+
+@pytest.fixture(scope="session")
+def seed_corpus() -> Corpus:
+    return Corpus(read_corpus([SEEDS]))
+
+
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    """Write a file for one test (text as UTF-8)."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path

@@ -1,0 +1,71 @@
+"""Analysis floor: the bipartite graph, the budgeted subgraph and the layout."""
+
+from __future__ import annotations
+
+import networkx as nx
+from networkx.algorithms import bipartite
+
+from dashboard.analysis.graph import (
+    MAX_BUDGET,
+    build_graph,
+    clamp_budget,
+    layout_graph,
+    parse_node,
+    select_subgraph,
+)
+from dashboard.analysis.model import Selection
+
+
+def test_full_graph_is_bipartite_with_attributes(site_corpus):
+    graph = build_graph(site_corpus)
+    assert graph.number_of_nodes() == 4 + 9 and graph.number_of_edges() == 10
+    figures = {n for n, d in graph.nodes(data=True) if d["bipartite"] == 0}
+    assert figures == {n for n in graph if n.startswith("figure:")}
+    assert bipartite.is_bipartite_node_set(graph, figures)
+    assert graph.nodes["gene:7157"]["label"] == "TP53" and graph.nodes["gene:7157"]["kind"] == "gene"
+    assert graph.nodes["figure:PMC1000003__new-f3"]["label"] == "Ten-column genes file"
+    assert graph.degree("gene:7157") == 2
+
+
+def test_gene_neighbourhood(site_corpus):
+    tp53 = site_corpus.gene_row(7157)
+    sub = select_subgraph(site_corpus, Selection(genes=(tp53,)), 300)
+    figures = sorted(n for n in sub.graph if n.startswith("figure:"))
+    assert figures == ["figure:PMC1000002__new-f2", "figure:PMC1000003__new-f3"]
+    assert sub.graph.nodes["gene:7157"]["focus"]
+    assert not sub.cut and sub.total_nodes == sub.shown
+
+
+def test_budget_is_never_exceeded_and_cut_is_reported(seed_corpus):
+    for budget in (10, 50, 300):
+        sub = select_subgraph(seed_corpus, Selection(), budget)
+        assert sub.shown <= budget
+        assert sub.cut and sub.total_nodes > sub.shown
+        assert sub.graph.number_of_edges() > 0
+        assert not list(nx.isolates(sub.graph))
+
+
+def test_focus_genes_always_shown(seed_corpus):
+    rows = seed_corpus.rows_for_symbol("MAPK1")
+    sub = select_subgraph(seed_corpus, Selection(genes=tuple(rows)), 10)
+    assert "gene:5594" in sub.graph and sub.shown <= 10
+
+
+def test_filters_apply_to_the_view(seed_corpus):
+    sub = select_subgraph(seed_corpus, Selection(organisms=("Mus musculus",)), 2000)
+    figures = [d for _, d in sub.graph.nodes(data=True) if d["kind"] == "figure"]
+    assert len(figures) == 22
+
+
+def test_layout_is_deterministic(seed_corpus):
+    sub = select_subgraph(seed_corpus, Selection(), 200)
+    first = layout_graph(sub.graph)
+    again = layout_graph(select_subgraph(seed_corpus, Selection(), 200).graph)
+    assert first == again and set(first) == set(sub.graph)
+
+
+def test_clamp_budget_and_parse_node():
+    assert clamp_budget("abc") == 300 and clamp_budget(10**9) == MAX_BUDGET and clamp_budget(-5) == 10
+    assert parse_node("gene:7157") == ("gene", "7157")
+    assert parse_node("figure:PMC1__a:b") == ("figure", "PMC1__a:b")
+    assert parse_node("javascript:alert") is None

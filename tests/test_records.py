@@ -1,0 +1,198 @@
+"""Corpus floor: parsing one record's front matter and side files."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.corpus.records import (
+    RecordError,
+    build_record,
+    clean_text,
+    decode,
+    parse_front_matter,
+    read_tsv,
+    split_front_matter,
+    to_figure_url,
+    to_image_url,
+    to_keywords,
+    to_organisms,
+    to_year,
+    tsv_genes,
+    tsv_terms,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Homo sapiens", ["Homo sapiens"]),
+        ("Homo sapiens, Drosophila melanogaster", ["Homo sapiens", "Drosophila melanogaster"]),
+        (["NA"], []),
+        (["NA", "Mus musculus", "Mus musculus"], ["Mus musculus"]),
+        ([".na.character", "", "Danio  rerio"], ["Danio rerio"]),
+        (None, []),
+        ("42", ["42"]),
+        ({"a": "b"}, []),
+    ],
+)
+def test_organisms_are_cleaned_names(value, expected):
+    assert to_organisms(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("2020", 2020), ("", None), ("abc", None), ("20", None), (".na.character", None)]
+)
+def test_year(value, expected):
+    assert to_year(value) == expected
+
+
+@pytest.mark.parametrize("marker", ["", ".na.character", "  ", "NA"])
+def test_missing_markers_become_none(marker):
+    assert clean_text(marker) is None
+
+
+def test_folded_text_keeps_unicode_and_folds_whitespace():
+    assert clean_text("β‑catenin  — and\n  ‘quotes’ ") == "β‑catenin — and ‘quotes’"
+
+
+@pytest.mark.parametrize(
+    ("figlink", "pmcid", "expected"),
+    [
+        ("/pmc/articles/PMC1/figure/F2/", "PMC1", "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1/figure/F2/"),
+        ("pmc/articles/PMC1/figure/F2", "PMC1", "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1/figure/F2/"),
+        ("javascript:alert(1)", "PMC1", None),
+        ("https://evil.example/pmc/articles/PMC1/figure/F2/", "PMC1", None),
+        ("/pmc/articles/PMC2/figure/F2/", "PMC1", None),
+        (None, "PMC1", None),
+    ],
+)
+def test_figure_url_is_absolute_https_at_pmc_only(figlink, pmcid, expected):
+    assert to_figure_url(figlink, pmcid) == expected
+
+
+def test_image_url_from_pmcid_and_filename():
+    assert to_image_url("PMC7090164", "fcell-08-00089-g002.jpg") == (
+        "https://europepmc.org/articles/PMC7090164/bin/fcell-08-00089-g002.jpg"
+    )
+    assert to_image_url("PMC1", '../../x.jpg"onerror=') is None
+
+
+def test_keywords_drop_missing_parts():
+    assert to_keywords("On | signalling | .na.character") == "On | signalling"
+    assert to_keywords(["a", "NA", "b"]) == "a | b"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty file"),
+        ("figid: x\n", "no front matter"),
+        ("---\nfigid: x\n", "not closed"),
+        ("---\nfigid: [x\n---\n", "invalid YAML"),
+        ("---\n- a\n- b\n---\n", "not a mapping"),
+    ],
+)
+def test_front_matter_errors_say_why(text, reason):
+    with pytest.raises(RecordError, match=reason):
+        parse_front_matter(text)
+
+
+def test_front_matter_keeps_yaml_11_words_as_strings():
+    meta = parse_front_matter("---\na: NO\nb: On\nc: 0123\nd: '0123'\ne: 1e3\n---\nbody\n")
+    assert meta == {"a": "NO", "b": "On", "c": "0123", "d": "0123", "e": "1e3"}
+
+
+def test_split_ignores_the_body_and_a_dashes_line_inside_text():
+    text = "---\na: x---y\n---\n---\nmore\n"
+    assert split_front_matter(text) == "a: x---y\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"\x00\x01\x02---", "binary"), ("---\ncaption: caf\xe9\n---\n".encode("latin-1"), "not UTF-8")],
+)
+def test_undecodable_bytes(data, reason):
+    with pytest.raises(RecordError, match=reason):
+        decode(data)
+
+
+def test_bom_is_dropped():
+    assert decode("\ufeff---".encode()) == "---"
+
+
+@pytest.mark.parametrize(
+    ("meta", "reason"),
+    [
+        ({"figtitle": "x"}, "no figid"),
+        ({"figid": ["a", "b"]}, "not a string"),
+        ({"figid": {"a": "b"}}, "not a string"),
+        ({"figid": ""}, "not a valid figure id"),
+        ({"figid": "has space"}, "not a valid figure id"),
+    ],
+)
+def test_unusable_records(meta, reason):
+    with pytest.raises(RecordError, match=reason):
+        build_record(meta, "f.md")
+
+
+def test_flawed_record_loads_without_the_flawed_part():
+    meta = {
+        "figid": "PMC9__f",
+        "year": "abc",
+        "organisms": {"x": "y"},
+        "genes": [{"word": "A", "hgnc_symbol": "A", "entrez": "1"}, {"word": "B", "hgnc_symbol": "B"}],
+        "figlink": "javascript:alert(1)",
+        "ndex": "not-a-uuid",
+    }
+    record = build_record(meta, "f.md")
+    assert record.figure["year"] is None
+    assert record.figure["organisms"] == "Unknown"
+    assert record.figure["pmcid"] == "PMC9"  # recovered from the figid
+    assert record.figure["figure_url"] is None
+    assert record.figure["ndex_url"] is None
+    assert [g[0] for g in record.genes] == [1]
+    reasons = " / ".join(reason for _, reason in record.flaws)
+    for expected in ("year 'abc' is not a year", "organisms is neither", "1 gene entry without", "figlink"):
+        assert expected in reasons
+
+
+def test_genes_that_are_not_a_list_are_reported():
+    record = build_record({"figid": "PMC9__f", "genes": "TP53"}, "f.md")
+    assert record.genes == []
+    assert any("genes is not a list" in reason for _, reason in record.flaws)
+
+
+def test_huge_caption_is_cut_and_reported():
+    record = build_record({"figid": "PMC9__f", "caption": "x" * 100_000}, "f.md")
+    assert len(record.figure["caption"]) == 20_000
+    assert any("caption is 100,000 characters" in reason for _, reason in record.flaws)
+
+
+def test_tsv_columns_are_chosen_by_name():
+    text = "ncbigene_id\tword\tsource\tncbigene_symbol\torganism_name\textra\n7157\tp53\tncbigene_synonym\tTP53\tHomo sapiens\tz\n"
+    rows, ragged = read_tsv(text, "genes")
+    assert rows == [("Homo sapiens", "p53", "TP53", "7157", "ncbigene_synonym")]
+    assert ragged == 0
+
+
+def test_tsv_missing_columns_is_an_error():
+    with pytest.raises(RecordError, match="lacks column"):
+        read_tsv("word\tmatch\nA\tB\n", "genes")
+
+
+def test_tsv_ragged_rows_are_counted():
+    rows, ragged = read_tsv("word\tmesh\tmatch\tname\tchebi\nA\tB\nC\tD\tE\tF\tG\n", "chemicals")
+    assert rows == [("C", "D", "E", "F", "G")] and ragged == 1
+
+
+def test_tsv_genes_skip_rows_without_an_id_and_keep_na_words():
+    genes, skipped = tsv_genes(
+        [("Homo sapiens", "H2A", "NA", "NaN", "famplex_relations"), ("Homo sapiens", "NA", "NA", "9", "s")]
+    )
+    assert skipped == 1
+    assert genes == [(9, "", "Homo sapiens", "NA", "s")]
+
+
+def test_tsv_terms_are_distinct():
+    rows = [("NADH", "mesh:1", "NAD", "NAD(+)", "chebi:1")] * 2 + [("L", "mesh:2", "NA", "NA", "NA")]
+    assert tsv_terms(rows) == [("NADH", "mesh:1", "NAD", "NAD(+)", "chebi:1"), ("L", "mesh:2", "", "", "")]

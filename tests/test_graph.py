@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 from networkx.algorithms import bipartite
 
 from dashboard.analysis.graph import (
@@ -13,7 +14,7 @@ from dashboard.analysis.graph import (
     parse_node,
     select_subgraph,
 )
-from dashboard.analysis.model import Selection
+from dashboard.analysis.model import Selection, filter_figures
 
 
 def test_full_graph_is_bipartite_with_attributes(site_corpus):
@@ -53,8 +54,10 @@ def test_focus_genes_always_shown(seed_corpus):
 
 def test_filters_apply_to_the_view(seed_corpus):
     sub = select_subgraph(seed_corpus, Selection(organisms=("Mus musculus",)), 2000)
-    figures = [d for _, d in sub.graph.nodes(data=True) if d["kind"] == "figure"]
-    assert len(figures) == 22
+    figures = {d["row"] for _, d in sub.graph.nodes(data=True) if d["kind"] == "figure"}
+    mouse = set(np.flatnonzero(filter_figures(seed_corpus, ("Mus musculus",))))
+    with_genes = {r for r in mouse if seed_corpus.incidence[r].nnz}
+    assert figures == with_genes and 0 < len(with_genes) <= 22
 
 
 def test_layout_is_deterministic(seed_corpus):

@@ -169,7 +169,10 @@ def test_huge_caption_is_cut_and_reported():
 
 
 def test_tsv_columns_are_chosen_by_name():
-    text = "ncbigene_id\tword\tsource\tncbigene_symbol\torganism_name\textra\n7157\tp53\tncbigene_synonym\tTP53\tHomo sapiens\tz\n"
+    text = (
+        "ncbigene_id\tword\tsource\tncbigene_symbol\torganism_name\textra\n"
+        "7157\tp53\tncbigene_synonym\tTP53\tHomo sapiens\tz\n"
+    )
     rows, ragged = read_tsv(text, "genes")
     assert rows == [("Homo sapiens", "p53", "TP53", "7157", "ncbigene_synonym")]
     assert ragged == 0

@@ -76,9 +76,10 @@ def test_cooccurring_genes_ranked_by_shared_figures(seed_corpus):
 
 
 def test_resolve_genes(site_corpus):
-    rows, unknown = resolve_genes(site_corpus, "tp53, 22059  nosuchgene;TNF")
+    rows, unknown = resolve_genes(site_corpus, "tnf, 22059  nosuchgene;TP53")
     labels = [site_corpus.gene_label(r) for r in rows]
-    assert labels == ["TP53", "Trp53", "TNF", "Tnf"]  # symbols match every species' gene, any case
+    # An exact symbol names one species' gene; in another case it names every species' gene of that name.
+    assert labels == ["TNF", "Tnf", "Trp53", "TP53"]
     assert unknown == ["nosuchgene"]
     assert resolve_genes(site_corpus, ["100287"])[0] == [site_corpus.gene_row(100287)]
 

@@ -116,8 +116,10 @@ class Corpus:
         return lookup
 
     def rows_for_symbol(self, symbol: str) -> list[int]:
-        """Genes whose symbol is this one, case-insensitively (TP53 and Tp53 are different species' genes)."""
-        return self._symbol_lookup.get(symbol.casefold(), [])
+        """Genes with exactly this symbol; if none, those with it in any case (TP53 is human, Tp53 rat, tp53 fish)."""
+        candidates = self._symbol_lookup.get(symbol.casefold(), [])
+        exact = [row for row in candidates if self.symbols[row] == symbol]
+        return exact or candidates
 
     @cached_property
     def search_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -321,3 +323,33 @@ def organism_figure_counts(corpus: Corpus, mask: np.ndarray) -> dict[str, int]:
     """Organism → number of figures within the mask (organisms with none left out)."""
     counts = corpus.organism_matrix.T @ mask.astype(np.float32)
     return {name: int(n) for name, n in zip(corpus.organism_names, counts, strict=True) if n}
+
+
+def selection_figures(corpus: Corpus, selection: Selection) -> np.ndarray:
+    """Figure rows of a selection: the filtered figures holding the chosen genes (all filtered ones if none)."""
+    mask = filter_figures(corpus, selection.organisms, selection.years)
+    if selection.genes:
+        return figures_for_genes(corpus, selection.genes, selection.match, mask, selection.exact)
+    return np.flatnonzero(mask)
+
+
+def figure_table(corpus: Corpus, selection: Selection, figure_rows: np.ndarray) -> pd.DataFrame:
+    """Figures as table rows: title, year, organisms, number of genes and of chosen genes."""
+    matrix = corpus.matrix(selection.exact)[figure_rows]
+    n_genes = np.diff(matrix.indptr)
+    n_chosen = (
+        np.asarray(matrix[:, list(selection.genes)].sum(axis=1)).ravel().astype(int)
+        if selection.genes
+        else np.zeros(len(figure_rows), dtype=int)
+    )
+    figures = corpus.figures.iloc[figure_rows]
+    return pd.DataFrame(
+        {
+            C.FIGID: figures[C.FIGID].to_numpy(dtype=str),
+            C.TITLE: figures[C.TITLE].fillna("").to_numpy(dtype=str),
+            C.YEAR: figures[C.YEAR].to_numpy(dtype="float64", na_value=np.nan),
+            C.ORGANISMS: figures[C.ORGANISMS].str.replace(SEP, ", ").to_numpy(dtype=str),
+            "n_genes": n_genes,
+            "n_chosen": n_chosen,
+        }
+    )

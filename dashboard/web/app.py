@@ -1,0 +1,60 @@
+"""Web floor: the app factory. `create_app(settings)` loads the corpus once, builds the layout and binds callbacks."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from dash import Dash
+from flask import jsonify
+
+from dashboard.analysis.model import Corpus
+from dashboard.config import PROJECT_ROOT, Settings
+from dashboard.corpus.cache import load_corpus
+from dashboard.web.callbacks import register_callbacks
+from dashboard.web.layout import build_layout
+
+log = logging.getLogger(__name__)
+
+ASSETS = PROJECT_ROOT / "assets"
+
+
+def load_settings_corpus(settings: Settings) -> Corpus:
+    """The corpus the settings point at, through the cache."""
+    started = time.perf_counter()
+    tables = load_corpus(settings.data, cache_dir=settings.cache_dir, use_cache=settings.use_cache)
+    corpus = Corpus(tables)
+    log.info(
+        "corpus ready in %.2f s: %d figures, %d genes", time.perf_counter() - started, corpus.n_figures, corpus.n_genes
+    )
+    return corpus
+
+
+def describe_sources(settings: Settings) -> str:
+    """A short description of where the data came from, for the header."""
+    names = [s for s in settings.data]
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -> Dash:
+    """A Dash app serving the corpus (loaded from the settings unless given), debug off unless asked for."""
+    settings = settings or Settings()
+    corpus = corpus if corpus is not None else load_settings_corpus(settings)
+    app = Dash(
+        __name__,
+        title="PFOCR dashboard",
+        assets_folder=str(ASSETS),
+        compress=True,
+        update_title=None,
+        serve_locally=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.layout = build_layout(corpus, describe_sources(settings))
+    register_callbacks(app, corpus)
+
+    @app.server.get("/healthz")
+    def healthz():
+        return jsonify(status="ok", figures=corpus.n_figures)
+
+    app.server.config["PFOCR_CORPUS"] = corpus
+    return app

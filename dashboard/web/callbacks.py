@@ -1,0 +1,284 @@
+"""Web floor: callbacks, bound to one app by `register_callbacks`. Each unpacks inputs, calls pure functions of
+the analysis floor (or `state`), and shapes outputs; the `update_*`/`show_*` functions are what the tests call."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+
+from dashboard.analysis.graph import clamp_budget, select_subgraph
+from dashboard.analysis.model import (
+    Corpus,
+    figure_table,
+    organism_figure_counts,
+    search_genes,
+    selection_figures,
+)
+from dashboard.corpus import columns as C
+from dashboard.web import ids
+from dashboard.web.figures import build_message_figure, build_network_figure
+from dashboard.web.layout import organism_options
+from dashboard.web.panels import build_figure_detail, build_gene_detail, build_welcome
+from dashboard.web.state import MAX_GENES, ViewState, apply_node_click, parse_query, to_query, to_selection
+
+log = logging.getLogger(__name__)
+
+SEARCH_LIMIT = 20
+SORTABLE = {C.TITLE, C.YEAR, C.ORGANISMS, "n_genes", "n_chosen", C.FIGID}
+
+
+# --- pure callback logic -----------------------------------------------------------------------------------------
+def gene_options(corpus: Corpus, search: str | None, selected: list | None) -> list[dict]:
+    """Type-ahead options: the selected genes first (so they stay shown), then matches of the typed text."""
+    options: list[dict] = []
+    seen: set[str] = set()
+    for value in selected or []:
+        row = corpus.gene_row(int(value)) if str(value).isdigit() else None
+        if row is not None and str(value) not in seen:
+            options.append({"label": _gene_label(corpus, row), "value": str(value)})
+            seen.add(str(value))
+    if search:
+        for hit in search_genes(corpus, search[:100], SEARCH_LIMIT).to_dict("records"):
+            value = str(hit[C.GENE_ID])
+            if value not in seen:
+                via = f" · “{hit['via']}”" if hit["via"] else ""
+                label = f"{hit[C.SYMBOL]} · {hit[C.ORGANISM]} · {hit[C.N_FIGURES]} fig.{via}"
+                options.append({"label": label, "value": value})
+                seen.add(value)
+    return options
+
+
+def _gene_label(corpus: Corpus, row: int) -> str:
+    return f"{corpus.gene_label(row)} · {corpus.gene_organisms[row]} · {corpus.genes[C.N_FIGURES].iloc[row]} fig."
+
+
+def state_from_controls(
+    corpus: Corpus,
+    previous: ViewState,
+    genes: list | None,
+    match: str | None,
+    organisms: list | None,
+    years: list | None,
+    exact: list | None,
+    budget: object,
+) -> ViewState:
+    """The view state after the user changed a control; a new gene moves the detail panel to it."""
+    gene_ids = tuple(int(g) for g in (genes or []) if str(g).isdigit() and corpus.gene_row(int(g)) is not None)
+    span = corpus.year_span
+    year_range = None
+    if isinstance(years, list) and len(years) == 2 and span is not None:
+        low, high = sorted(int(y) for y in years)
+        year_range = None if (low, high) == span else (low, high)
+    figure = previous.figure
+    if gene_ids != previous.genes and set(gene_ids) - set(previous.genes):
+        figure = None
+    return ViewState(
+        genes=gene_ids[:MAX_GENES],
+        match=match if match in ("any", "all") else "any",
+        organisms=tuple(o for o in (organisms or []) if o in corpus.organism_figures),
+        years=year_range,
+        figure=figure,
+        exact=bool(exact),
+        budget=clamp_budget(budget) if budget not in (None, "") else previous.budget,
+    )
+
+
+def to_controls(corpus: Corpus, state: ViewState) -> tuple:
+    """The control values that show a view state (genes, match, organisms, years, exact, budget)."""
+    span = corpus.year_span or (0, 0)
+    years = list(state.years) if state.years else list(span)
+    return (
+        [str(g) for g in state.genes],
+        state.match,
+        list(state.organisms),
+        years,
+        ["exact"] if state.exact else [],
+        state.budget,
+    )
+
+
+def update_network(corpus: Corpus, state: ViewState):
+    """The network figure and the line that says what it shows."""
+    subgraph = select_subgraph(corpus, to_selection(corpus, state), state.budget)
+    if subgraph.shown == 0:
+        message = "No figures match these filters." if not state.genes else "No figures hold these genes here."
+        return build_message_figure(message + " Widen the organism or year filters."), message
+    status = f"Showing {subgraph.shown:,} of {subgraph.total_nodes:,} nodes ({subgraph.total_figures:,} figures)."
+    if subgraph.cut:
+        status += f" Cut to the node budget: {subgraph.how}."
+    return build_network_figure(subgraph.graph), status
+
+
+def update_table(corpus: Corpus, state: ViewState, start: int, end: int, sort_model: list | None):
+    """Rows start..end of the selection's figures, sorted as asked; returns (rows, total, status)."""
+    selection = to_selection(corpus, state)
+    table = figure_table(corpus, selection, selection_figures(corpus, selection))
+    sort = sort_model[0] if isinstance(sort_model, list) and sort_model and isinstance(sort_model[0], dict) else {}
+    if sort.get("colId") in SORTABLE:
+        table = table.sort_values(
+            [sort["colId"], C.FIGID], ascending=[sort.get("sort") != "desc", True], kind="stable", na_position="last"
+        )
+    elif state.genes:
+        table = table.sort_values(["n_chosen", C.YEAR], ascending=[False, False], kind="stable", na_position="last")
+    else:
+        table = table.sort_values(C.YEAR, ascending=False, kind="stable", na_position="last")
+    start = max(0, int(start or 0))
+    end = max(start, min(int(end or start + 100), start + 500))
+    shown = table.iloc[start:end].copy()
+    shown[C.YEAR] = [None if np.isnan(y) else int(y) for y in shown[C.YEAR]]
+    status = f"{len(table):,} figure(s). Click a row to open its record."
+    return shown.to_dict("records"), len(table), status
+
+
+def show_detail(corpus: Corpus, state: ViewState):
+    """The detail panel: the open figure, else the last chosen gene, else a short guide."""
+    if state.figure:
+        return build_figure_detail(corpus, state, state.figure)
+    if state.focus_gene is not None:
+        return build_gene_detail(corpus, state, state.focus_gene)
+    return build_welcome()
+
+
+def update_counts(corpus: Corpus, state: ViewState):
+    """Organism options with figure counts under the other filters, and the selection summary."""
+    selection = to_selection(corpus, state)
+    rows = selection_figures(corpus, replace(selection, organisms=()))
+    mask = np.zeros(corpus.n_figures, dtype=bool)
+    mask[rows] = True
+    counts = organism_figure_counts(corpus, mask)
+    counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    selected = len(selection_figures(corpus, selection))
+    summary = f"{selected:,} of {corpus.n_figures:,} figures match."
+    return organism_options(counts, state.organisms), summary
+
+
+# --- binding ---------------------------------------------------------------------------------------------------
+def register_callbacks(app: Dash, corpus: Corpus) -> None:
+    """Bind every callback to this app (no global registration)."""
+
+    @app.callback(
+        Output(ids.URL, "search"),
+        Output(ids.STATE, "data"),
+        Output(ids.SELECTION, "data"),
+        Output(ids.NOTICE, "children"),
+        Output(ids.GENE_SEARCH, "value"),
+        Output(ids.GENE_SEARCH, "options", allow_duplicate=True),
+        Output(ids.MATCH_MODE, "value"),
+        Output(ids.ORGANISM_FILTER, "value"),
+        Output(ids.YEAR_FILTER, "value"),
+        Output(ids.EXACT_SWITCH, "value"),
+        Output(ids.NODE_BUDGET, "value"),
+        Input(ids.URL, "search"),
+        Input(ids.GENE_SEARCH, "value"),
+        Input(ids.MATCH_MODE, "value"),
+        Input(ids.ORGANISM_FILTER, "value"),
+        Input(ids.YEAR_FILTER, "value"),
+        Input(ids.EXACT_SWITCH, "value"),
+        Input(ids.NODE_BUDGET, "value"),
+        Input(ids.NETWORK, "clickData"),
+        Input(ids.FIGURE_TABLE, "cellClicked"),
+        Input({"type": ids.GENE_CHIP, "index": ALL}, "n_clicks"),
+        Input({"type": ids.FIGURE_LINK, "index": ALL}, "n_clicks"),
+        State(ids.STATE, "data"),
+        State(ids.GENE_SEARCH, "options"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def sync_state(search, genes, match, organisms, years, exact, budget, click, cell, _chips, _links, stored, options):
+        """One place where the URL, the controls and clicks meet: each event yields the next view state."""
+        trigger = ctx.triggered_id
+        previous = ViewState.from_dict(stored)
+        notices: list[str] = []
+        if trigger == ids.URL or trigger is None or stored is None:
+            state, notices = parse_query(corpus, search)
+        elif trigger == ids.NETWORK:
+            points = (click or {}).get("points") or [{}]
+            state = apply_node_click(previous, points[0].get("customdata"))
+        elif trigger == ids.FIGURE_TABLE:
+            figid = (cell or {}).get("rowId")
+            state = replace(previous, figure=figid) if figid and corpus.figure_row(str(figid)) is not None else previous
+        elif isinstance(trigger, dict):
+            if not ctx.triggered or not ctx.triggered[0].get("value"):
+                return (no_update,) * 11  # a chip or link was drawn, not clicked
+            key = str(trigger.get("index"))
+            node = f"gene:{key}" if trigger.get("type") == ids.GENE_CHIP else f"figure:{key}"
+            state = apply_node_click(previous, node)
+        else:
+            state = state_from_controls(corpus, previous, genes, match, organisms, years, exact, budget)
+        query = to_query(corpus, state)
+        notice = " ".join(notices) if notices else None
+        controls = to_controls(corpus, state)
+        new_options = gene_options(corpus, None, controls[0])
+        new_search = no_update if trigger == ids.URL and query == (search or "") else query
+        # Views that do not depend on the open figure are only redrawn when the selection itself changed.
+        selection = replace(state, figure=None).to_dict()
+        new_selection = (
+            selection if stored is None or replace(previous, figure=None) != replace(state, figure=None) else no_update
+        )
+        return (new_search, state.to_dict(), new_selection, notice, controls[0], new_options, *controls[1:])
+
+    @app.callback(
+        Output(ids.GENE_SEARCH, "options", allow_duplicate=True),
+        Input(ids.GENE_SEARCH, "search_value"),
+        State(ids.GENE_SEARCH, "value"),
+        prevent_initial_call=True,
+    )
+    def search_gene_options(search, selected):
+        if not search:
+            return no_update
+        return gene_options(corpus, search, selected)
+
+    @app.callback(
+        Output(ids.NETWORK, "figure"),
+        Output(ids.NETWORK_STATUS, "children"),
+        Input(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )
+    def network(stored):
+        return update_network(corpus, ViewState.from_dict(stored))
+
+    @app.callback(
+        Output(ids.DETAIL, "children"),
+        Input(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def detail(stored):
+        return show_detail(corpus, ViewState.from_dict(stored))
+
+    @app.callback(
+        Output(ids.ORGANISM_FILTER, "options"),
+        Output(ids.SELECTION_SUMMARY, "children"),
+        Input(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )
+    def counts(stored):
+        return update_counts(corpus, ViewState.from_dict(stored))
+
+    @app.callback(
+        Output(ids.FIGURE_TABLE, "getRowsResponse"),
+        Output(ids.TABLE_STATUS, "children"),
+        Input(ids.FIGURE_TABLE, "getRowsRequest"),
+        State(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )
+    def table(request, stored):
+        request = request if isinstance(request, dict) else {}
+        rows, total, status = update_table(
+            corpus,
+            ViewState.from_dict(stored),
+            request.get("startRow"),
+            request.get("endRow"),
+            request.get("sortModel"),
+        )
+        return {"rowData": rows, "rowCount": total}, status
+
+    # A new selection empties the grid's block cache, so it asks the server for its rows again.
+    app.clientside_callback(
+        ClientsideFunction(namespace="pfocr", function_name="refreshTable"),
+        Output(ids.TABLE_REFRESH, "data"),
+        Input(ids.SELECTION, "data"),
+        State(ids.FIGURE_TABLE, "id"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,27 @@
+"""Web floor: every component id, one source of truth (tests and users' scripts rely on the public ones)."""
+
+URL = "url"
+STATE = "view-state"  # the whole view state, with the open figure
+SELECTION = "view-selection"  # the same without the open figure: what the network, counts and table depend on
+NOTICE = "url-notice"
+HEADER_STATS = "header-stats"
+PROBLEMS = "load-problems"
+
+GENE_SEARCH = "gene-search"
+MATCH_MODE = "match-mode"
+ORGANISM_FILTER = "filter-organism"
+YEAR_FILTER = "filter-year"
+EXACT_SWITCH = "exact-switch"
+NODE_BUDGET = "node-budget"
+SELECTION_SUMMARY = "selection-summary"
+
+NETWORK = "network-graph"
+NETWORK_STATUS = "network-status"
+DETAIL = "detail-panel"
+FIGURE_TABLE = "figure-table"
+TABLE_STATUS = "table-status"
+TABLE_REFRESH = "table-refresh"
+
+# Pattern-matching ids of the clickable items inside the detail panel.
+GENE_CHIP = "gene-chip"
+FIGURE_LINK = "figure-link"

@@ -1,0 +1,206 @@
+"""Web floor: the detail panel's contents for a gene or a figure. Every string from the data is a text child
+(Dash escapes it); only https links to the expected hosts ever become an `href`."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+from dash import html
+
+from dashboard.analysis.model import Corpus, cooccurring_genes, figures_for_genes, filter_figures, genes_of_figure
+from dashboard.corpus import columns as C
+from dashboard.corpus.records import SEP
+from dashboard.web import ids
+from dashboard.web.state import ViewState
+
+LINK_HOSTS = frozenset({"www.ncbi.nlm.nih.gov", "europepmc.org", "doi.org", "www.ndexbio.org"})
+FIGURES_LISTED = 40
+PARTNERS_LISTED = 15
+
+
+def safe_href(url: object) -> str | None:
+    """The URL if it is an https link to one of the hosts we link to, else None."""
+    if not isinstance(url, str) or not url:
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme == "https" and parts.hostname in LINK_HOSTS else None
+
+
+def external_link(url: object, text: str) -> html.Component | None:
+    """A new-tab link, or nothing when the URL is not one we trust."""
+    href = safe_href(url)
+    if href is None:
+        return None
+    return html.A(text, href=href, target="_blank", rel="noopener noreferrer", className="external")
+
+
+def _text(value: object) -> str:
+    return "" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def gene_chip(gene_id: int, label: str, detail: str = "", title: str = "") -> html.Button:
+    """A clickable gene: re-centres the view on it."""
+    children = [html.Span(label, className="chip-label")]
+    if detail:
+        children.append(html.Span(detail, className="chip-detail"))
+    return html.Button(
+        children, id={"type": ids.GENE_CHIP, "index": str(gene_id)}, className="chip", title=title or label, n_clicks=0
+    )
+
+
+def figure_item(figid: str, title: str, year: str) -> html.Li:
+    """A clickable figure in a list: opens its record."""
+    return html.Li(
+        html.Button(
+            [html.Span(title or figid, className="figure-title"), html.Span(year, className="figure-year")],
+            id={"type": ids.FIGURE_LINK, "index": figid},
+            className="figure-link",
+            n_clicks=0,
+        )
+    )
+
+
+def build_welcome() -> html.Div:
+    return html.Div(
+        [
+            html.H2("Nothing selected"),
+            html.P(
+                "Search for a gene (by symbol or by the word printed in figures, e.g. RANKL), or click a node in "
+                "the network: a gene shows the figures it is in, a figure shows its record."
+            ),
+        ],
+        className="detail-empty",
+    )
+
+
+def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int) -> html.Div:
+    """Symbol, organism, NCBI link, figure counts, the figures (clickable) and the genes it shares figures with."""
+    row = corpus.gene_row(gene_id)
+    if row is None:
+        return html.Div([html.H2("Unknown gene"), html.P(f"NCBI Gene {gene_id} is not in this corpus.")])
+    mask = filter_figures(corpus, state.organisms, state.years)
+    in_filter = figures_for_genes(corpus, (row,), "any", mask, state.exact)
+    total = int(corpus.genes[C.N_FIGURES].iloc[row])
+    figures = corpus.figures.iloc[in_filter]
+    years = corpus.years[in_filter]
+    order = np.lexsort((figures[C.FIGID].to_numpy(dtype=str), -np.nan_to_num(years, nan=0)))
+    items = [
+        figure_item(str(f[C.FIGID]), _text(f[C.TITLE]), "" if np.isnan(y) else str(int(y)))
+        for f, y in zip(
+            figures.iloc[order[:FIGURES_LISTED]].to_dict("records"), years[order[:FIGURES_LISTED]], strict=True
+        )
+    ]
+    partners = cooccurring_genes(corpus, row, mask, state.exact, limit=PARTNERS_LISTED)
+    chips = [
+        gene_chip(
+            int(p[C.GENE_ID]),
+            str(p[C.SYMBOL]),
+            f"{int(p['shared'])}",
+            f"{p[C.SYMBOL]} ({p[C.ORGANISM]}): {int(p['shared'])} shared figure(s), Jaccard {p['jaccard']:.2f}",
+        )
+        for p in partners.to_dict("records")
+    ]
+    more = len(in_filter) - len(items)
+    return html.Div(
+        [
+            html.Div("Gene", className="detail-kind"),
+            html.H2(corpus.gene_label(row), className="detail-title"),
+            html.P([html.Span(corpus.gene_organisms[row] or "organism unknown"), f" · NCBI Gene {gene_id}"]),
+            html.P(external_link(f"https://www.ncbi.nlm.nih.gov/gene/{gene_id}", "NCBI Gene ↗")),
+            html.P(
+                f"In {len(in_filter):,} figure(s) under the current filters ({total:,} in the whole corpus).",
+                className="detail-counts",
+            ),
+            html.H3("Figures"),
+            html.Ul(items, className="figure-list") if items else html.P("None under the current filters."),
+            html.P(f"… and {more:,} more in the table below.", className="muted") if more > 0 else None,
+            html.H3("Most often in the same figures"),
+            html.Div(chips, className="chips") if chips else html.P("No other genes share its figures here."),
+        ],
+        className="detail-gene",
+    )
+
+
+def build_figure_detail(corpus: Corpus, state: ViewState, figid: str) -> html.Div:
+    """Title, caption, paper, citation, year, organisms, links, image, genes (with OCR words), chemicals, diseases."""
+    row = corpus.figure_row(figid)
+    if row is None:
+        return html.Div([html.H2("Unknown figure"), html.P(f"{figid} is not in this corpus.")])
+    figure = corpus.figures.iloc[row]
+    genes = genes_of_figure(corpus, row, state.exact)
+    chips = [
+        gene_chip(
+            int(g[C.GENE_ID]),
+            str(g[C.SYMBOL]),
+            ", ".join(w for w in g[C.WORDS] if w and w != g[C.SYMBOL])[:60],
+            f"{g[C.SYMBOL]} ({g[C.ORGANISM]}) read from: {', '.join(g[C.WORDS])}; via {', '.join(g[C.SOURCES])}",
+        )
+        for g in genes.to_dict("records")
+    ]
+    links = [
+        external_link(figure[C.FIGURE_URL], "Figure at PMC ↗"),
+        external_link(figure[C.PAPER_URL], "Paper at PMC ↗"),
+        external_link(figure[C.DOI_URL], "DOI ↗"),
+        external_link(figure[C.NDEX_URL], "NDEx network ↗"),
+    ]
+    image_href = safe_href(figure[C.IMAGE_URL])
+    image = (
+        html.Figure(
+            [
+                html.Img(src=image_href, alt=f"Figure {figid}", className="figure-image", referrerPolicy="no-referrer"),
+                html.Figcaption(
+                    external_link(figure[C.FIGURE_URL] or image_href, "Image unavailable here: open the figure ↗"),
+                    className="image-fallback",
+                ),
+            ],
+            className="figure-image-box",
+        )
+        if image_href
+        else None
+    )
+    return html.Div(
+        [
+            html.Div("Figure", className="detail-kind"),
+            html.H2(_text(figure[C.TITLE]) or figid, className="detail-title"),
+            html.P(
+                [
+                    html.Span(_text(figure[C.YEAR]) or "year unknown"),
+                    " · ",
+                    html.Span(", ".join(_text(figure[C.ORGANISMS]).split(SEP))),
+                    " · ",
+                    html.Code(figid),
+                ],
+                className="muted",
+            ),
+            html.Div([link for link in links if link is not None], className="links"),
+            image,
+            html.H3("Caption"),
+            html.P(_text(figure[C.CAPTION]) or "No caption.", className="caption"),
+            html.H3("Paper"),
+            html.P(_text(figure[C.PAPER_TITLE]), className="paper-title"),
+            html.P(_text(figure[C.REFTEXT]), className="citation"),
+            html.H3(f"Genes ({len(chips)})"),
+            html.Div(chips, className="chips") if chips else html.P("No genes were read from this figure."),
+            _terms("Chemicals", corpus.tables.chemicals, figid),
+            _terms("Diseases", corpus.tables.diseases, figid),
+        ],
+        className="detail-figure",
+    )
+
+
+def _terms(heading: str, table: pd.DataFrame, figid: str) -> html.Div | None:
+    rows = table[table[C.FIGID] == figid]
+    if rows.empty:
+        return None
+    names = [
+        (_text(r[C.NAME]) or _text(r[C.MATCH]) or _text(r[C.WORD]), _text(r[C.WORD]), _text(r[C.MESH]))
+        for r in rows.to_dict("records")
+    ]
+    return html.Div(
+        [
+            html.H3(heading),
+            html.Ul([html.Li(f"{name} (“{word}”{', ' + mesh if mesh else ''})") for name, word, mesh in names]),
+        ]
+    )

@@ -1,0 +1,165 @@
+"""Top of the pyramid: the real app in headless Chromium, clicked through as a user would (dash_duo)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SEEDS
+from selenium.webdriver.common.by import By
+
+from dashboard.config import Settings
+from dashboard.web import ids
+from dashboard.web.app import create_app
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 20
+
+
+@pytest.fixture
+def app(seed_corpus):
+    return create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus)
+
+
+def wait_for_network(dash_duo):
+    dash_duo.wait_for_contains_text(f"#{ids.NETWORK_STATUS}", "Showing", timeout=TIMEOUT)
+
+
+def click_node(dash_duo, node_id: str):
+    """Click a node of the plotly network by its id (customdata), through plotly's own event."""
+    dash_duo.driver.execute_script(
+        """
+        const graph = document.querySelector('#network-graph .js-plotly-plot');
+        for (const [curve, trace] of graph.data.entries()) {
+            const index = (trace.customdata || []).indexOf(arguments[0]);
+            if (index >= 0) {
+                graph.emit('plotly_click', {points: [{curveNumber: curve, pointNumber: index, pointIndex: index,
+                    customdata: arguments[0], data: trace, x: trace.x[index], y: trace.y[index]}]});
+                return;
+            }
+        }
+        throw new Error('no node ' + arguments[0]);
+        """,
+        node_id,
+    )
+
+
+def assert_no_console_errors(dash_duo):
+    """No errors in the console, except that figure images from outside cannot load on this closed network."""
+    errors = [
+        entry
+        for entry in dash_duo.get_logs() or []
+        if entry.get("level") == "SEVERE"
+        and not (entry.get("source") == "network" and entry.get("message", "").startswith("https://europepmc.org/"))
+    ]
+    assert errors == [], errors
+
+
+def test_page_loads_with_network_and_no_errors(dash_duo, app):
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    status = dash_duo.find_element(f"#{ids.NETWORK_STATUS}").text
+    assert "Showing" in status and "of 4,263 nodes" in status
+    assert dash_duo.find_element(f"#{ids.HEADER_STATS}").text.startswith("190 figures")
+    traces = dash_duo.driver.execute_script(
+        "return document.querySelector('#network-graph .js-plotly-plot').data.map(t => t.name)"
+    )
+    assert {"Figure", "Gene"} <= set(traces)
+    for element_id in (ids.GENE_SEARCH, ids.ORGANISM_FILTER, ids.YEAR_FILTER, ids.DETAIL, ids.FIGURE_TABLE):
+        assert dash_duo.find_element(f"#{element_id}")
+    assert_no_console_errors(dash_duo)
+
+
+def test_clicking_a_gene_node_fills_the_detail_panel(dash_duo, app):
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    click_node(dash_duo, "gene:5594")  # MAPK1, among the most connected genes
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "MAPK1", timeout=TIMEOUT)
+    detail = dash_duo.find_element(f"#{ids.DETAIL}")
+    n_listed = len(detail.find_elements(By.CSS_SELECTOR, ".figure-link"))
+    assert n_listed == app.server.config["PFOCR_CORPUS"].genes.set_index("gene_id").loc[5594, "n_figures"]
+    assert "ncbi.nlm.nih.gov/gene/5594" in detail.find_element(By.CSS_SELECTOR, "a.external").get_attribute("href")
+    dash_duo.wait_for_contains_text(f"#{ids.NETWORK_STATUS}", "Showing", timeout=TIMEOUT)
+    assert "genes=MAPK1" in dash_duo.driver.current_url
+    assert_no_console_errors(dash_duo)
+
+
+def test_choosing_an_organism_changes_the_counts(dash_duo, app):
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    dash_duo.wait_for_contains_text(f"#{ids.SELECTION_SUMMARY}", "190 of 190", timeout=TIMEOUT)
+    dash_duo.select_dcc_dropdown(f"#{ids.ORGANISM_FILTER}", value="Mus musculus (22)")
+    dash_duo.wait_for_contains_text(f"#{ids.SELECTION_SUMMARY}", "22 of 190", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text(f"#{ids.TABLE_STATUS}", "22 figure(s)", timeout=TIMEOUT)
+    assert "organisms=Mus+musculus" in dash_duo.driver.current_url
+    assert_no_console_errors(dash_duo)
+
+
+def test_deep_link_opens_a_figure(dash_duo, app):
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?figure=PMC7090164__fcell-08-00089-g002&genes=TNFSF11")
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "Exosome-mediated communication", timeout=TIMEOUT)
+    detail = dash_duo.find_element(f"#{ids.DETAIL}")
+    assert "Osteoblast-derived exosomes" in detail.find_element(By.CSS_SELECTOR, ".caption").text
+    hrefs = [a.get_attribute("href") for a in detail.find_elements(By.CSS_SELECTOR, "a.external")]
+    assert "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC7090164/figure/F2/" in hrefs
+    chips = [c.text for c in detail.find_elements(By.CSS_SELECTOR, ".chip .chip-label")]
+    assert sorted(chips) == ["EPHA2", "TNFRSF11A", "TNFSF11"]
+    # The image cannot load here (no outside network): the link to the figure takes its place.
+    dash_duo.wait_for_element(".figure-image-box.image-failed .image-fallback a", timeout=TIMEOUT)
+    assert dash_duo.find_element(".image-fallback a").is_displayed()
+    wait_for_network(dash_duo)
+    assert_no_console_errors(dash_duo)
+
+
+def test_gene_chip_recentres_the_view(dash_duo, app):
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?figure=PMC7090164__fcell-08-00089-g002")
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "Exosome", timeout=TIMEOUT)
+    chip = dash_duo.find_element(f'#{ids.DETAIL} .chip[title^="TNFRSF11A"]')
+    chip.click()
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "TNFRSF11A", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text(f"#{ids.NETWORK_STATUS}", "Showing", timeout=TIMEOUT)
+    focus = dash_duo.driver.execute_script(
+        "return document.querySelector('#network-graph .js-plotly-plot').data"
+        ".filter(t => t.name === 'Chosen gene').flatMap(t => t.customdata)"
+    )
+    assert focus == ["gene:8792"]
+    assert "genes=TNFRSF11A" in dash_duo.driver.current_url
+    assert "figure=" not in dash_duo.driver.current_url
+    assert_no_console_errors(dash_duo)
+
+
+def test_type_ahead_finds_a_gene_by_its_ocr_word(dash_duo, app):
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    dash_duo.find_element(f"#{ids.GENE_SEARCH}").click()
+    dash_duo.find_element(".dash-dropdown-search").send_keys("rankl")
+    dash_duo.wait_for_contains_text(".dash-dropdown-options", "TNFSF11", timeout=TIMEOUT)
+    option = dash_duo.find_element(".dash-dropdown-options .dash-dropdown-option")
+    assert option.text.startswith("TNFSF11 · Homo sapiens") and "“rankl”" in option.text
+    option.click()
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "TNFSF11", timeout=TIMEOUT)
+    assert "genes=TNFSF11" in dash_duo.driver.current_url
+    assert_no_console_errors(dash_duo)
+
+
+def test_bad_url_values_get_a_notice(dash_duo, app):
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?genes=NOSUCHGENE&years=abc&match=some")
+    dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", "Unknown gene 'NOSUCHGENE' dropped", timeout=TIMEOUT)
+    notice = dash_duo.find_element(f"#{ids.NOTICE}").text
+    assert "Years 'abc'" in notice and "Match mode 'some'" in notice
+    wait_for_network(dash_duo)
+    assert_no_console_errors(dash_duo)
+
+
+def test_back_button_restores_the_previous_view(dash_duo, app):
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    click_node(dash_duo, "gene:5594")
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "MAPK1", timeout=TIMEOUT)
+    click_node(dash_duo, "gene:5595")
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "MAPK3", timeout=TIMEOUT)
+    dash_duo.driver.back()
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "MAPK1", timeout=TIMEOUT)
+    assert_no_console_errors(dash_duo)

@@ -125,12 +125,19 @@ def update_table(corpus: Corpus, state: ViewState, start: int, end: int, sort_mo
         table = table.sort_values(["n_chosen", C.YEAR], ascending=[False, False], kind="stable", na_position="last")
     else:
         table = table.sort_values(C.YEAR, ascending=False, kind="stable", na_position="last")
-    start = max(0, int(start or 0))
-    end = max(start, min(int(end or start + 100), start + 500))
+    start = max(0, _as_int(start, 0))
+    end = max(start, min(_as_int(end, start + 100), start + 500))
     shown = table.iloc[start:end].copy()
     shown[C.YEAR] = [None if np.isnan(y) else int(y) for y in shown[C.YEAR]]
     status = f"{len(table):,} figure(s). Click a row to open its record."
     return shown.to_dict("records"), len(table), status
+
+
+def _as_int(value: object, default: int) -> int:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return default
 
 
 def show_detail(corpus: Corpus, state: ViewState):

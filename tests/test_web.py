@@ -1,0 +1,242 @@
+"""Middle of the pyramid: URL state, callback logic called with plain values, the layout, and the Flask server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import SEEDS, SITE
+
+from dashboard.config import Settings
+from dashboard.web import ids
+from dashboard.web.app import create_app
+from dashboard.web.callbacks import (
+    gene_options,
+    show_detail,
+    state_from_controls,
+    to_controls,
+    update_counts,
+    update_network,
+    update_table,
+)
+from dashboard.web.panels import safe_href
+from dashboard.web.state import ViewState, apply_node_click, parse_query, to_query
+
+FIGURE = "PMC7090164__fcell-08-00089-g002"
+
+
+@pytest.fixture(scope="module")
+def app(seed_corpus):
+    return create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus)
+
+
+def walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    if children is None:
+        return
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            yield from walk(child)
+
+
+def texts(component) -> list[str]:
+    """Every string child in a component tree (what the browser shows as text)."""
+    found = []
+    for node in walk(component):
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list | tuple) else [children]:
+            if isinstance(child, str):
+                found.append(child)
+    return found
+
+
+# --- URL state ---------------------------------------------------------------------------------------------------
+def test_query_round_trip(seed_corpus):
+    search = "?genes=TNFSF11,5594&match=all&organisms=Homo+sapiens,Mus+musculus&years=2010-2020&figure=" + FIGURE
+    state, notices = parse_query(seed_corpus, search)
+    assert notices == []
+    assert state.genes == (8600, 5594) and state.match == "all" and state.years == (2010, 2020)
+    assert state.organisms == ("Homo sapiens", "Mus musculus") and state.figure == FIGURE
+    again, _ = parse_query(seed_corpus, to_query(seed_corpus, state))
+    assert again == state
+    assert to_query(seed_corpus, ViewState()) == ""
+
+
+@pytest.mark.parametrize(
+    ("search", "notice"),
+    [
+        ("?genes=NOPE1", "Unknown gene 'NOPE1' dropped."),
+        ("?match=most", "Match mode 'most'"),
+        ("?organisms=Martian", "Unknown organism 'Martian' dropped."),
+        ("?years=soon", "Years 'soon' are not a range"),
+        ("?years=2020-2010", "were reversed; read as 2010-2020"),
+        ("?figure=PMC0__none", "Figure 'PMC0__none' is not in this corpus."),
+        ("?budget=999999", "Node budget '999999' is not a number"),
+        ("?colour=red", "Unknown parameter 'colour' ignored."),
+        ("?genes=" + "A" * 10_000, "were ignored"),
+    ],
+)
+def test_bad_query_values_are_dropped_with_a_notice(seed_corpus, search, notice):
+    state, notices = parse_query(seed_corpus, search)
+    assert any(notice in n for n in notices), notices
+    assert state.genes == () and state.figure is None
+
+
+def test_reversed_years_are_still_applied(seed_corpus):
+    state, _ = parse_query(seed_corpus, "?years=2020-2010")
+    assert state.years == (2010, 2020)
+
+
+def test_node_click():
+    state = ViewState(genes=(1, 2), figure="F")
+    assert apply_node_click(state, "gene:7157") == ViewState(genes=(7157,))
+    assert apply_node_click(state, "figure:X").figure == "X"
+    assert apply_node_click(state, "javascript:alert(1)") == state
+    assert apply_node_click(state, None) == state
+
+
+def test_from_dict_survives_garbage():
+    assert ViewState.from_dict({"genes": ["x"], "years": "bad"}) == ViewState()
+    assert ViewState.from_dict("nope") == ViewState()
+
+
+# --- callback logic -----------------------------------------------------------------------------------------------
+def test_controls_round_trip(seed_corpus):
+    state = ViewState(genes=(8600,), match="all", organisms=("Homo sapiens",), years=(2005, 2015), exact=True)
+    assert state_from_controls(seed_corpus, ViewState(genes=(8600,)), *to_controls(seed_corpus, state)) == state
+
+
+def test_full_year_span_means_no_year_filter(seed_corpus):
+    state = state_from_controls(seed_corpus, ViewState(), [], "any", [], [2025, 1998], [], 300)
+    assert state.years is None  # figures without a year stay in
+
+
+def test_adding_a_gene_closes_the_open_figure(seed_corpus):
+    before = ViewState(figure=FIGURE)
+    assert state_from_controls(seed_corpus, before, ["8600"], "any", [], None, [], 300).figure is None
+    assert state_from_controls(seed_corpus, before, [], "any", ["Homo sapiens"], None, [], 300).figure == FIGURE
+
+
+def test_gene_options_keep_the_selection_and_find_ocr_words(seed_corpus):
+    options = gene_options(seed_corpus, "rankl", ["5594"])
+    assert options[0]["value"] == "5594"
+    assert options[1]["value"] == "8600" and "“rankl”" in options[1]["label"]
+
+
+def test_network_for_default_gene_and_empty_views(seed_corpus):
+    figure, status = update_network(seed_corpus, ViewState())
+    assert status.startswith("Showing") and "Cut to the node budget" in status
+    names = {trace.name for trace in figure.data}
+    assert {"Figure", "Gene", "links"} <= names
+    n_nodes = sum(len(t.x) for t in figure.data if t.name != "links")
+    assert n_nodes <= 300
+
+    figure, status = update_network(seed_corpus, ViewState(genes=(8600,)))
+    chosen = [t for t in figure.data if t.name == "Chosen gene"]
+    assert list(chosen[0].customdata) == ["gene:8600"]
+
+    figure, status = update_network(seed_corpus, ViewState(organisms=("Homo sapiens",), years=(1900, 1901)))
+    assert status.startswith("No figures match")
+    assert "No figures match" in figure.layout.annotations[0].text
+
+
+def test_big_budget_switches_to_webgl(seed_corpus):
+    figure, _ = update_network(seed_corpus, ViewState(budget=2000))
+    assert {trace.type for trace in figure.data} == {"scattergl"}
+
+
+def test_table_pages_and_sorts(seed_corpus):
+    rows, total, status = update_table(seed_corpus, ViewState(), 0, 15, [{"colId": "year", "sort": "asc"}])
+    assert total == 190 and len(rows) == 15 and "190 figure(s)" in status
+    years = [r["year"] for r in rows if r["year"] is not None]
+    assert years == sorted(years) and years[0] == 1998
+    second, _, _ = update_table(seed_corpus, ViewState(), 15, 30, [{"colId": "year", "sort": "asc"}])
+    assert not {r["figid"] for r in rows} & {r["figid"] for r in second}
+    chosen, total, _ = update_table(seed_corpus, ViewState(genes=(8600,)), 0, 15, None)
+    assert total == 3 and all(r["n_chosen"] == 1 for r in chosen)
+    junk, total, _ = update_table(seed_corpus, ViewState(), -5, "x", [{"colId": "__proto__"}])
+    assert total == 190
+
+
+def test_counts_follow_the_other_filters(seed_corpus):
+    options, summary = update_counts(seed_corpus, ViewState(organisms=("Mus musculus",)))
+    assert summary == "22 of 190 figures match."
+    labels = {o["value"]: o["label"] for o in options}
+    assert labels["Homo sapiens"] == "Homo sapiens (107)"  # counts ignore the organism filter itself
+    options, summary = update_counts(seed_corpus, ViewState(genes=(8600,)))
+    rows = [seed_corpus.figure_row(f) for f in seed_corpus.links.loc[seed_corpus.links["gene_id"] == 8600, "figid"]]
+    expected = {name for row in rows for name in seed_corpus.figure_organisms[row]}
+    assert {o["value"] for o in options} == expected
+    assert summary == f"{len(rows)} of 190 figures match."
+
+
+def test_figure_detail_shows_markup_as_text(site_corpus):
+    detail = show_detail(site_corpus, ViewState(figure="PMC1000002__new-f2"))
+    assert "A block caption with <script>alert(1)</script> in it." in texts(detail)
+    hrefs = [node.href for node in walk(detail) if getattr(node, "href", None)]
+    assert hrefs and all(h.startswith("https://") for h in hrefs)
+
+
+def test_gene_detail_lists_its_figures(seed_corpus):
+    detail = show_detail(seed_corpus, ViewState(genes=(8600,)))
+    found = [node.id["index"] for node in walk(detail) if isinstance(getattr(node, "id", None), dict)]
+    assert FIGURE in found and "8792" in found  # a figure link and the top partner's chip
+    assert "TNFSF11" in texts(detail)
+
+
+def test_unknown_gene_or_figure_detail(seed_corpus):
+    assert "Unknown figure" in texts(show_detail(seed_corpus, ViewState(figure="nope")))
+    assert "Unknown gene" in texts(show_detail(seed_corpus, ViewState(genes=(999999999,))))
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1/", True),
+        ("http://www.ncbi.nlm.nih.gov/pmc/", False),
+        ("javascript:alert(1)", False),
+        ("https://evil.example/", False),
+        ("//www.ncbi.nlm.nih.gov/", False),
+        (None, False),
+    ],
+)
+def test_safe_href(url, ok):
+    assert (safe_href(url) is not None) == ok
+
+
+# --- layout and server --------------------------------------------------------------------------------------------
+def test_layout_ids_are_unique_and_public_ids_exist(app):
+    found = [node.id for node in walk(app.layout) if isinstance(getattr(node, "id", None), str)]
+    assert len(found) == len(set(found))
+    for public in ("gene-search", "filter-organism", "filter-year", "network-graph", "detail-panel", "figure-table"):
+        assert public in found
+
+
+def test_server_routes(app):
+    client = app.server.test_client()
+    assert client.get("/").status_code == 200
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200 and ids.NETWORK in layout.get_data(as_text=True)
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.get_json() == {"status": "ok", "figures": 190}
+    compressed = client.get("/_dash-layout", headers={"Accept-Encoding": "gzip"})
+    assert compressed.headers.get("Content-Encoding") in {"gzip", "br"}
+
+
+def test_debug_is_off_by_default(app):
+    assert not app.server.debug
+    assert Settings().debug is False
+
+
+def test_load_problems_are_shown_in_the_header(tmp_path):
+    (tmp_path / "good.md").write_text("---\nfigid: PMC5__good\n---\n")
+    (tmp_path / "bad.md").write_text("not a record")
+    app = create_app(Settings(data=(str(tmp_path),), use_cache=False))
+    layout = json.dumps(app.layout.to_plotly_json(), default=lambda o: o.to_plotly_json())
+    assert "1 problem(s) while loading" in layout and "bad.md" in layout
+
+
+def test_app_serves_the_fixture_site():
+    app = create_app(Settings(data=(str(SITE),), use_cache=False))
+    assert app.server.test_client().get("/healthz").get_json()["figures"] == 4

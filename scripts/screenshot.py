@@ -1,6 +1,6 @@
 """Take the README's screenshot: serve the default data, open a deep link in headless Chromium, save a PNG.
 
-    python scripts/screenshot.py [--out docs/screenshot.png] [--query "?genes=TNFSF11"]
+python scripts/screenshot.py [--out docs/screenshot.png] [--query "?genes=TNFSF11"]
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import pytest
 
 from dashboard.corpus.records import (
     RecordError,
+    blank_unused_keys,
     build_record,
     clean_text,
     decode,
@@ -199,3 +200,31 @@ def test_tsv_genes_skip_rows_without_an_id_and_keep_na_words():
 def test_tsv_terms_are_distinct():
     rows = [("NADH", "mesh:1", "NAD", "NAD(+)", "chebi:1")] * 2 + [("L", "mesh:2", "NA", "NA", "NA")]
     assert tsv_terms(rows) == [("NADH", "mesh:1", "NAD", "NAD(+)", "chebi:1"), ("L", "mesh:2", "", "", "")]
+
+
+def test_fast_parse_equals_pyyaml_base_loader_on_every_seed_record():
+    """The fast path (blanked unused keys, libyaml composer) reads what PyYAML's BaseLoader reads."""
+    import yaml
+    from conftest import SEEDS
+
+    from dashboard.corpus.records import UNUSED_KEYS
+
+    files = [*sorted((SEEDS / "pfocr-sample" / "_figures").glob("*.md")), SEEDS / "000_c9901233b1736e20.txt"]
+    assert len(files) == 190
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        reference = yaml.load(split_front_matter(text), Loader=yaml.BaseLoader)
+        expected = {k: v for k, v in reference.items() if f"{k}:" not in UNUSED_KEYS}
+        assert parse_front_matter(text) == expected, path.name
+
+
+def test_blanking_keeps_line_numbers_and_later_keys():
+    text = "a: 1\nschema-jsonld:\n  x: 2\n  keywords:\n  - A\norganisms_ner:\n- B\n- C\nb: 3\n"
+    blanked = blank_unused_keys(text)
+    assert blanked.count("\n") == text.count("\n")
+    assert parse_front_matter(f"---\n{text}---\n") == {"a": "1", "b": "3"}
+
+
+def test_yaml_error_reports_the_line_in_the_file():
+    with pytest.raises(RecordError, match="line 4: mapping values are not allowed"):
+        parse_front_matter("---\nfigid: a\nseo: x\ncaption: a: b\n---\n")

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 32 * 1024 * 1024  # a record or side file larger than this is refused, not read
 PARALLEL_FROM = 2_000  # records; below this a process pool costs more than it saves
 CHUNK = 256
+PROBLEMS_LOGGED = 20
 
 
 class CorpusError(Exception):
@@ -289,8 +290,12 @@ def parse_sources(sources: Sources, workers: int | None = None) -> CorpusTables:
         len(tables.links),
         len(tables.problems),
     )
-    for path, reason in tables.problems.itertuples(index=False):
+    for path, reason in tables.problems.head(PROBLEMS_LOGGED).itertuples(index=False):
         log.warning("%s: %s", path, reason)
+    if len(tables.problems) > PROBLEMS_LOGGED:
+        log.warning(
+            "… and %d more problems (`pfocr-dashboard check` lists them all)", len(tables.problems) - PROBLEMS_LOGGED
+        )
     if tables.figures.empty:
         raise CorpusError(f"no valid figure record among {len(sources.records)} file(s)")
     return tables

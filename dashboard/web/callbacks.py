@@ -190,10 +190,9 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         Input({"type": ids.GENE_CHIP, "index": ALL}, "n_clicks"),
         Input({"type": ids.FIGURE_LINK, "index": ALL}, "n_clicks"),
         State(ids.STATE, "data"),
-        State(ids.GENE_SEARCH, "options"),
         prevent_initial_call="initial_duplicate",
     )
-    def sync_state(search, genes, match, organisms, years, exact, budget, click, cell, _chips, _links, stored, options):
+    def sync_state(search, genes, match, organisms, years, exact, budget, click, cell, _chips, _links, stored):
         """One place where the URL, the controls and clicks meet: each event yields the next view state."""
         trigger = ctx.triggered_id
         previous = ViewState.from_dict(stored)

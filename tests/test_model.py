@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from dashboard.analysis.model import (
-    cooccurring_genes,
     figures_for_genes,
     filter_figures,
     genes_of_figure,
@@ -60,19 +59,6 @@ def test_genes_of_figure_with_words(site_corpus):
     assert table.set_index("symbol").loc["TNF", "words"] == ["TNF", "TNFa"]
     exact = genes_of_figure(site_corpus, site_corpus.figure_row("PMC1000001__old-f1"), exact=True)
     assert exact["symbol"].tolist() == ["TNF"]
-
-
-def test_cooccurring_genes_ranked_by_shared_figures(seed_corpus):
-    rankl = seed_corpus.rows_for_symbol("TNFSF11")[0]
-    table = cooccurring_genes(seed_corpus, rankl, limit=5)
-    assert table["symbol"].iloc[0] == "TNFRSF11A"
-    assert table["shared"].is_monotonic_decreasing
-    # Check the top partner's counts against a direct reading of the links.
-    links = seed_corpus.links
-    with_rankl = set(links.loc[links["gene_id"] == 8600, "figid"])
-    with_rank = set(links.loc[links["gene_id"] == 8792, "figid"])
-    assert table["shared"].iloc[0] == len(with_rankl & with_rank)
-    assert table["jaccard"].iloc[0] == pytest.approx(len(with_rankl & with_rank) / len(with_rankl | with_rank))
 
 
 def test_resolve_genes(site_corpus):

@@ -237,31 +237,6 @@ def _casefold(series: pd.Series) -> pd.Series:
     return series.str.casefold() if series.dtype == object or pd.api.types.is_string_dtype(series) else series
 
 
-def cooccurring_genes(
-    corpus: Corpus, gene: int, mask: np.ndarray | None = None, exact: bool = False, limit: int = 20
-) -> pd.DataFrame:
-    """Genes that share figures with this one (within the mask), most shared figures first, with Jaccard index."""
-    figures = figures_for_genes(corpus, (gene,), "any", mask, exact)
-    shared = gene_figure_counts(corpus, figures, exact)
-    shared[gene] = 0
-    partners = np.flatnonzero(shared)
-    scope = np.flatnonzero(mask) if mask is not None else np.arange(corpus.n_figures)
-    totals = gene_figure_counts(corpus, scope, exact)[partners]
-    union = len(figures) + totals - shared[partners]
-    table = pd.DataFrame(
-        {
-            "row": partners,
-            C.GENE_ID: corpus.gene_ids[partners],
-            C.SYMBOL: [corpus.gene_label(r) for r in partners],
-            C.ORGANISM: corpus.gene_organisms[partners],
-            "shared": shared[partners],
-            "jaccard": shared[partners] / np.maximum(union, 1),
-        }
-    )
-    table = table.sort_values(["shared", "jaccard", C.GENE_ID], ascending=[False, False, True], kind="stable")
-    return table.head(limit).reset_index(drop=True)
-
-
 # --- names → genes ----------------------------------------------------------------------------------------------
 _TOKEN_SPLIT = re.compile(r"[\s,;]+")
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from dash import html
 
-from dashboard.analysis.model import Corpus, cooccurring_genes, figures_for_genes, filter_figures, genes_of_figure
+from dashboard.analysis.enrich import gene_partners, similar_figures
+from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, genes_of_figure
 from dashboard.corpus import columns as C
 from dashboard.corpus.records import SEP
 from dashboard.web import ids
@@ -18,6 +19,7 @@ from dashboard.web.state import ViewState
 LINK_HOSTS = frozenset({"www.ncbi.nlm.nih.gov", "europepmc.org", "doi.org", "www.ndexbio.org"})
 FIGURES_LISTED = 40
 PARTNERS_LISTED = 15
+SIMILAR_LISTED = 8
 
 
 def safe_href(url: object) -> str | None:
@@ -92,16 +94,36 @@ def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int) -> html.Di
             figures.iloc[order[:FIGURES_LISTED]].to_dict("records"), years[order[:FIGURES_LISTED]], strict=True
         )
     ]
-    partners = cooccurring_genes(corpus, row, mask, state.exact, limit=PARTNERS_LISTED)
+    partners = gene_partners(corpus, row, mask, state.exact, limit=PARTNERS_LISTED)
     chips = [
         gene_chip(
             int(p[C.GENE_ID]),
             str(p[C.SYMBOL]),
             f"{int(p['shared'])}",
-            f"{p[C.SYMBOL]} ({p[C.ORGANISM]}): {int(p['shared'])} shared figure(s), Jaccard {p['jaccard']:.2f}",
+            f"{p[C.SYMBOL]} ({p[C.ORGANISM]}): {int(p['shared'])} shared figure(s), "
+            f"Jaccard {p['jaccard']:.2f}, hypergeometric p {p['p_value']:.2g}",
         )
         for p in partners.to_dict("records")
     ]
+    partner_table = html.Table(
+        [
+            html.Thead(html.Tr([html.Th("Gene"), html.Th("Shared"), html.Th("Jaccard"), html.Th("p")])),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Td(str(p[C.SYMBOL])),
+                            html.Td(str(int(p["shared"]))),
+                            html.Td(f"{p['jaccard']:.2f}"),
+                            html.Td(f"{p['p_value']:.2g}"),
+                        ]
+                    )
+                    for p in partners.head(8).to_dict("records")
+                ]
+            ),
+        ],
+        className="stats-table",
+    )
     more = len(in_filter) - len(items)
     return html.Div(
         [
@@ -118,6 +140,7 @@ def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int) -> html.Di
             html.P(f"… and {more:,} more in the table below.", className="muted") if more > 0 else None,
             html.H3("Most often in the same figures"),
             html.Div(chips, className="chips") if chips else html.P("No other genes share its figures here."),
+            partner_table if chips else None,
         ],
         className="detail-gene",
     )
@@ -185,6 +208,7 @@ def build_figure_detail(corpus: Corpus, state: ViewState, figid: str) -> html.Di
             html.Div(chips, className="chips") if chips else html.P("No genes were read from this figure."),
             _terms("Chemicals", corpus.tables.chemicals, figid),
             _terms("Diseases", corpus.tables.diseases, figid),
+            _similar(corpus, row, state.exact),
         ],
         className="detail-figure",
     )
@@ -204,3 +228,19 @@ def _terms(heading: str, table: pd.DataFrame, figid: str) -> html.Div | None:
             html.Ul([html.Li(f"{name} (“{word}”{', ' + mesh if mesh else ''})") for name, word, mesh in names]),
         ]
     )
+
+
+def _similar(corpus: Corpus, row: int, exact: bool) -> html.Div | None:
+    """The figures with the most similar gene sets (Jaccard index), each clickable."""
+    similar = similar_figures(corpus, row, exact, limit=SIMILAR_LISTED)
+    if similar.empty:
+        return None
+    items = [
+        figure_item(str(s[C.FIGID]), f"{_text(s[C.TITLE])} (Jaccard {s['jaccard']:.2f})", _year(s[C.YEAR]))
+        for s in similar.to_dict("records")
+    ]
+    return html.Div([html.H3("Figures with similar gene sets"), html.Ul(items, className="figure-list")])
+
+
+def _year(value: float) -> str:
+    return "" if value is None or np.isnan(value) else str(int(value))

@@ -1,0 +1,182 @@
+"""Analysis floor: statistics over the incidence matrix — gene-list enrichment, partner genes, similar figures.
+
+Every figure's gene set is tested at once: overlaps and set sizes are sparse matrix–vector products, and the
+one-sided Fisher exact p-value is the hypergeometric upper tail, `hypergeom.sf(overlap - 1, N, K, n)`, which is
+what `scipy.stats.fisher_exact(table, alternative="greater")` computes for the same 2×2 table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, gene_figure_counts, resolve_genes
+from dashboard.corpus import columns as C
+
+DEFAULT_MIN_SIZE = 3
+RESULT_COLUMNS = [C.FIGID, C.TITLE, C.YEAR, "overlap", "set_size", "p_value", "fdr", "odds_ratio", "overlap_genes"]
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """The answer to "which figures match my gene list?"."""
+
+    results: pd.DataFrame  # one row per tested figure, sorted by p
+    background_size: int
+    query_size: int  # query genes found in the background
+    unrecognised: list[str]  # entries that name no gene of the corpus
+    outside_background: list[str]  # genes of the corpus that are not in the background
+    tested: int
+
+
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (FDR), in the input order."""
+    if p_values.size == 0:
+        return p_values.astype(float)
+    return stats.false_discovery_control(p_values, method="bh")
+
+
+def odds_ratios(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Sample odds ratio (a·d)/(b·c) of each 2×2 table, as `fisher_exact` reports it (inf where b·c = 0)."""
+    numerator = a.astype(float) * d
+    denominator = b.astype(float) * c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = numerator / denominator
+    ratio[(denominator == 0) & (numerator > 0)] = np.inf
+    ratio[(denominator == 0) & (numerator == 0)] = np.nan
+    return ratio
+
+
+def enrich(
+    corpus: Corpus,
+    genes: list[str] | str,
+    organisms: tuple[str, ...] = (),
+    years: tuple[int, int] | None = None,
+    background: list[str] | str | None = None,
+    min_size: int = DEFAULT_MIN_SIZE,
+    exact: bool = False,
+) -> Enrichment:
+    """Test every filtered figure's gene set for over-representation of the query genes."""
+    query_rows, unrecognised = resolve_genes(corpus, genes)
+    mask = filter_figures(corpus, organisms, years)
+    figure_rows = np.flatnonzero(mask)
+    in_corpus = gene_figure_counts(corpus, figure_rows, exact) > 0
+    if background:
+        background_rows, unknown_background = resolve_genes(corpus, background)
+        unrecognised += [f"{token} (background)" for token in unknown_background]
+        universe = np.zeros(corpus.n_genes, dtype=bool)
+        universe[background_rows] = True
+        universe &= in_corpus  # a gene no filtered figure holds cannot be in any tested set
+    else:
+        universe = in_corpus
+    outside = [corpus.gene_label(r) for r in query_rows if not universe[r]]
+    query = np.array(sorted({r for r in query_rows if universe[r]}), dtype=np.int64)
+
+    matrix = corpus.matrix(exact)[figure_rows]
+    universe_vector = universe.astype(np.float32)
+    set_size = np.asarray(matrix @ universe_vector).ravel().astype(np.int64)
+    query_vector = np.zeros(corpus.n_genes, dtype=np.float32)
+    query_vector[query] = 1.0
+    overlap = np.asarray(matrix @ query_vector).ravel().astype(np.int64)
+    tested = set_size >= max(1, int(min_size))
+    figure_rows, set_size, overlap = figure_rows[tested], set_size[tested], overlap[tested]
+
+    total = int(universe.sum())
+    n_query = len(query)
+    p_values = stats.hypergeom.sf(overlap - 1, total, set_size, n_query) if n_query else np.ones(len(overlap))
+    p_values = np.clip(p_values, 0.0, 1.0)
+    a = overlap
+    b = set_size - overlap
+    c = n_query - overlap
+    d = total - set_size - n_query + overlap
+    results = pd.DataFrame(
+        {
+            "row": figure_rows,
+            C.FIGID: corpus.figure_index[figure_rows].astype(str),
+            C.TITLE: corpus.figures[C.TITLE].iloc[figure_rows].fillna("").to_numpy(dtype=str),
+            C.YEAR: corpus.years[figure_rows],
+            "overlap": overlap,
+            "set_size": set_size,
+            "p_value": p_values,
+            "fdr": benjamini_hochberg(p_values),
+            "odds_ratio": odds_ratios(a, b, c, d),
+        }
+    )
+    results = results.sort_values(["p_value", "overlap", C.FIGID], ascending=[True, False, True], kind="stable")
+    results = results.reset_index(drop=True)
+    results["overlap_genes"] = _overlap_genes(corpus, results, query, exact)
+    return Enrichment(
+        results=results,
+        background_size=total,
+        query_size=n_query,
+        unrecognised=unrecognised,
+        outside_background=outside,
+        tested=len(results),
+    )
+
+
+def _overlap_genes(corpus: Corpus, results: pd.DataFrame, query: np.ndarray, exact: bool) -> list[list[str]]:
+    """Symbols of the query genes in each figure (only figures with an overlap are looked at)."""
+    labels: list[list[str]] = [[] for _ in range(len(results))]
+    hits = np.flatnonzero(results["overlap"].to_numpy() > 0)
+    if not len(hits) or not len(query):
+        return labels
+    block = corpus.matrix(exact)[results["row"].to_numpy()[hits]][:, query].tocsr()
+    for position, index in enumerate(hits):
+        columns = block.indices[block.indptr[position] : block.indptr[position + 1]]
+        labels[index] = sorted(corpus.gene_label(int(query[c])) for c in columns)
+    return labels
+
+
+def gene_partners(
+    corpus: Corpus, gene: int, mask: np.ndarray | None = None, exact: bool = False, limit: int = 20
+) -> pd.DataFrame:
+    """Genes sharing figures with this one: shared figures, Jaccard index and hypergeometric p (most shared first)."""
+    scope = np.flatnonzero(mask) if mask is not None else np.arange(corpus.n_figures)
+    figures = figures_for_genes(corpus, (gene,), "any", mask, exact)
+    shared = gene_figure_counts(corpus, figures, exact)
+    shared[gene] = 0
+    partners = np.flatnonzero(shared)
+    totals = gene_figure_counts(corpus, scope, exact)[partners]
+    together = shared[partners]
+    union = len(figures) + totals - together
+    p_values = stats.hypergeom.sf(together - 1, len(scope), len(figures), totals)
+    table = pd.DataFrame(
+        {
+            "row": partners,
+            C.GENE_ID: corpus.gene_ids[partners],
+            C.SYMBOL: [corpus.gene_label(r) for r in partners],
+            C.ORGANISM: corpus.gene_organisms[partners],
+            "shared": together,
+            "jaccard": together / np.maximum(union, 1),
+            "p_value": np.clip(p_values, 0.0, 1.0),
+        }
+    )
+    table = table.sort_values(["shared", "p_value", C.GENE_ID], ascending=[False, True, True], kind="stable")
+    return table.head(limit).reset_index(drop=True)
+
+
+def similar_figures(corpus: Corpus, figure: int, exact: bool = False, limit: int = 10) -> pd.DataFrame:
+    """The figures whose gene sets are most like this one's, by Jaccard index."""
+    matrix = corpus.matrix(exact)
+    own = matrix[figure]
+    shared = np.asarray((matrix @ own.T).todense()).ravel()
+    shared[figure] = 0
+    candidates = np.flatnonzero(shared)
+    sizes = np.diff(matrix.indptr)
+    jaccard = shared[candidates] / (sizes[candidates] + own.nnz - shared[candidates])
+    table = pd.DataFrame(
+        {
+            "row": candidates,
+            C.FIGID: corpus.figure_index[candidates].astype(str),
+            C.TITLE: corpus.figures[C.TITLE].iloc[candidates].fillna("").to_numpy(dtype=str),
+            C.YEAR: corpus.years[candidates],
+            "shared": shared[candidates].astype(int),
+            "jaccard": jaccard,
+        }
+    )
+    table = table.sort_values(["jaccard", "shared", C.FIGID], ascending=[False, False, True], kind="stable")
+    return table.head(limit).reset_index(drop=True)

@@ -1,0 +1,96 @@
+"""Analysis floor: enrichment against scipy's Fisher exact test, BH FDR, partner genes and similar figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from dashboard.analysis.enrich import benjamini_hochberg, enrich, gene_partners, similar_figures
+from dashboard.analysis.model import figures_for_genes, filter_figures
+
+QUERY = "MAPK1 MAPK3 AKT1 TP53 TNF IL6 NFKB1 RELA JUN FOS EGFR KRAS"
+
+
+def gene_sets(corpus, rows, universe):
+    matrix = corpus.incidence[rows].tocsr()
+    return [set(matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]]) & universe for i in range(len(rows))]
+
+
+def test_p_values_agree_with_fisher_exact(seed_corpus):
+    result = enrich(seed_corpus, QUERY, min_size=3)
+    table = result.results
+    assert result.unrecognised == [] and result.tested == len(table) > 100
+    universe = set(np.flatnonzero(np.asarray(seed_corpus.incidence.sum(axis=0)).ravel() > 0))
+    query = {row for symbol in QUERY.split() for row in seed_corpus.rows_for_symbol(symbol)}
+    assert result.query_size == len(query) and result.background_size == len(universe)
+    sets = gene_sets(seed_corpus, table["row"].to_numpy(), universe)
+    for (_, row), genes in zip(table.iterrows(), sets, strict=True):
+        a = len(genes & query)
+        b = len(genes) - a
+        c = len(query) - a
+        d = len(universe) - a - b - c
+        odds, p = stats.fisher_exact([[a, b], [c, d]], alternative="greater")
+        assert row["overlap"] == a and row["set_size"] == len(genes)
+        assert row["p_value"] == pytest.approx(p, rel=1e-9, abs=1e-300)
+        if np.isfinite(odds):
+            assert row["odds_ratio"] == pytest.approx(odds, rel=1e-9)
+    assert table["p_value"].is_monotonic_increasing
+    top = table.iloc[0]
+    assert top["overlap"] >= 3 and set(top["overlap_genes"]) <= set(QUERY.split())
+
+
+def test_fdr_is_benjamini_hochberg():
+    p = np.array([0.01, 0.04, 0.03, 0.2, 0.5])
+    order = np.argsort(p)
+    expected = np.minimum.accumulate((p[order] * len(p) / np.arange(1, len(p) + 1))[::-1])[::-1]
+    adjusted = np.empty_like(p)
+    adjusted[order] = np.minimum(expected, 1)
+    assert benjamini_hochberg(p) == pytest.approx(adjusted)
+
+
+def test_filters_background_and_min_size(seed_corpus):
+    human = enrich(seed_corpus, QUERY, organisms=("Homo sapiens",))
+    mask = filter_figures(seed_corpus, ("Homo sapiens",))
+    assert set(human.results["figid"]) <= set(seed_corpus.figure_index[np.flatnonzero(mask)])
+    assert human.background_size < enrich(seed_corpus, QUERY).background_size
+    small = enrich(seed_corpus, QUERY, min_size=50)
+    assert (small.results["set_size"] >= 50).all() and small.tested < human.tested + 200
+    custom = enrich(seed_corpus, QUERY, background="MAPK1 MAPK3 AKT1 TP53 PIK3CA nosuch")
+    assert custom.background_size == 5
+    assert "nosuch (background)" in custom.unrecognised
+    assert set(custom.outside_background) == set(QUERY.split()) - {"MAPK1", "MAPK3", "AKT1", "TP53"}
+    assert (custom.results["set_size"] <= 5).all()
+
+
+def test_unrecognised_entries_are_listed(seed_corpus):
+    result = enrich(seed_corpus, ["TP53", "notagene", "7157", "  "])
+    assert result.unrecognised == ["notagene"] and result.query_size == 1
+
+
+def test_gene_partners_with_jaccard_and_p(seed_corpus):
+    rankl = seed_corpus.rows_for_symbol("TNFSF11")[0]
+    table = gene_partners(seed_corpus, rankl, limit=5)
+    assert table["symbol"].iloc[0] == "TNFRSF11A"
+    links = seed_corpus.links
+    a = set(links.loc[links["gene_id"] == 8600, "figid"])
+    b = set(links.loc[links["gene_id"] == 8792, "figid"])
+    assert table["shared"].iloc[0] == len(a & b)
+    assert table["jaccard"].iloc[0] == pytest.approx(len(a & b) / len(a | b))
+    n = seed_corpus.n_figures
+    expected = stats.hypergeom.sf(len(a & b) - 1, n, len(a), len(b))
+    assert table["p_value"].iloc[0] == pytest.approx(expected, rel=1e-9)
+    mouse = filter_figures(seed_corpus, ("Mus musculus",))
+    assert gene_partners(seed_corpus, rankl, mouse).empty == (
+        len(figures_for_genes(seed_corpus, (rankl,), "any", mouse)) == 0
+    )
+
+
+def test_similar_figures_by_jaccard(seed_corpus):
+    row = seed_corpus.figure_row("PMC7090164__fcell-08-00089-g002")
+    table = similar_figures(seed_corpus, row, limit=5)
+    own = set(seed_corpus.incidence[row].indices)
+    for _, other in table.iterrows():
+        genes = set(seed_corpus.incidence[int(other["row"])].indices)
+        assert other["jaccard"] == pytest.approx(len(own & genes) / len(own | genes))
+    assert table["jaccard"].is_monotonic_decreasing and row not in set(table["row"])

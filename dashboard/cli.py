@@ -8,6 +8,8 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlencode
 
 from dashboard.config import Settings
 from dashboard.corpus.cache import load_corpus
@@ -31,6 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("paths", nargs="+", help="record files, folders, or a PFOCR site checkout")
     check.add_argument("--json", action="store_true", help="print one JSON object")
+
+    enrich = commands.add_parser(
+        "enrich", parents=[common], help="which figures match a gene list? (TSV on standard output)"
+    )
+    enrich.add_argument("genes_file", help="a file of gene symbols or NCBI ids (newlines, commas, spaces, tabs)")
+    enrich.add_argument("--data", nargs="+", help="record files or folders (default: $PFOCR_DATA, else seeds/)")
+    enrich.add_argument("--organisms", default="", help="comma-separated organism names (default: all)")
+    enrich.add_argument("--years", default="", help="a year range like 2010-2020 (default: all)")
+    enrich.add_argument("--background", help="a file of background genes (default: all genes of the selection)")
+    enrich.add_argument("--min-size", type=int, default=3, help="smallest figure gene set tested (default 3)")
+    enrich.add_argument("--exact", action="store_true", help="count only exact symbol matches")
 
     serve = commands.add_parser("serve", parents=[common], help="serve the dashboard")
     serve.add_argument("--data", nargs="+", help="record files or folders (default: $PFOCR_DATA, else seeds/)")
@@ -81,6 +94,44 @@ def run_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_list(path: str) -> str:
+    """A gene-list file's text; a missing or unreadable file is bad input."""
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path}: cannot read the gene list ({exc})") from None
+
+
+def run_enrich(args: argparse.Namespace) -> int:
+    from dashboard.analysis.enrich import enrich
+    from dashboard.analysis.model import Corpus
+    from dashboard.web.exports import to_enrichment_tsv
+    from dashboard.web.state import parse_query
+
+    genes = read_list(args.genes_file)
+    background = read_list(args.background) if args.background else None
+    data = tuple(args.data) if args.data else Settings().data
+    corpus = Corpus(load_corpus(data, cache_dir=args.cache_dir, use_cache=not args.no_cache))
+    state, notices = parse_query(corpus, urlencode({"organisms": args.organisms, "years": args.years}))
+    if any("reversed" not in notice for notice in notices):
+        raise CorpusError(" ".join(notices))
+    result = enrich(corpus, genes, state.organisms, state.years, background, max(1, args.min_size), args.exact)
+    for token in result.unrecognised:
+        log.warning("not recognised: %s", token)
+    for symbol in result.outside_background:
+        log.warning("not in the background: %s", symbol)
+    log.info(
+        "%d genes tested against %d figures (background %d genes)",
+        result.query_size,
+        result.tested,
+        result.background_size,
+    )
+    if result.query_size == 0:
+        raise CorpusError("none of the genes in the list is in the corpus")
+    sys.stdout.write(to_enrichment_tsv(result))
+    return 0
+
+
 def run_serve(args: argparse.Namespace) -> int:
     from dashboard.web.app import create_app
 
@@ -107,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
-        return {"check": run_check, "serve": run_serve}[args.command](args)
+        return {"check": run_check, "enrich": run_enrich, "serve": run_serve}[args.command](args)
     except CorpusError as exc:
         log.error("%s", exc)
         return EXIT_BAD_INPUT

@@ -11,6 +11,7 @@ from flask import jsonify
 from dashboard.analysis.model import Corpus
 from dashboard.config import PROJECT_ROOT, Settings
 from dashboard.corpus.cache import load_corpus
+from dashboard.web.api import register_api
 from dashboard.web.callbacks import register_callbacks
 from dashboard.web.layout import build_layout
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
     )
     app.layout = build_layout(corpus, describe_sources(settings))
     register_callbacks(app, corpus)
+    register_api(app.server, corpus)
 
     @app.server.get("/healthz")
     def healthz():

@@ -3,12 +3,15 @@ the analysis floor (or `state`), and shapes outputs; the `update_*`/`show_*` fun
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from dataclasses import replace
 
 import numpy as np
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
+from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, enrich
 from dashboard.analysis.graph import clamp_budget, select_subgraph
 from dashboard.analysis.model import (
     Corpus,
@@ -19,6 +22,14 @@ from dashboard.analysis.model import (
 )
 from dashboard.corpus import columns as C
 from dashboard.web import ids
+from dashboard.web.exports import (
+    export_name,
+    to_enrichment_records,
+    to_enrichment_tsv,
+    to_figures_csv,
+    to_gmt,
+    to_graphml,
+)
 from dashboard.web.figures import build_message_figure, build_network_figure
 from dashboard.web.layout import organism_options
 from dashboard.web.panels import build_figure_detail, build_gene_detail, build_welcome
@@ -100,6 +111,18 @@ def to_controls(corpus: Corpus, state: ViewState) -> tuple:
     )
 
 
+def apply_enrichment_pick(corpus: Corpus, state: ViewState, picked: list | None) -> ViewState:
+    """A picked enrichment result: open the figure and centre the view on the overlapping genes."""
+    if not isinstance(picked, list) or not picked or not isinstance(picked[0], dict):
+        return state
+    figid = str(picked[0].get("figid", ""))
+    if corpus.figure_row(figid) is None:
+        return state
+    overlap = picked[0].get("overlap_ids") or []
+    genes = tuple(int(g) for g in overlap if isinstance(g, int) and corpus.gene_row(g) is not None)
+    return replace(state, genes=genes[:MAX_GENES] or state.genes, figure=figid)
+
+
 def update_network(corpus: Corpus, state: ViewState):
     """The network figure and the line that says what it shows."""
     subgraph = select_subgraph(corpus, to_selection(corpus, state), state.budget)
@@ -131,6 +154,75 @@ def update_table(corpus: Corpus, state: ViewState, start: int, end: int, sort_mo
     shown[C.YEAR] = [None if np.isnan(y) else int(y) for y in shown[C.YEAR]]
     status = f"{len(table):,} figure(s). Click a row to open its record."
     return shown.to_dict("records"), len(table), status
+
+
+ENRICH_ROWS = 500  # results sent to the browser; the TSV export has them all
+UPLOAD_LIMIT = 2_000_000
+
+
+def decode_upload(contents: str | None) -> str | None:
+    """A dcc.Upload data URL → its text; None if it is not UTF-8 text of a sensible size."""
+    if not isinstance(contents, str) or "," not in contents:
+        return None
+    try:
+        data = base64.b64decode(contents.split(",", 1)[1], validate=False)
+    except (ValueError, binascii.Error):
+        return None
+    if len(data) > UPLOAD_LIMIT or b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def run_enrichment(corpus: Corpus, state: ViewState, genes: str | None, background: str | None, min_size: object):
+    """Enrichment of a pasted list under the current filters: (grid rows, message, the query to remember)."""
+    if not genes or not genes.strip():
+        return [], "Paste or upload a gene list, then run.", None
+    size = max(1, _as_int(min_size, DEFAULT_MIN_SIZE))
+    result = enrich(corpus, genes[:200_000], state.organisms, state.years, background or None, size, state.exact)
+    notes = [
+        f"{result.query_size:,} gene(s) tested against {result.tested:,} figure(s); "
+        f"background {result.background_size:,} genes."
+    ]
+    if result.unrecognised:
+        shown = ", ".join(result.unrecognised[:30]) + (" …" if len(result.unrecognised) > 30 else "")
+        notes.append(f"Not recognised ({len(result.unrecognised)}): {shown}.")
+    if result.outside_background:
+        notes.append(f"Not in the background: {', '.join(result.outside_background[:30])}.")
+    query = {"genes": genes[:200_000], "background": background or "", "min_size": size}
+    if not result.query_size:
+        return [], " ".join(notes), query
+    rows = []
+    for record in to_enrichment_records(result, ENRICH_ROWS):
+        overlap_ids = [
+            int(corpus.gene_ids[r]) for symbol in record["overlap_genes"] for r in corpus.rows_for_symbol(symbol)
+        ]
+        rows.append({**record, "overlap_label": ", ".join(record["overlap_genes"]), "overlap_ids": overlap_ids})
+    return rows, " ".join(notes), query
+
+
+def export_file(corpus: Corpus, state: ViewState, which: str, query: dict | None) -> dict | None:
+    """The file a download button asks for, as `dcc.Download` data; None when there is nothing to export."""
+    if which == ids.EXPORT_FIGURES:
+        return {"content": to_figures_csv(corpus, state), "filename": export_name(corpus, state, "figures", "csv")}
+    if which == ids.EXPORT_GMT:
+        return {"content": to_gmt(corpus, state), "filename": export_name(corpus, state, "gene-sets", "gmt")}
+    if which == ids.EXPORT_GRAPHML:
+        return {"content": to_graphml(corpus, state), "filename": export_name(corpus, state, "network", "graphml")}
+    if which == ids.EXPORT_ENRICHMENT and isinstance(query, dict) and query.get("genes"):
+        result = enrich(
+            corpus,
+            str(query["genes"]),
+            state.organisms,
+            state.years,
+            str(query.get("background") or "") or None,
+            max(1, _as_int(query.get("min_size"), DEFAULT_MIN_SIZE)),
+            state.exact,
+        )
+        return {"content": to_enrichment_tsv(result), "filename": export_name(corpus, state, "enrichment", "tsv")}
+    return None
 
 
 def _as_int(value: object, default: int) -> int:
@@ -187,12 +279,13 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         Input(ids.NODE_BUDGET, "value"),
         Input(ids.NETWORK, "clickData"),
         Input(ids.FIGURE_TABLE, "cellClicked"),
+        Input(ids.ENRICH_TABLE, "selectedRows"),
         Input({"type": ids.GENE_CHIP, "index": ALL}, "n_clicks"),
         Input({"type": ids.FIGURE_LINK, "index": ALL}, "n_clicks"),
         State(ids.STATE, "data"),
         prevent_initial_call="initial_duplicate",
     )
-    def sync_state(search, genes, match, organisms, years, exact, budget, click, cell, _chips, _links, stored):
+    def sync_state(search, genes, match, organisms, years, exact, budget, click, cell, picked, _chips, _links, stored):
         """One place where the URL, the controls and clicks meet: each event yields the next view state."""
         trigger = ctx.triggered_id
         previous = ViewState.from_dict(stored)
@@ -205,6 +298,8 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         elif trigger == ids.FIGURE_TABLE:
             figid = (cell or {}).get("rowId")
             state = replace(previous, figure=figid) if figid and corpus.figure_row(str(figid)) is not None else previous
+        elif trigger == ids.ENRICH_TABLE:
+            state = apply_enrichment_pick(corpus, previous, picked)
         elif isinstance(trigger, dict):
             if not ctx.triggered or not ctx.triggered[0].get("value"):
                 return (no_update,) * 11  # a chip or link was drawn, not clicked
@@ -288,3 +383,47 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         State(ids.FIGURE_TABLE, "id"),
         prevent_initial_call=True,
     )
+
+    @app.callback(
+        Output(ids.ENRICH_TABLE, "rowData"),
+        Output(ids.ENRICH_MESSAGE, "children"),
+        Output(ids.ENRICH_QUERY, "data"),
+        Input(ids.ENRICH_RUN, "n_clicks"),
+        Input(ids.SELECTION, "data"),
+        State(ids.ENRICH_GENES, "value"),
+        State(ids.ENRICH_BACKGROUND, "value"),
+        State(ids.ENRICH_MIN_SIZE, "value"),
+        State(ids.ENRICH_QUERY, "data"),
+        prevent_initial_call=True,
+    )
+    def enrichment(_run, stored, genes, background, min_size, last):
+        if ctx.triggered_id == ids.SELECTION and not last:
+            return no_update, no_update, no_update  # filters changed, but no list was run yet
+        return run_enrichment(corpus, ViewState.from_dict(stored), genes, background, min_size)
+
+    @app.callback(
+        Output(ids.ENRICH_GENES, "value"),
+        Output(ids.ENRICH_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.ENRICH_UPLOAD, "contents"),
+        State(ids.ENRICH_UPLOAD, "filename"),
+        prevent_initial_call=True,
+    )
+    def upload(contents, filename):
+        text = decode_upload(contents)
+        if text is None:
+            return no_update, f"Could not read {str(filename)[:80]!r} as a text file of genes."
+        return text, f"Read {str(filename)[:80]}: press the button to run."
+
+    @app.callback(
+        Output(ids.DOWNLOAD, "data"),
+        Input(ids.EXPORT_FIGURES, "n_clicks"),
+        Input(ids.EXPORT_GMT, "n_clicks"),
+        Input(ids.EXPORT_GRAPHML, "n_clicks"),
+        Input(ids.EXPORT_ENRICHMENT, "n_clicks"),
+        State(ids.STATE, "data"),
+        State(ids.ENRICH_QUERY, "data"),
+        prevent_initial_call=True,
+    )
+    def download(_figures, _gmt, _graphml, _enrichment, stored, query):
+        found = export_file(corpus, ViewState.from_dict(stored), str(ctx.triggered_id), query)
+        return found if found is not None else no_update

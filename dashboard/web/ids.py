@@ -25,3 +25,20 @@ TABLE_REFRESH = "table-refresh"
 # Pattern-matching ids of the clickable items inside the detail panel.
 GENE_CHIP = "gene-chip"
 FIGURE_LINK = "figure-link"
+
+# Gene-list enrichment
+ENRICH_GENES = "enrich-genes"
+ENRICH_UPLOAD = "enrich-upload"
+ENRICH_BACKGROUND = "enrich-background"
+ENRICH_MIN_SIZE = "enrich-min-size"
+ENRICH_RUN = "enrich-run"
+ENRICH_MESSAGE = "enrich-message"
+ENRICH_TABLE = "enrich-table"
+ENRICH_QUERY = "enrich-query"  # the last query run (small: the pasted lists and the minimum size)
+
+# Exports of the current selection
+EXPORT_FIGURES = "export-figures"
+EXPORT_GMT = "export-gmt"
+EXPORT_GRAPHML = "export-graphml"
+EXPORT_ENRICHMENT = "export-enrichment"
+DOWNLOAD = "download"

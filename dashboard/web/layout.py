@@ -137,6 +137,87 @@ FIGURE_TABLE_COLUMNS = [
 ]
 
 
+ENRICH_COLUMNS = [
+    {"headerName": "Figure", "field": C.TITLE, "flex": 4, "tooltipField": C.TITLE},
+    {"headerName": "Year", "field": C.YEAR, "flex": 1},
+    {"headerName": "Overlap", "field": "overlap", "flex": 1},
+    {"headerName": "Set size", "field": "set_size", "flex": 1},
+    {
+        "headerName": "p",
+        "field": "p_value",
+        "flex": 1,
+        "valueFormatter": {"function": "d3.format('.2e')(params.value)"},
+    },
+    {"headerName": "FDR", "field": "fdr", "flex": 1, "valueFormatter": {"function": "d3.format('.2e')(params.value)"}},
+    {"headerName": "Odds ratio", "field": "odds_ratio", "flex": 1},
+    {"headerName": "Overlapping genes", "field": "overlap_label", "flex": 3, "tooltipField": "overlap_label"},
+]
+
+
+def build_enrichment() -> html.Section:
+    """The gene-list enrichment panel: paste or upload genes, optional background, results table."""
+    return html.Section(
+        [
+            html.H2("Which figures match my gene list?"),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Label("Gene list (symbols or NCBI ids)", htmlFor=ids.ENRICH_GENES),
+                            dcc.Textarea(
+                                id=ids.ENRICH_GENES,
+                                placeholder="TP53 MDM2 CDKN1A …  (newlines, commas, spaces or tabs)",
+                                className="gene-list",
+                            ),
+                            dcc.Upload(
+                                html.Span("or drop / choose a text file"),
+                                id=ids.ENRICH_UPLOAD,
+                                className="upload",
+                                max_size=2_000_000,
+                            ),
+                            html.Label("Background (optional; default: all genes of the filtered corpus)"),
+                            dcc.Textarea(id=ids.ENRICH_BACKGROUND, className="gene-list small"),
+                            html.Label("Smallest figure gene set tested", htmlFor=ids.ENRICH_MIN_SIZE),
+                            dcc.Input(id=ids.ENRICH_MIN_SIZE, type="number", min=1, step=1, value=3),
+                            html.Button("Find matching figures", id=ids.ENRICH_RUN, className="primary"),
+                        ],
+                        className="enrich-form",
+                    ),
+                    html.Div(
+                        [
+                            html.Div(id=ids.ENRICH_MESSAGE, className="muted", role="status"),
+                            dag.AgGrid(
+                                id=ids.ENRICH_TABLE,
+                                columnDefs=ENRICH_COLUMNS,
+                                rowData=[],
+                                getRowId="params.data.figid",
+                                defaultColDef={"sortable": True, "resizable": True},
+                                dashGridOptions={
+                                    "rowSelection": {
+                                        "mode": "singleRow",
+                                        "checkboxes": False,
+                                        "enableClickSelection": True,
+                                    },
+                                    "pagination": True,
+                                    "paginationPageSize": 10,
+                                    "paginationPageSizeSelector": False,
+                                    "domLayout": "autoHeight",
+                                    "tooltipShowDelay": 300,
+                                },
+                                className="ag-theme-quartz",
+                            ),
+                        ],
+                        className="enrich-results",
+                    ),
+                ],
+                className="enrich-body",
+            ),
+            dcc.Store(id=ids.ENRICH_QUERY, data=None),
+        ],
+        className="enrich-box",
+    )
+
+
 def build_layout(corpus: Corpus, sources: str) -> html.Div:
     return html.Div(
         [
@@ -167,9 +248,26 @@ def build_layout(corpus: Corpus, sources: str) -> html.Div:
                 ],
                 className="workspace",
             ),
+            build_enrichment(),
             html.Section(
                 [
-                    html.H2("Figures in this selection"),
+                    html.Div(
+                        [
+                            html.H2("Figures in this selection"),
+                            html.Div(
+                                [
+                                    html.Span("Export:", className="muted"),
+                                    html.Button("Figures (CSV)", id=ids.EXPORT_FIGURES, className="export"),
+                                    html.Button("Gene sets (GMT)", id=ids.EXPORT_GMT, className="export"),
+                                    html.Button("Network (GraphML)", id=ids.EXPORT_GRAPHML, className="export"),
+                                    html.Button("Enrichment (TSV)", id=ids.EXPORT_ENRICHMENT, className="export"),
+                                    dcc.Download(id=ids.DOWNLOAD),
+                                ],
+                                className="exports",
+                            ),
+                        ],
+                        className="table-head",
+                    ),
                     html.Div(id=ids.TABLE_STATUS, className="muted"),
                     dag.AgGrid(
                         id=ids.FIGURE_TABLE,

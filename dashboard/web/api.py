@@ -1,0 +1,273 @@
+"""Web floor: the JSON API (`/api/v1/...`) on the dashboard's own Flask server.
+
+Every answer is JSON: 400 with a message for a bad request, 404 for an unknown gene or figure, never a 500 page.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, enrich
+from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, genes_of_figure, search_genes
+from dashboard.corpus import columns as C
+from dashboard.web.exports import to_enrichment_records
+from dashboard.web.state import parse_query, parse_years
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+MAX_LIST = 5_000  # genes in a query or background list
+MAX_RESULTS = 100_000
+DEFAULT_RESULTS = 500
+FIGURES_LIMIT = 10_000
+
+
+class BadRequest(ValueError):
+    """A request the API cannot answer as asked; the message says why."""
+
+
+def _error(status: int, message: str):
+    response = jsonify(error=message, status=status)
+    response.status_code = status
+    return response
+
+
+def _figure_summary(corpus: Corpus, row: int) -> dict:
+    figure = corpus.figures.iloc[row]
+    year = corpus.years[row]
+    return {
+        "figid": str(figure[C.FIGID]),
+        "title": _text(figure[C.TITLE]),
+        "year": None if np.isnan(year) else int(year),
+        "organisms": list(corpus.figure_organisms[row]),
+    }
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value is pd.NA else str(value)
+
+
+def _filters(
+    corpus: Corpus, organisms: str | None, years: str | None
+) -> tuple[tuple[str, ...], tuple[int, int] | None]:
+    """Organism and year filters in the page URL's syntax; a bad value is a BadRequest."""
+    query = urlencode({k: v for k, v in (("organisms", organisms), ("years", years)) if v})
+    state, notices = parse_query(corpus, query)
+    problems = [n for n in notices if "reversed" not in n]
+    if problems:
+        raise BadRequest(" ".join(problems))
+    return state.organisms, state.years
+
+
+def _string_list(body: dict, key: str, required: bool = False) -> list[str] | None:
+    value = body.get(key)
+    if value is None:
+        if required:
+            raise BadRequest(f"'{key}' is required: a list of gene symbols or NCBI ids")
+        return None
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+        raise BadRequest(f"'{key}' must be a list of gene symbols or NCBI ids")
+    if len(value) > MAX_LIST:
+        raise BadRequest(f"'{key}' has {len(value):,} entries; at most {MAX_LIST:,} are accepted")
+    return [str(v) for v in value]
+
+
+def _positive_int(value: object, name: str, default: int, maximum: int) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise BadRequest(f"'{name}' must be a whole number from 1 to {maximum:,}")
+    number = int(value)
+    if not 1 <= number <= maximum:
+        raise BadRequest(f"'{name}' must be a whole number from 1 to {maximum:,}")
+    return number
+
+
+def build_api(corpus: Corpus) -> Blueprint:
+    """The API's routes, bound to one corpus."""
+    api = Blueprint("api", __name__, url_prefix=PREFIX)
+
+    @api.errorhandler(BadRequest)
+    def bad_request(exc: BadRequest):
+        return _error(400, str(exc))
+
+    @api.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return _error(exc.code or 500, exc.description or exc.name)
+
+    @api.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("API error on %s", request.path)
+        return _error(500, f"internal error ({type(exc).__name__}); the request was logged")
+
+    @api.get("/stats")
+    def stats():
+        span = corpus.year_span
+        return jsonify(
+            figures=corpus.n_figures,
+            genes=corpus.n_genes,
+            links=int(corpus.incidence.nnz),
+            papers=corpus.n_papers,
+            organisms=corpus.organism_counts,
+            years={"min": span[0], "max": span[1]} if span else {"min": None, "max": None},
+            problems=len(corpus.tables.problems),
+        )
+
+    @api.get("/genes")
+    def genes():
+        query = request.args.get("q", "")
+        if not query.strip():
+            raise BadRequest("give a prefix: /api/v1/genes?q=TP5")
+        if len(query) > 100:
+            raise BadRequest("the prefix is longer than 100 characters")
+        limit = _positive_int(request.args.get("limit"), "limit", 20, 200)
+        hits = search_genes(corpus, query, limit)
+        return jsonify(
+            genes=[
+                {
+                    "symbol": h[C.SYMBOL],
+                    "organism": h[C.ORGANISM],
+                    "ncbi_id": int(h[C.GENE_ID]),
+                    "figures": int(h[C.N_FIGURES]),
+                    "matched_word": h["via"] or None,
+                }
+                for h in hits.to_dict("records")
+            ]
+        )
+
+    @api.get("/genes/<path:token>/figures")
+    def gene_figures(token: str):
+        rows = []
+        for part in token.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            found = [corpus.gene_row(int(part))] if part.isdigit() and len(part) <= 15 else corpus.rows_for_symbol(part)
+            rows.extend(r for r in found if r is not None and r not in rows)
+        if not rows:
+            return _error(404, f"no gene '{token[:80]}' in this corpus")
+        organisms, years = _filters(corpus, request.args.get("organisms"), request.args.get("years"))
+        match = request.args.get("match", "any")
+        if match not in ("any", "all"):
+            raise BadRequest("'match' must be 'any' or 'all'")
+        mask = filter_figures(corpus, organisms, years)
+        figures = figures_for_genes(corpus, tuple(rows), match, mask)
+        return jsonify(
+            genes=[
+                {
+                    "symbol": corpus.gene_label(r),
+                    "organism": corpus.gene_organisms[r],
+                    "ncbi_id": int(corpus.gene_ids[r]),
+                    "figures": int(corpus.genes[C.N_FIGURES].iloc[r]),
+                }
+                for r in rows
+            ],
+            total=len(figures),
+            figures=[_figure_summary(corpus, int(r)) for r in figures[:FIGURES_LIMIT]],
+        )
+
+    @api.get("/figures/<path:figid>")
+    def figure(figid: str):
+        row = corpus.figure_row(figid)
+        if row is None:
+            return _error(404, f"no figure '{figid[:120]}' in this corpus")
+        record = corpus.figures.iloc[row]
+        genes = genes_of_figure(corpus, row)
+        chemicals = corpus.tables.chemicals[corpus.tables.chemicals[C.FIGID] == figid]
+        diseases = corpus.tables.diseases[corpus.tables.diseases[C.FIGID] == figid]
+        return jsonify(
+            {
+                **_figure_summary(corpus, row),
+                **{
+                    key: _text(record[key])
+                    for key in (
+                        C.PMCID,
+                        C.NUMBER,
+                        C.FIGTYPE,
+                        C.CAPTION,
+                        C.PAPER_TITLE,
+                        C.REFTEXT,
+                        C.JOURNAL,
+                        C.KEYWORDS,
+                        C.FIGURE_URL,
+                        C.IMAGE_URL,
+                        C.PAPER_URL,
+                        C.DOI_URL,
+                        C.NDEX_URL,
+                    )
+                },
+                "genes": [
+                    {
+                        "symbol": g[C.SYMBOL],
+                        "ncbi_id": int(g[C.GENE_ID]),
+                        "organism": g[C.ORGANISM],
+                        "words": g[C.WORDS],
+                        "sources": g[C.SOURCES],
+                        "exact": bool(g[C.EXACT]),
+                    }
+                    for g in genes.to_dict("records")
+                ],
+                "chemicals": chemicals.drop(columns=[C.FIGID]).fillna("").to_dict("records"),
+                "diseases": diseases.drop(columns=[C.FIGID]).fillna("").to_dict("records"),
+            }
+        )
+
+    @api.post("/enrich")
+    def enrich_genes():
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise BadRequest('send a JSON object, e.g. {"genes": ["TP53", "MDM2"]}')
+        unknown = sorted(set(body) - {"genes", "organisms", "years", "background", "min_size", "exact", "limit"})
+        if unknown:
+            raise BadRequest(f"unknown field(s): {', '.join(k[:40] for k in unknown[:10])}")
+        query = _string_list(body, "genes", required=True)
+        background = _string_list(body, "background")
+        organisms = body.get("organisms") or []
+        if not isinstance(organisms, list) or not all(isinstance(o, str) for o in organisms):
+            raise BadRequest("'organisms' must be a list of organism names")
+        years = body.get("years")
+        if years is not None and not isinstance(years, str):
+            raise BadRequest("'years' must be a string like \"2010-2020\"")
+        if isinstance(years, str) and years.strip() and parse_years(years) is None:
+            raise BadRequest(f"'years' {years[:40]!r} is not a range like 2010-2020")
+        chosen_organisms, chosen_years = _filters(corpus, ",".join(organisms), years)
+        min_size = _positive_int(body.get("min_size"), "min_size", DEFAULT_MIN_SIZE, 100_000)
+        limit = _positive_int(body.get("limit"), "limit", DEFAULT_RESULTS, MAX_RESULTS)
+        exact = body.get("exact", False)
+        if not isinstance(exact, bool):
+            raise BadRequest("'exact' must be true or false")
+        result = enrich(corpus, query, chosen_organisms, chosen_years, background, min_size, exact)
+        return jsonify(
+            background_size=result.background_size,
+            query_size=result.query_size,
+            unrecognised=result.unrecognised,
+            outside_background=result.outside_background,
+            tested=result.tested,
+            results=to_enrichment_records(result, limit) if result.query_size else [],
+        )
+
+    @api.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def unknown_route(rest: str):
+        return _error(404, f"no endpoint {request.method} {PREFIX}/{rest[:80]}; see the README for the API")
+
+    return api
+
+
+def register_api(server: Flask, corpus: Corpus) -> None:
+    """Mount the API on the app's Flask server; routing errors under the API's prefix are answered in JSON too."""
+    server.register_blueprint(build_api(corpus))
+
+    @server.errorhandler(HTTPException)
+    def json_for_api_paths(exc: HTTPException):
+        if request.path.startswith(PREFIX):
+            return _error(exc.code or 500, exc.description or exc.name)
+        return exc

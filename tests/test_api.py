@@ -1,0 +1,114 @@
+"""The JSON API through Flask's test client: answers, and clear errors (400/404), never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SEEDS
+from scipy import stats
+
+from dashboard.config import Settings
+from dashboard.web.app import create_app
+
+FIGURE = "PMC7090164__fcell-08-00089-g002"
+
+
+@pytest.fixture(scope="module")
+def client(seed_corpus):
+    return create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus).server.test_client()
+
+
+def test_stats(client):
+    body = client.get("/api/v1/stats").get_json()
+    assert (body["figures"], body["genes"], body["links"], body["papers"]) == (190, 4073, 6874, 190)
+    assert body["organisms"]["Homo sapiens"] == 107 and body["years"] == {"min": 1998, "max": 2025}
+
+
+def test_gene_type_ahead(client):
+    genes = client.get("/api/v1/genes?q=rankl").get_json()["genes"]
+    assert genes[0] == {
+        "symbol": "TNFSF11",
+        "organism": "Homo sapiens",
+        "ncbi_id": 8600,
+        "figures": 3,
+        "matched_word": "rankl",
+    }
+    assert len(client.get("/api/v1/genes?q=a&limit=5").get_json()["genes"]) == 5
+
+
+def test_gene_figures_with_filters(client):
+    body = client.get("/api/v1/genes/TNFSF11/figures").get_json()
+    assert [g["ncbi_id"] for g in body["genes"]] == [8600]
+    assert body["total"] == 3 and FIGURE in {f["figid"] for f in body["figures"]}
+    first = next(f for f in body["figures"] if f["figid"] == FIGURE)
+    assert first == {"figid": FIGURE, "title": first["title"], "year": 2020, "organisms": ["Homo sapiens"]}
+    by_id = client.get("/api/v1/genes/8600/figures?years=2020-2020&organisms=Homo%20sapiens").get_json()
+    assert {f["figid"] for f in by_id["figures"]} == {
+        f["figid"] for f in body["figures"] if f["year"] == 2020 and "Homo sapiens" in f["organisms"]
+    }
+
+
+def test_full_figure_record(client):
+    body = client.get(f"/api/v1/figures/{FIGURE}").get_json()
+    assert body["pmcid"] == "PMC7090164" and body["year"] == 2020
+    assert body["figure_url"] == "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC7090164/figure/F2/"
+    genes = {g["symbol"]: g for g in body["genes"]}
+    assert genes["TNFSF11"]["words"] == ["RANKL"] and genes["TNFSF11"]["sources"] == ["hgnc_alias_symbol"]
+    assert genes["EPHA2"]["exact"] is True
+
+
+def test_enrich_matches_fisher(client):
+    body = client.post("/api/v1/enrich", json={"genes": ["MAPK1", "mapk3", "207", "TP53", "zzz"]}).get_json()
+    assert body["unrecognised"] == ["zzz"] and body["query_size"] == 4 and body["background_size"] == 4073
+    top = body["results"][0]
+    a, n = top["overlap"], top["set_size"]
+    table = [[a, n - a], [4 - a, 4073 - n - 4 + a]]
+    assert top["p_value"] == pytest.approx(stats.fisher_exact(table, alternative="greater")[1], rel=1e-9)
+    assert [r["p_value"] for r in body["results"]] == sorted(r["p_value"] for r in body["results"])
+    filtered = client.post(
+        "/api/v1/enrich",
+        json={
+            "genes": ["MAPK1", "MAPK3"],
+            "organisms": ["Mus musculus"],
+            "years": "2010-2025",
+            "min_size": 5,
+            "limit": 3,
+        },
+    ).get_json()
+    assert len(filtered["results"]) <= 3 and all(r["set_size"] >= 5 for r in filtered["results"])
+    assert filtered["background_size"] < 4073
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "status", "message"),
+    [
+        ("get", "/api/v1/genes", None, 400, "give a prefix"),
+        ("get", "/api/v1/genes?q=TP&limit=0", None, 400, "'limit'"),
+        ("get", "/api/v1/genes/NOSUCH/figures", None, 404, "no gene"),
+        ("get", "/api/v1/genes/TP53/figures?years=abc", None, 400, "Years 'abc'"),
+        ("get", "/api/v1/genes/TP53/figures?organisms=Martian", None, 400, "Unknown organism"),
+        ("get", "/api/v1/genes/TP53/figures?match=most", None, 400, "'match'"),
+        ("get", "/api/v1/figures/PMC0__none", None, 404, "no figure"),
+        ("get", "/api/v1/nowhere", None, 404, "no endpoint"),
+        ("delete", "/api/v1/stats", None, 404, "no endpoint"),
+        ("post", "/api/v1/enrich", "not json", 400, "JSON object"),
+        ("post", "/api/v1/enrich", [], 400, "JSON object"),
+        ("post", "/api/v1/enrich", {}, 400, "'genes' is required"),
+        ("post", "/api/v1/enrich", {"genes": [1.5]}, 400, "list of gene symbols"),
+        ("post", "/api/v1/enrich", {"genes": ["TP53"], "years": 2020}, 400, "'years' must be a string"),
+        ("post", "/api/v1/enrich", {"genes": ["TP53"], "years": "later"}, 400, "not a range"),
+        ("post", "/api/v1/enrich", {"genes": ["TP53"], "min_size": -1}, 400, "'min_size'"),
+        ("post", "/api/v1/enrich", {"genes": ["TP53"], "organisms": "Homo sapiens"}, 400, "'organisms'"),
+        ("post", "/api/v1/enrich", {"genes": ["TP53"], "colour": 1}, 400, "unknown field"),
+        ("post", "/api/v1/enrich", {"genes": ["x"] * 6000}, 400, "at most"),
+    ],
+)
+def test_bad_requests_get_json_errors(client, method, url, body, status, message):
+    kwargs = {"data": body} if isinstance(body, str) else ({"json": body} if body is not None else {})
+    response = getattr(client, method)(url, **kwargs)
+    assert response.status_code == status
+    assert message in response.get_json()["error"]
+
+
+def test_no_recognised_gene_gives_no_results(client):
+    body = client.post("/api/v1/enrich", json={"genes": ["nothing", "here"]}).get_json()
+    assert body["results"] == [] and body["unrecognised"] == ["nothing", "here"]

@@ -163,3 +163,22 @@ def test_back_button_restores_the_previous_view(dash_duo, app):
     dash_duo.driver.back()
     dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "MAPK1", timeout=TIMEOUT)
     assert_no_console_errors(dash_duo)
+
+
+def test_enrichment_row_opens_the_figure_and_highlights_its_genes(dash_duo, app):
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    dash_duo.find_element(f"#{ids.ENRICH_GENES}").send_keys("MAPK1\nMAPK3, AKT1 TP53 notagene")
+    dash_duo.find_element(f"#{ids.ENRICH_RUN}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.ENRICH_MESSAGE}", "Not recognised (1): notagene", timeout=TIMEOUT)
+    first = dash_duo.wait_for_element(f"#{ids.ENRICH_TABLE} .ag-row[row-index='0'] .ag-cell", timeout=TIMEOUT)
+    title = first.text
+    first.click()
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", title[:30], timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text(f"#{ids.NETWORK_STATUS}", "Showing", timeout=TIMEOUT)
+    chosen = dash_duo.driver.execute_script(
+        "return document.querySelector('#network-graph .js-plotly-plot').data"
+        ".filter(t => t.name === 'Chosen gene').flatMap(t => t.customdata)"
+    )
+    assert sorted(chosen) == ["gene:207", "gene:5594", "gene:5595", "gene:7157"]
+    assert_no_console_errors(dash_duo)

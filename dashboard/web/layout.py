@@ -149,7 +149,13 @@ ENRICH_COLUMNS = [
         "valueFormatter": {"function": "d3.format('.2e')(params.value)"},
     },
     {"headerName": "FDR", "field": "fdr", "flex": 1, "valueFormatter": {"function": "d3.format('.2e')(params.value)"}},
-    {"headerName": "Odds ratio", "field": "odds_ratio", "flex": 1},
+    {
+        "headerName": "Odds ratio",
+        "field": "odds_ratio",
+        "flex": 1,
+        "headerTooltip": "sample odds ratio; — where it is infinite or undefined",
+        "valueFormatter": {"function": "params.value == null ? '—' : d3.format('.3~g')(params.value)"},
+    },
     {"headerName": "Overlapping genes", "field": "overlap_label", "flex": 3, "tooltipField": "overlap_label"},
 ]
 

@@ -13,6 +13,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 
 from dashboard.corpus import columns as C
@@ -43,10 +45,8 @@ class Corpus:
         self.links = tables.links
         self.figure_index = pd.Index(self.figures[C.FIGID].astype(str))
         self.gene_ids = self.genes[C.GENE_ID].to_numpy(dtype=np.int64)
-        link_figure = pd.Categorical(self.links[C.FIGID].astype(str), categories=self.figure_index).codes
-        link_gene = np.searchsorted(self.gene_ids, self.links[C.GENE_ID].to_numpy(dtype=np.int64))
-        self.link_figure = link_figure.astype(np.int32)
-        self.link_gene = link_gene.astype(np.int32)
+        self.link_figure = _figure_codes(self.links[C.FIGID], self.figure_index)
+        self.link_gene = np.searchsorted(self.gene_ids, self.links[C.GENE_ID].to_numpy(dtype=np.int64)).astype(np.int32)
         shape = (len(self.figures), len(self.genes))
         self.link_exact = self.links[C.EXACT].to_numpy(dtype=bool)
         everything = np.ones(len(self.link_exact), dtype=bool)
@@ -88,9 +88,17 @@ class Corpus:
         """The figure × gene incidence matrix (exact-symbol links only, if asked)."""
         return self.incidence_exact if exact else self.incidence
 
+    def matrix_by_gene(self, exact: bool = False) -> sparse.csc_matrix:
+        """The same matrix in column (gene) order, for slicing out a few genes' figures."""
+        return self._incidence_exact_csc if exact else self._incidence_csc
+
     @cached_property
-    def _matrix_by_gene(self) -> dict[bool, sparse.csc_matrix]:
-        return {False: self.incidence.tocsc(), True: self.incidence_exact.tocsc()}
+    def _incidence_csc(self) -> sparse.csc_matrix:
+        return self.incidence.tocsc()
+
+    @cached_property
+    def _incidence_exact_csc(self) -> sparse.csc_matrix:
+        return self.incidence_exact.tocsc()
 
     # --- names -------------------------------------------------------------------------------------------------
     def gene_label(self, row: int) -> str:
@@ -122,29 +130,31 @@ class Corpus:
         return exact or candidates
 
     @cached_property
-    def search_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Sorted (casefolded key, gene row, is-symbol) arrays over symbols and OCR words, for prefix search."""
-        keys: list[str] = []
-        rows: list[int] = []
-        is_symbol: list[bool] = []
-        for row, symbol in enumerate(self.symbols):
-            if symbol:
-                keys.append(symbol.casefold())
-                rows.append(row)
-                is_symbol.append(True)
-        pairs = pd.DataFrame({"word": self.links[C.WORDS].astype(str), "gene": self.link_gene})
-        pairs = pairs.assign(word=pairs["word"].str.split(SEP)).explode("word")
-        pairs["word"] = pairs["word"].str.strip(" \t()[]{},;:.*+-/\\'\"").str.casefold()
-        pairs = pairs[pairs["word"].str.len() > 0].drop_duplicates()
-        keys.extend(pairs["word"].tolist())
-        rows.extend(pairs["gene"].astype(int).tolist())
-        is_symbol.extend([False] * len(pairs))
-        order = np.lexsort((np.array(rows), np.array(keys, dtype=object)))
-        return (
-            np.array(keys, dtype=object)[order].astype(str),
-            np.array(rows, dtype=np.int32)[order],
-            np.array(is_symbol, dtype=bool)[order],
+    def search_index(self) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+        """Lower-cased search keys (symbols, then printed words), their gene rows, and which keys are symbols."""
+        has_symbol = np.flatnonzero(self.symbols != "")
+        words = self.tables.words
+        word_rows = np.searchsorted(self.gene_ids, words[C.GENE_ID].to_numpy(dtype=np.int64))
+        keys = pa.chunked_array(
+            [
+                pc.utf8_lower(pa.array(self.symbols[has_symbol].tolist(), type=pa.large_string())),
+                pa.array(words[C.WORD].fillna(""), type=pa.large_string()),
+            ]
+        ).combine_chunks()
+        rows = np.concatenate([has_symbol, word_rows]).astype(np.int32)
+        is_symbol = np.concatenate([np.ones(len(has_symbol), bool), np.zeros(len(word_rows), bool)])
+        return keys, rows, is_symbol
+
+
+def _figure_codes(figids: pd.Series, figure_index: pd.Index) -> np.ndarray:
+    """Each link's figure row. The loader stores figids as a categorical over the figures' order, so this is a
+    re-coding of small integers, not a pass over millions of strings."""
+    if isinstance(figids.dtype, pd.CategoricalDtype):
+        categorical = (
+            figids.cat.set_categories(figure_index) if not figids.cat.categories.equals(figure_index) else figids
         )
+        return categorical.cat.codes.to_numpy().astype(np.int32)
+    return pd.Categorical(figids.astype(str), categories=figure_index).codes.astype(np.int32)
 
 
 def _incidence(fig: np.ndarray, gene: np.ndarray, keep: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
@@ -196,7 +206,7 @@ def figures_for_genes(
     """Figure rows that hold any (or all) of the genes, within the mask, in row order."""
     if not genes:
         return np.array([], dtype=np.int64)
-    columns = corpus._matrix_by_gene[exact][:, list(genes)]
+    columns = corpus.matrix_by_gene(exact)[:, list(genes)]
     hits = np.asarray(columns.sum(axis=1)).ravel()
     need = len(set(genes)) if match == "all" else 1
     chosen = hits >= need
@@ -266,16 +276,16 @@ def resolve_genes(corpus: Corpus, tokens: list[str] | str) -> tuple[list[int], l
 
 def search_genes(corpus: Corpus, query: str, limit: int = 20) -> pd.DataFrame:
     """Type-ahead: genes whose symbol or an OCR word starts with the query, exact hits and popular genes first."""
-    needle = query.strip().casefold()
+    needle = query.strip().lower()
     columns = ["row", C.GENE_ID, C.SYMBOL, C.ORGANISM, C.N_FIGURES, "via"]
     if not needle:
         return pd.DataFrame(columns=columns)
-    keys, rows, is_symbol = corpus.search_keys
-    start = int(np.searchsorted(keys, needle, side="left"))
-    stop = int(np.searchsorted(keys, needle + "\U0010ffff", side="left"))
-    if start == stop:
+    keys, rows, is_symbol = corpus.search_index
+    hits = np.flatnonzero(pc.starts_with(keys, pattern=needle).to_numpy(zero_copy_only=False))
+    if not len(hits):
         return pd.DataFrame(columns=columns)
-    hit_keys, hit_rows, hit_symbol = keys[start:stop], rows[start:stop], is_symbol[start:stop]
+    hit_keys = keys.take(pa.array(hits)).to_numpy(zero_copy_only=False)
+    hit_rows, hit_symbol = rows[hits], is_symbol[hits]
     # Rank: whole-key hits before prefix hits, symbols before OCR words, then popular genes first.
     hits = pd.DataFrame(
         {

@@ -22,8 +22,8 @@ from dashboard.corpus.loader import CorpusTables, Sources, discover, parse_sourc
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = "3"  # bump whenever parsing rules or table layouts change
-TABLES = ("figures", "genes", "links", "chemicals", "diseases", "problems")
+FORMAT_VERSION = "4"  # bump whenever parsing rules or table layouts change
+TABLES = ("figures", "genes", "links", "words", "chemicals", "diseases", "problems")
 KEEP_ENTRIES = 4
 
 
@@ -37,11 +37,8 @@ def default_cache_dir() -> Path:
 
 def cache_key(sources: Sources) -> str:
     """A digest of every source file's absolute path, size and modification time."""
-    digest = hashlib.sha256(FORMAT_VERSION.encode())
-    for path in sources.all_paths():
-        stat = path.stat()
-        digest.update(f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:32]
+    lines = [FORMAT_VERSION, *(f"{path}\0{size}\0{mtime}" for path, (size, mtime) in sorted(sources.stats.items()))]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
 
 
 def read_cached(entry: Path) -> CorpusTables | None:
@@ -55,7 +52,7 @@ def read_cached(entry: Path) -> CorpusTables | None:
     except (OSError, ValueError) as exc:
         log.warning("ignoring unreadable cache %s: %s", entry, exc)
         return None
-    return CorpusTables(**tables, skipped_rows=meta["skipped_rows"], sources=meta["sources"])
+    return CorpusTables(**tables, skipped_rows=meta["skipped_rows"])
 
 
 def write_cached(entry: Path, tables: CorpusTables) -> None:
@@ -65,7 +62,7 @@ def write_cached(entry: Path, tables: CorpusTables) -> None:
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=entry.parent))
         for name in TABLES:
             getattr(tables, name).to_parquet(staging / f"{name}.parquet", index=False)
-        meta = {"skipped_rows": tables.skipped_rows, "sources": tables.sources, "format": FORMAT_VERSION}
+        meta = {"skipped_rows": tables.skipped_rows, "format": FORMAT_VERSION}
         (staging / "meta.json").write_text(json.dumps(meta))
         if entry.exists():
             shutil.rmtree(staging, ignore_errors=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.corpus import columns as C
 from dashboard.corpus.records import (
@@ -18,7 +19,6 @@ from dashboard.corpus.records import (
     RECORD_SUFFIXES,
     SEP,
     SIDE_FILE_KINDS,
-    ParsedRecord,
     RecordError,
     build_record,
     decode,
@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # a record or side file larger than this is refused, not read
 PARALLEL_FROM = 2_000  # records; below this a process pool costs more than it saves
-CHUNK = 256
+CHUNK = 512
 PROBLEMS_LOGGED = 20
+WORD_JUNK = " \t()[]{},;:.*+-/\\'\""  # stripped from OCR words before they are indexed for search
 
 
 class CorpusError(Exception):
@@ -42,115 +43,139 @@ class CorpusError(Exception):
 
 @dataclass
 class Sources:
-    """The files a corpus is made of: record files, and side files by (figure key, kind)."""
+    """The files a corpus is made of: record files, side files by (figure key, kind), and each file's
+    (size, modification time) as seen while looking for them."""
 
-    records: list[Path] = field(default_factory=list)
-    side_files: dict[tuple[str, str], Path] = field(default_factory=dict)
+    records: list[str] = field(default_factory=list)
+    side_files: dict[tuple[str, str], str] = field(default_factory=dict)
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
 
-    def all_paths(self) -> list[Path]:
+    def all_paths(self) -> list[str]:
         return [*self.records, *self.side_files.values()]
 
 
 @dataclass
 class CorpusTables:
-    """Everything read from the sources: the tables, the load report, and what it was read from."""
+    """Everything read from the sources: the tables and the load report."""
 
     figures: pd.DataFrame
     genes: pd.DataFrame
     links: pd.DataFrame
+    words: pd.DataFrame  # distinct (lower-cased OCR word, gene id): the type-ahead's index of printed words
     chemicals: pd.DataFrame
     diseases: pd.DataFrame
     problems: pd.DataFrame
     skipped_rows: int
-    sources: list[str]
 
 
-def side_file_key(path: Path) -> tuple[str, str] | None:
+def stem_of(name: str) -> str:
+    """A file name without its last suffix."""
+    base = os.path.basename(name)
+    dot = base.rfind(".")
+    return base[:dot] if dot > 0 else base
+
+
+def side_file_key(name: str) -> tuple[str, str] | None:
     """`<figid>-genes.tsv` → (figid, 'genes'); None for any other file."""
-    if path.suffix != ".tsv":
+    if not name.endswith(".tsv"):
         return None
-    stem = path.stem
+    stem = os.path.basename(name)[:-4]
     for kind in SIDE_FILE_KINDS:
         if stem.endswith("-" + kind):
             return stem[: -len(kind) - 1], kind
     return None
 
 
-def _walk(folder: Path) -> Iterable[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            yield Path(root, name)
+def _add(sources: Sources, path: str, stat: os.stat_result) -> None:
+    key = side_file_key(path)
+    if key is not None:
+        sources.side_files[key] = path
+    elif path.lower().endswith(RECORD_SUFFIXES):
+        sources.records.append(path)
+    else:
+        return
+    sources.stats[path] = (stat.st_size, stat.st_mtime_ns)
+
+
+def _walk(sources: Sources, folder: str) -> None:
+    """Every file below a folder, in name order, skipping hidden entries (one stat each, from scandir)."""
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                _walk(sources, entry.path)
+            elif entry.is_file():
+                _add(sources, entry.path, entry.stat())
 
 
 def discover(paths: Sequence[str | os.PathLike]) -> Sources:
     """The record and side files under the given paths (files, folders, or PFOCR site checkouts)."""
     sources = Sources()
     for raw in paths:
-        path = Path(raw).expanduser()
-        if not path.exists():
+        path = os.path.abspath(os.path.expanduser(os.fspath(raw)))
+        if not os.path.exists(path):
             raise CorpusError(f"{path}: no such file or folder")
-        if path.is_file():
+        if os.path.isfile(path):
             key = side_file_key(path)
             if key is not None:
                 sources.side_files[key] = path
             else:
-                sources.records.append(path)
+                sources.records.append(path)  # a file named explicitly is a record, whatever its suffix
+            stat = os.stat(path)
+            sources.stats[path] = (stat.st_size, stat.st_mtime_ns)
             continue
         # A PFOCR site checkout holds pages, posts and assets besides the figures: read only its two data folders.
-        roots = [path / "_figures", path / "_data"] if (path / "_figures").is_dir() else [path]
+        figures = os.path.join(path, "_figures")
+        roots = [figures, os.path.join(path, "_data")] if os.path.isdir(figures) else [path]
         for root in roots:
-            for file in _walk(root):
-                key = side_file_key(file)
-                if key is not None:
-                    sources.side_files[key] = file
-                elif file.suffix.lower() in RECORD_SUFFIXES:
-                    sources.records.append(file)
-    sources.records = sorted(dict.fromkeys(sources.records))
+            if os.path.isdir(root):
+                _walk(sources, root)
+    sources.records = list(dict.fromkeys(sources.records))
     return sources
 
 
-def _read_text(path: Path) -> str:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise RecordError(f"file is {size / 2**20:.0f} MiB, larger than the {MAX_FILE_BYTES // 2**20} MiB limit")
-    return decode(path.read_bytes())
+def _read_text(path: str) -> str:
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise RecordError(f"file is larger than the {MAX_FILE_BYTES // 2**20} MiB limit")
+    return decode(data)
 
 
-@dataclass
-class FileResult:
-    """What one worker returns for one record file and its side files."""
-
-    record: ParsedRecord | None
-    problems: list[tuple[str, str]]
-    links: list[tuple[int, str, str, bool]] = field(default_factory=list)  # (gene_id, words, sources, exact)
-    labels: dict[int, tuple[str, str]] = field(default_factory=dict)  # gene_id → (symbol, organism)
+# What a worker returns for one record file: (figure fields, links, gene labels, chemicals, diseases, problems,
+# skipped TSV rows), or (None, …, problems, 0) for a file that could not be used. Plain tuples pickle fast.
+FileResult = tuple
 
 
-def parse_file(path: Path, side: dict[str, Path]) -> FileResult:
+def parse_file(path: str, side: dict[str, str]) -> FileResult:
     """Read one record and its side files; every failure becomes a problem, never an exception."""
     try:
-        record = build_record(parse_front_matter(_read_text(path)), str(path))
+        record = build_record(parse_front_matter(_read_text(path)), path)
     except (RecordError, OSError) as exc:
-        return FileResult(None, [(str(path), str(exc))])
+        return (None, [], {}, [], [], [(path, str(exc))], 0)
     problems = list(record.flaws)
+    genes = record.genes
+    chemicals, diseases = record.chemicals, record.diseases
+    skipped = 0
     for kind, side_path in side.items():
         try:
             rows, ragged = read_tsv(_read_text(side_path), kind)
         except (RecordError, OSError) as exc:
-            problems.append((str(side_path), str(exc)))
+            problems.append((side_path, str(exc)))
             continue
         if ragged:
-            problems.append((str(side_path), f"{ragged} row(s) with the wrong number of cells skipped"))
+            problems.append((side_path, f"{ragged} row(s) with the wrong number of cells skipped"))
         if kind == "genes":
-            genes, skipped = tsv_genes(rows)
-            record.genes.extend(genes)
-            record.skipped_rows += skipped
+            found, dropped = tsv_genes(rows)
+            genes.extend(found)
+            skipped += dropped
         elif kind == "chemicals":
-            record.chemicals = list(dict.fromkeys([*record.chemicals, *tsv_terms(rows)]))
+            chemicals = list(dict.fromkeys([*chemicals, *tsv_terms(rows)]))
         else:
-            record.diseases = list(dict.fromkeys([*record.diseases, *tsv_terms(rows)]))
-    return FileResult(record, problems, *to_links(record.genes))
+            diseases = list(dict.fromkeys([*diseases, *tsv_terms(rows)]))
+    links, labels = to_links(genes)
+    return (record.figure, links, labels, chemicals, diseases, problems, skipped)
 
 
 def to_links(
@@ -161,16 +186,21 @@ def to_links(
     sources: dict[int, dict[str, None]] = {}
     labels: dict[int, tuple[str, str]] = {}
     for gene_id, symbol, organism, word, source in genes:
-        words.setdefault(gene_id, {})[word] = None
-        sources.setdefault(gene_id, {})[source] = None
-        if gene_id not in labels or (symbol and not labels[gene_id][0]):
+        if gene_id in words:
+            words[gene_id][word] = None
+            sources[gene_id][source] = None
+            if symbol and not labels[gene_id][0]:
+                labels[gene_id] = (symbol, organism)
+        else:
+            words[gene_id] = {word: None}
+            sources[gene_id] = {source: None}
             labels[gene_id] = (symbol, organism)
     links = [
         (
             gene_id,
             SEP.join(w for w in words[gene_id] if w),
             SEP.join(s for s in sources[gene_id] if s),
-            any(s in EXACT_SOURCES for s in sources[gene_id]),
+            not EXACT_SOURCES.isdisjoint(sources[gene_id]),
         )
         for gene_id in words
     ]
@@ -179,7 +209,7 @@ def to_links(
 
 def _parse_all(sources: Sources, workers: int | None) -> list[FileResult]:
     jobs = [
-        (path, {k: p for k in SIDE_FILE_KINDS if (p := sources.side_files.get((path.stem, k)))})
+        (path, {k: p for k in SIDE_FILE_KINDS if (p := sources.side_files.get((stem_of(path), k)))})
         for path in sources.records
     ]
     workers = workers or os.cpu_count() or 1
@@ -194,50 +224,49 @@ def build_tables(sources: Sources, results: list[FileResult]) -> CorpusTables:
     problems: list[tuple[str, str]] = []
     figures: list[dict] = []
     first_seen: dict[str, str] = {}
-    link_figids: list[str] = []
+    link_figures: list[int] = []
     link_rows: list[tuple[int, str, str, bool]] = []
     labels: dict[int, tuple[str, str]] = {}
     chemicals: list[tuple[str, ...]] = []
     diseases: list[tuple[str, ...]] = []
     skipped = 0
     stems: set[str] = set()
-    for path, result in zip(sources.records, results, strict=True):
-        stems.add(path.stem)
-        problems.extend(result.problems)
-        record = result.record
-        if record is None:
+    for path, (figure, links, found_labels, found_chemicals, found_diseases, found_problems, dropped) in zip(
+        sources.records, results, strict=True
+    ):
+        stems.add(stem_of(path))
+        problems.extend(found_problems)
+        if figure is None:
             continue
-        figid = str(record.figure[C.FIGID])
+        figid = str(figure[C.FIGID])
         if figid in first_seen:
-            problems.append((str(path), f"duplicate figid {figid} (first read from {first_seen[figid]})"))
+            problems.append((path, f"duplicate figid {figid} (first read from {first_seen[figid]})"))
             continue
-        first_seen[figid] = str(path)
-        figures.append(record.figure)
-        link_figids.extend([figid] * len(result.links))
-        link_rows.extend(result.links)
-        for gene_id, label in result.labels.items():
+        first_seen[figid] = path
+        link_figures.extend([len(figures)] * len(links))
+        figures.append(figure)
+        link_rows.extend(links)
+        for gene_id, label in found_labels.items():
             if gene_id not in labels or (label[0] and not labels[gene_id][0]):
                 labels[gene_id] = label
-        chemicals.extend((figid, *row) for row in record.chemicals)
-        diseases.extend((figid, *row) for row in record.diseases)
-        skipped += record.skipped_rows
+        chemicals.extend((figid, *row) for row in found_chemicals)
+        diseases.extend((figid, *row) for row in found_diseases)
+        skipped += dropped
     for (key, _kind), side_path in sorted(sources.side_files.items()):
         if key not in stems:
-            problems.append((str(side_path), f"side file for figure {key}, which has no record file"))
+            problems.append((side_path, f"side file for figure {key}, which has no record file"))
 
     figure_table = to_figure_table(figures)
-    links = pd.DataFrame(link_rows, columns=[C.GENE_ID, C.WORDS, C.SOURCES, C.EXACT])
-    links.insert(0, C.FIGID, pd.Categorical(link_figids, categories=figure_table[C.FIGID]))
-    links = links.astype({C.GENE_ID: "int64", C.EXACT: "bool", C.WORDS: "string", C.SOURCES: "string"})
+    links = to_link_table(link_figures, link_rows, figure_table[C.FIGID])
     return CorpusTables(
         figures=figure_table,
         genes=to_gene_table(labels, links),
         links=links,
+        words=to_word_table(links),
         chemicals=to_term_table(chemicals, C.CHEBI),
         diseases=to_term_table(diseases, C.DOID),
         problems=pd.DataFrame(problems, columns=[C.PATH, C.REASON], dtype="string"),
         skipped_rows=skipped,
-        sources=[str(p) for p in sources.all_paths()],
     )
 
 
@@ -248,6 +277,14 @@ def to_figure_table(figures: list[dict]) -> pd.DataFrame:
     return table.astype({c: "string" for c in C.FIGURE_COLUMNS if c != C.YEAR})
 
 
+def to_link_table(figure_rows: list[int], links: list[tuple[int, str, str, bool]], figids: pd.Series) -> pd.DataFrame:
+    """Links → a table whose figid column is categorical over the figures' order (codes = figure rows)."""
+    table = pd.DataFrame(links, columns=[C.GENE_ID, C.WORDS, C.SOURCES, C.EXACT])
+    codes = pd.array(figure_rows, dtype="int32").to_numpy() if figure_rows else []
+    table.insert(0, C.FIGID, pd.Categorical.from_codes(codes, categories=pd.Index(figids.astype(str))))
+    return table.astype({C.GENE_ID: "int64", C.EXACT: "bool", C.WORDS: "string", C.SOURCES: "category"})
+
+
 def to_gene_table(labels: dict[int, tuple[str, str]], links: pd.DataFrame) -> pd.DataFrame:
     """One row per gene id: symbol, organism and the number of figures it is in."""
     ids = sorted(labels)
@@ -255,12 +292,29 @@ def to_gene_table(labels: dict[int, tuple[str, str]], links: pd.DataFrame) -> pd
         {
             C.GENE_ID: pd.array(ids, dtype="int64"),
             C.SYMBOL: pd.array([labels[i][0] for i in ids], dtype="string"),
-            C.ORGANISM: pd.array([labels[i][1] for i in ids], dtype="string"),
+            C.ORGANISM: pd.array([labels[i][1] for i in ids], dtype="category"),
         }
     )
     counts = links[C.GENE_ID].value_counts()
     table[C.N_FIGURES] = table[C.GENE_ID].map(counts).fillna(0).astype("int32")
     return table
+
+
+def to_word_table(links: pd.DataFrame) -> pd.DataFrame:
+    """Distinct (lower-cased OCR word stripped of punctuation, gene id) pairs, sorted by word (pyarrow kernels)."""
+    words = pa.array(links[C.WORDS].fillna(""), type=pa.large_string())
+    split = pc.split_pattern(words, pattern=SEP)
+    flat = pc.utf8_lower(pc.utf8_trim(pc.list_flatten(split), characters=WORD_JUNK))
+    genes = pc.take(pa.array(links[C.GENE_ID].to_numpy()), pc.list_parent_indices(split))
+    table = pa.table({C.WORD: flat, C.GENE_ID: genes})
+    table = table.filter(pc.greater(pc.utf8_length(table[C.WORD]), 0))
+    table = table.group_by([C.WORD, C.GENE_ID]).aggregate([]).sort_by([(C.WORD, "ascending"), (C.GENE_ID, "ascending")])
+    return pd.DataFrame(
+        {
+            C.WORD: pd.array(table[C.WORD].to_numpy(zero_copy_only=False), dtype="string"),
+            C.GENE_ID: table[C.GENE_ID].to_numpy(),
+        }
+    )
 
 
 def to_term_table(rows: list[tuple[str, ...]], ref_column: str) -> pd.DataFrame:
@@ -271,8 +325,7 @@ def to_term_table(rows: list[tuple[str, ...]], ref_column: str) -> pd.DataFrame:
 
 def read_corpus(paths: Sequence[str | os.PathLike], workers: int | None = None) -> CorpusTables:
     """Parse the sources (no cache) into tables; raises CorpusError if nothing usable is there."""
-    sources = discover(paths)
-    return parse_sources(sources, workers)
+    return parse_sources(discover(paths), workers)
 
 
 def parse_sources(sources: Sources, workers: int | None = None) -> CorpusTables:
@@ -293,9 +346,8 @@ def parse_sources(sources: Sources, workers: int | None = None) -> CorpusTables:
     for path, reason in tables.problems.head(PROBLEMS_LOGGED).itertuples(index=False):
         log.warning("%s: %s", path, reason)
     if len(tables.problems) > PROBLEMS_LOGGED:
-        log.warning(
-            "… and %d more problems (`pfocr-dashboard check` lists them all)", len(tables.problems) - PROBLEMS_LOGGED
-        )
+        more = len(tables.problems) - PROBLEMS_LOGGED
+        log.warning("… and %d more problems (`pfocr-dashboard check` lists them all)", more)
     if tables.figures.empty:
         raise CorpusError(f"no valid figure record among {len(sources.records)} file(s)")
     return tables

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.corpus.records import (
     RecordError,
@@ -228,3 +231,21 @@ def test_blanking_keeps_line_numbers_and_later_keys():
 def test_yaml_error_reports_the_line_in_the_file():
     with pytest.raises(RecordError, match="line 4: mapping values are not allowed"):
         parse_front_matter("---\nfigid: a\nseo: x\ncaption: a: b\n---\n")
+
+
+entry_keys = st.sampled_from(["word", "symbol", "source", "hgnc_symbol", "entrez", "identifier"])
+scalars = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30) | st.sampled_from(
+    ["NO", "On", "0123", "yes", "~", "null", "-RANKL", "[AP-1,", "a: b", "x #y", "'q'", '"d"', "  pad ", "1e3"]
+)
+gene_lists = st.lists(st.dictionaries(entry_keys, scalars, min_size=1, max_size=5), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(genes=gene_lists, width=st.sampled_from([80, 10_000]))
+def test_fast_list_path_reads_what_yaml_reads(genes, width):
+    """Whatever PyYAML writes for a gene list, the fast path and libyaml read the same values."""
+    text = yaml.safe_dump(
+        {"figid": "PMC1__x", "genes": genes, "year": "2020"}, allow_unicode=True, sort_keys=False, width=width
+    )
+    expected = yaml.load(text, Loader=yaml.BaseLoader)
+    assert parse_front_matter(f"---\n{text}---\n") == expected

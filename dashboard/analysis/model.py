@@ -58,7 +58,8 @@ class Corpus:
         self.organism_names = list(self.organism_figures)
         self.organism_matrix = _organism_matrix(self.organism_figures, self.n_figures)
         self.symbols = self.genes[C.SYMBOL].fillna("").astype(str).to_numpy()
-        self.gene_organisms = self.genes[C.ORGANISM].fillna("").astype(str).to_numpy()
+        self.gene_organisms = self.genes[C.ORGANISM].astype("string").fillna("").to_numpy(dtype=object)
+        self._text_ranks: dict[str, np.ndarray] = {}
 
     # --- sizes -------------------------------------------------------------------------------------------------
     @property
@@ -99,6 +100,19 @@ class Corpus:
     @cached_property
     def _incidence_exact_csc(self) -> sparse.csc_matrix:
         return self.incidence_exact.tocsc()
+
+    def figure_sizes(self, exact: bool = False) -> np.ndarray:
+        """Number of genes of every figure."""
+        return np.diff(self.matrix(exact).indptr)
+
+    def text_rank(self, column: str) -> np.ndarray:
+        """Each figure's rank in the alphabetical order of a text column (computed once per column)."""
+        if column not in self._text_ranks:
+            values = self.figures[column].fillna("").astype(str).str.casefold().to_numpy(dtype=object)
+            rank = np.empty(len(values), dtype=np.int64)
+            rank[np.argsort(values, kind="stable")] = np.arange(len(values))
+            self._text_ranks[column] = rank
+        return self._text_ranks[column]
 
     # --- names -------------------------------------------------------------------------------------------------
     def gene_label(self, row: int) -> str:
@@ -320,13 +334,8 @@ def selection_figures(corpus: Corpus, selection: Selection) -> np.ndarray:
 
 def figure_table(corpus: Corpus, selection: Selection, figure_rows: np.ndarray) -> pd.DataFrame:
     """Figures as table rows: title, year, organisms, number of genes and of chosen genes."""
-    matrix = corpus.matrix(selection.exact)[figure_rows]
-    n_genes = np.diff(matrix.indptr)
-    n_chosen = (
-        np.asarray(matrix[:, list(selection.genes)].sum(axis=1)).ravel().astype(int)
-        if selection.genes
-        else np.zeros(len(figure_rows), dtype=int)
-    )
+    n_genes = corpus.figure_sizes(selection.exact)[figure_rows]
+    n_chosen = chosen_counts(corpus, selection)[figure_rows]
     figures = corpus.figures.iloc[figure_rows]
     return pd.DataFrame(
         {
@@ -338,3 +347,37 @@ def figure_table(corpus: Corpus, selection: Selection, figure_rows: np.ndarray) 
             "n_chosen": n_chosen,
         }
     )
+
+
+TABLE_SORT_KEYS = (C.TITLE, C.YEAR, C.ORGANISMS, "n_genes", "n_chosen", C.FIGID)
+
+
+def order_figures(
+    corpus: Corpus, selection: Selection, figure_rows: np.ndarray, column: str | None = None, descending: bool = False
+) -> np.ndarray:
+    """The figure rows sorted by one table column (numbers, or the precomputed rank of a text column); by default
+    the figures holding the most chosen genes first, then the newest. Ties keep row order; missing years last."""
+    if column not in TABLE_SORT_KEYS:
+        if selection.genes:
+            keys = [-np.nan_to_num(corpus.years[figure_rows], nan=-1), -chosen_counts(corpus, selection)[figure_rows]]
+        else:
+            keys = [-np.nan_to_num(corpus.years[figure_rows], nan=-1)]
+        return figure_rows[np.lexsort([figure_rows, *keys])]
+    if column == C.YEAR:
+        years = corpus.years[figure_rows]
+        key = np.where(np.isnan(years), np.inf if not descending else -np.inf, years)
+    elif column == "n_genes":
+        key = corpus.figure_sizes(selection.exact)[figure_rows].astype(float)
+    elif column == "n_chosen":
+        key = chosen_counts(corpus, selection)[figure_rows].astype(float)
+    else:
+        key = corpus.text_rank(column)[figure_rows].astype(float)
+    order = np.lexsort([figure_rows, -key if descending else key])
+    return figure_rows[order]
+
+
+def chosen_counts(corpus: Corpus, selection: Selection) -> np.ndarray:
+    """For every figure, how many of the chosen genes it holds."""
+    if not selection.genes:
+        return np.zeros(corpus.n_figures, dtype=np.int64)
+    return np.asarray(corpus.matrix_by_gene(selection.exact)[:, list(selection.genes)].sum(axis=1)).ravel().astype(int)

@@ -16,6 +16,7 @@ from dashboard.analysis.graph import clamp_budget, select_subgraph
 from dashboard.analysis.model import (
     Corpus,
     figure_table,
+    order_figures,
     organism_figure_counts,
     search_genes,
     selection_figures,
@@ -38,7 +39,6 @@ from dashboard.web.state import MAX_GENES, ViewState, apply_node_click, parse_qu
 log = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 20
-SORTABLE = {C.TITLE, C.YEAR, C.ORGANISMS, "n_genes", "n_chosen", C.FIGID}
 
 
 # --- pure callback logic -----------------------------------------------------------------------------------------
@@ -135,25 +135,19 @@ def update_network(corpus: Corpus, state: ViewState):
     return build_network_figure(subgraph.graph), status
 
 
-def update_table(corpus: Corpus, state: ViewState, start: int, end: int, sort_model: list | None):
-    """Rows start..end of the selection's figures, sorted as asked; returns (rows, total, status)."""
+def update_table(corpus: Corpus, state: ViewState, start: object, end: object, sort_model: list | None):
+    """Rows start..end of the selection's figures, sorted as asked; returns (rows, total, status). Only the
+    rows of the page are built: sorting works on one key array."""
     selection = to_selection(corpus, state)
-    table = figure_table(corpus, selection, selection_figures(corpus, selection))
+    rows = selection_figures(corpus, selection)
     sort = sort_model[0] if isinstance(sort_model, list) and sort_model and isinstance(sort_model[0], dict) else {}
-    if sort.get("colId") in SORTABLE:
-        table = table.sort_values(
-            [sort["colId"], C.FIGID], ascending=[sort.get("sort") != "desc", True], kind="stable", na_position="last"
-        )
-    elif state.genes:
-        table = table.sort_values(["n_chosen", C.YEAR], ascending=[False, False], kind="stable", na_position="last")
-    else:
-        table = table.sort_values(C.YEAR, ascending=False, kind="stable", na_position="last")
-    start = max(0, _as_int(start, 0))
-    end = max(start, min(_as_int(end, start + 100), start + 500))
-    shown = table.iloc[start:end].copy()
-    shown[C.YEAR] = [None if np.isnan(y) else int(y) for y in shown[C.YEAR]]
-    status = f"{len(table):,} figure(s). Click a row to open its record."
-    return shown.to_dict("records"), len(table), status
+    ordered = order_figures(corpus, selection, rows, sort.get("colId"), sort.get("sort") == "desc")
+    first = max(0, _as_int(start, 0))
+    last = max(first, min(_as_int(end, first + 100), first + 500))
+    page = figure_table(corpus, selection, ordered[first:last])
+    page[C.YEAR] = [None if np.isnan(y) else int(y) for y in page[C.YEAR]]
+    status = f"{len(rows):,} figure(s). Click a row to open its record."
+    return page.to_dict("records"), len(rows), status
 
 
 ENRICH_ROWS = 500  # results sent to the browser; the TSV export has them all

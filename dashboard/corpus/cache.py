@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 from pyarrow import feather
 
@@ -40,8 +41,11 @@ def default_cache_dir() -> Path:
 
 def cache_key(sources: Sources) -> str:
     """A digest of every source file's absolute path, size and modification time."""
-    lines = [FORMAT_VERSION, *(f"{path}\0{size}\0{mtime}" for path, (size, mtime) in sorted(sources.stats.items()))]
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+    paths = sorted(sources.stats)
+    digest = hashlib.sha256(FORMAT_VERSION.encode())
+    digest.update("\n".join(paths).encode())
+    digest.update(np.array([sources.stats[p] for p in paths], dtype=np.int64).tobytes())
+    return digest.hexdigest()[:32]
 
 
 def read_cached(entry: Path) -> CorpusTables | None:

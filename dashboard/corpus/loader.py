@@ -75,38 +75,44 @@ def stem_of(name: str) -> str:
     return base[:dot] if dot > 0 else base
 
 
+_SIDE_SUFFIXES = tuple((f"-{kind}.tsv", kind) for kind in SIDE_FILE_KINDS)
+
+
 def side_file_key(name: str) -> tuple[str, str] | None:
     """`<figid>-genes.tsv` → (figid, 'genes'); None for any other file."""
     if not name.endswith(".tsv"):
         return None
-    stem = os.path.basename(name)[:-4]
-    for kind in SIDE_FILE_KINDS:
-        if stem.endswith("-" + kind):
-            return stem[: -len(kind) - 1], kind
+    base = name.rsplit("/", 1)[-1]
+    for suffix, kind in _SIDE_SUFFIXES:
+        if base.endswith(suffix):
+            return base[: -len(suffix)], kind
     return None
 
 
-def _add(sources: Sources, path: str, stat: os.stat_result) -> None:
-    key = side_file_key(path)
-    if key is not None:
-        sources.side_files[key] = path
-    elif path.lower().endswith(RECORD_SUFFIXES):
-        sources.records.append(path)
-    else:
-        return
-    sources.stats[path] = (stat.st_size, stat.st_mtime_ns)
-
-
 def _walk(sources: Sources, folder: str) -> None:
-    """Every file below a folder, in name order, skipping hidden entries (one stat each, from scandir)."""
-    with os.scandir(folder) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                _walk(sources, entry.path)
-            elif entry.is_file():
-                _add(sources, entry.path, entry.stat())
+    """Record and side files below a folder, skipping hidden entries; one scandir pass and one stat per file."""
+    folders = [folder]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                name = entry.name
+                if name[0] == ".":
+                    continue
+                if entry.is_dir():
+                    folders.append(entry.path)
+                    continue
+                key = side_file_key(name)
+                if key is not None:
+                    path = entry.path
+                    # Two side files for one figure in different folders: the first in path order wins.
+                    sources.side_files[key] = min(path, sources.side_files.get(key, path))
+                elif name.lower().endswith(RECORD_SUFFIXES) and entry.is_file():
+                    path = entry.path
+                    sources.records.append(path)
+                else:
+                    continue
+                stat = entry.stat()
+                sources.stats[path] = (stat.st_size, stat.st_mtime_ns)
 
 
 def discover(paths: Sequence[str | os.PathLike]) -> Sources:
@@ -131,7 +137,8 @@ def discover(paths: Sequence[str | os.PathLike]) -> Sources:
         for root in roots:
             if os.path.isdir(root):
                 _walk(sources, root)
-    sources.records = list(dict.fromkeys(sources.records))
+    # Path order, so that "first read" (duplicate figids) means the same on every machine.
+    sources.records = sorted(dict.fromkeys(sources.records))
     return sources
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import plotly.graph_objects as go
 import pytest
 from conftest import SEEDS, SITE
 
+from dashboard.analysis.graph import select_subgraph
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app
@@ -20,7 +22,7 @@ from dashboard.web.callbacks import (
     update_table,
 )
 from dashboard.web.panels import safe_href
-from dashboard.web.state import ViewState, apply_node_click, parse_query, to_query
+from dashboard.web.state import ViewState, apply_node_click, parse_query, to_query, to_selection
 
 FIGURE = "PMC7090164__fcell-08-00089-g002"
 
@@ -126,24 +128,37 @@ def test_gene_options_keep_the_selection_and_find_ocr_words(seed_corpus):
 
 def test_network_for_default_gene_and_empty_views(seed_corpus):
     figure, status = update_network(seed_corpus, ViewState())
+    go.Figure(figure)  # the dict is a valid plotly figure (plotly's own validation)
     assert status.startswith("Showing") and "Cut to the node budget" in status
-    names = {trace.name for trace in figure.data}
+    names = {trace["name"] for trace in figure["data"]}
     assert {"Figure", "Gene", "links"} <= names
-    n_nodes = sum(len(t.x) for t in figure.data if t.name != "links")
+    n_nodes = sum(len(t["x"]) for t in figure["data"] if t["name"] != "links")
     assert n_nodes <= 300
 
     figure, status = update_network(seed_corpus, ViewState(genes=(8600,)))
-    chosen = [t for t in figure.data if t.name == "Chosen gene"]
-    assert list(chosen[0].customdata) == ["gene:8600"]
+    go.Figure(figure)
+    chosen = [t for t in figure["data"] if t["name"] == "Chosen gene"]
+    assert chosen[0]["customdata"] == ["gene:8600"]
+    edges = next(t for t in figure["data"] if t["name"] == "links")
+    drawn = select_subgraph(seed_corpus, to_selection(seed_corpus, ViewState(genes=(8600,)))).graph
+    assert len(edges["x"]) == 3 * drawn.number_of_edges() and edges["x"][2] is None  # a segment and a gap per link
 
     figure, status = update_network(seed_corpus, ViewState(organisms=("Homo sapiens",), years=(1900, 1901)))
+    go.Figure(figure)
     assert status.startswith("No figures match")
-    assert "No figures match" in figure.layout.annotations[0].text
+    assert "No figures match" in figure["layout"]["annotations"][0]["text"]
 
 
 def test_big_budget_switches_to_webgl(seed_corpus):
     figure, _ = update_network(seed_corpus, ViewState(budget=2000))
-    assert {trace.type for trace in figure.data} == {"scattergl"}
+    go.Figure(figure)
+    assert {trace["type"] for trace in figure["data"]} == {"scattergl"}
+
+
+def test_hover_text_is_escaped(site_corpus):
+    figure, _ = update_network(site_corpus, ViewState())
+    texts = [text for trace in figure["data"] for text in trace.get("text", [])]
+    assert texts and not any("<script" in text for text in texts)
 
 
 def test_table_pages_and_sorts(seed_corpus):

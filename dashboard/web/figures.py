@@ -1,4 +1,9 @@
-"""Web floor: plotly figures of the network view. Node text is escaped: titles are text, never markup."""
+"""Web floor: plotly figures of the network view, as plain figure dicts. Node text is escaped: titles are text,
+never markup.
+
+The dicts follow plotly's figure schema but skip `plotly.graph_objects` validation, which took 85% of a network
+update (0.39 of 0.46 s for 300 nodes and 6,000 edges); the tests check the shape instead.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import html
 import math
 
 import networkx as nx
-import plotly.graph_objects as go
+import numpy as np
 
 from dashboard.analysis.graph import FIGURE, GENE, layout_graph
 
@@ -16,6 +21,7 @@ GENE_COLOUR = "#3b75af"
 FOCUS_COLOUR = "#c0392b"
 EDGE_COLOUR = "rgba(120,120,120,0.35)"
 HOVER_TITLE = 90
+DIGITS = 3  # coordinates are rounded: the picture does not change, the payload shrinks
 
 
 def _hover_text(text: str, limit: int = HOVER_TITLE) -> str:
@@ -24,78 +30,83 @@ def _hover_text(text: str, limit: int = HOVER_TITLE) -> str:
 
 
 def _size(degree: int) -> float:
-    return 7 + 3.2 * math.sqrt(degree)
+    return round(7 + 3.2 * math.sqrt(degree), 1)
 
 
-def build_network_figure(graph: nx.Graph) -> go.Figure:
+def _layout() -> dict:
+    return {
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "hovermode": "closest",
+        "clickmode": "event",
+        "dragmode": "pan",
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False, "scaleanchor": "x"},
+        "plot_bgcolor": "white",
+        "uirevision": True,
+    }
+
+
+def build_network_figure(graph: nx.Graph) -> dict:
     """The bipartite graph drawn with a deterministic layout: figures as squares, genes as circles, by degree."""
     positions = layout_graph(graph)
-    webgl = graph.number_of_nodes() > WEBGL_FROM
-    scatter = go.Scattergl if webgl else go.Scatter
+    kind = "scattergl" if graph.number_of_nodes() > WEBGL_FROM else "scatter"
+    nodes = list(graph.nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    xy = np.round(np.array([positions[n] for n in nodes], dtype=float).reshape(-1, 2), DIGITS)
 
-    edge_x: list[float | None] = []
-    edge_y: list[float | None] = []
-    for u, v in graph.edges:
-        (x0, y0), (x1, y1) = positions[u], positions[v]
-        edge_x += [round(x0, 3), round(x1, 3), None]
-        edge_y += [round(y0, 3), round(y1, 3), None]
+    ends = np.array([(index[u], index[v]) for u, v in graph.edges], dtype=np.int64).reshape(-1, 2)
+    edge_x = np.full(3 * len(ends), None, dtype=object)
+    edge_y = np.full(3 * len(ends), None, dtype=object)
+    edge_x[0::3], edge_x[1::3] = xy[ends[:, 0], 0], xy[ends[:, 1], 0]
+    edge_y[0::3], edge_y[1::3] = xy[ends[:, 0], 1], xy[ends[:, 1], 1]
     traces = [
-        scatter(
-            x=edge_x,
-            y=edge_y,
-            mode="lines",
-            line={"width": 0.6, "color": EDGE_COLOUR},
-            hoverinfo="skip",
-            showlegend=False,
-            name="links",
-        )
+        {
+            "type": kind,
+            "x": edge_x.tolist(),
+            "y": edge_y.tolist(),
+            "mode": "lines",
+            "line": {"width": 0.6, "color": EDGE_COLOUR},
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "name": "links",
+        }
     ]
-    groups = {
-        "Figure": ([], FIGURE_COLOUR, "square"),
-        "Gene": ([], GENE_COLOUR, "circle"),
-        "Chosen gene": ([], FOCUS_COLOUR, "star"),
-    }
+    groups: dict[str, list[str]] = {"Figure": [], "Gene": [], "Chosen gene": []}
     for node, data in graph.nodes(data=True):
         if data["kind"] == FIGURE:
-            groups["Figure"][0].append(node)
+            groups["Figure"].append(node)
         elif data.get("focus"):
-            groups["Chosen gene"][0].append(node)
+            groups["Chosen gene"].append(node)
         else:
-            groups["Gene"][0].append(node)
-    for name, (nodes, colour, symbol) in groups.items():
-        if not nodes:
+            groups["Gene"].append(node)
+    styles = {"Figure": (FIGURE_COLOUR, "square", 1.0), "Gene": (GENE_COLOUR, "circle", 1.0)}
+    styles["Chosen gene"] = (FOCUS_COLOUR, "star", 1.4)
+    for name, members in groups.items():
+        if not members:
             continue
-        degrees = [graph.degree(n) for n in nodes]
+        colour, symbol, scale = styles[name]
+        rows = [index[n] for n in members]
+        degrees = [graph.degree(n) for n in members]
         traces.append(
-            scatter(
-                x=[round(positions[n][0], 3) for n in nodes],
-                y=[round(positions[n][1], 3) for n in nodes],
-                mode="markers",
-                name=name,
-                customdata=nodes,
-                text=[_node_hover(graph, n, d) for n, d in zip(nodes, degrees, strict=True)],
-                hovertemplate="%{text}<extra></extra>",
-                marker={
-                    "size": [_size(d) * (1.4 if name == "Chosen gene" else 1) for d in degrees],
+            {
+                "type": kind,
+                "x": xy[rows, 0].tolist(),
+                "y": xy[rows, 1].tolist(),
+                "mode": "markers",
+                "name": name,
+                "customdata": members,
+                "text": [_node_hover(graph, n, d) for n, d in zip(members, degrees, strict=True)],
+                "hovertemplate": "%{text}<extra></extra>",
+                "marker": {
+                    "size": [round(_size(d) * scale, 1) for d in degrees],
                     "color": colour,
                     "symbol": symbol,
                     "line": {"width": 0.5, "color": "white"},
                 },
-            )
+            }
         )
-    figure = go.Figure(traces)
-    figure.update_layout(
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        hovermode="closest",
-        clickmode="event",
-        dragmode="pan",
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
-        plot_bgcolor="white",
-        uirevision=True,
-    )
-    return figure
+    return {"data": traces, "layout": _layout()}
 
 
 def _node_hover(graph: nx.Graph, node: str, degree: int) -> str:
@@ -107,13 +118,18 @@ def _node_hover(graph: nx.Graph, node: str, degree: int) -> str:
     return f"<b>{_hover_text(data['label'])}</b><br>{year or 'year unknown'} · {degree} gene(s) shown"
 
 
-def build_message_figure(message: str) -> go.Figure:
+def build_message_figure(message: str) -> dict:
     """An empty view that says why it is empty."""
-    figure = go.Figure()
-    figure.add_annotation(
-        text=html.escape(message, quote=False), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False
-    )
-    figure.update_layout(
-        xaxis={"visible": False}, yaxis={"visible": False}, plot_bgcolor="white", margin={"l": 10, "r": 10, "t": 10}
-    )
-    return figure
+    layout = _layout()
+    layout["annotations"] = [
+        {
+            "text": html.escape(message, quote=False),
+            "x": 0.5,
+            "y": 0.5,
+            "xref": "paper",
+            "yref": "paper",
+            "showarrow": False,
+        }
+    ]
+    layout["showlegend"] = False
+    return {"data": [], "layout": layout}

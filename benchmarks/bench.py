@@ -18,6 +18,7 @@ Timings are round trips on loopback (a millisecond of HTTP included); medians wh
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -53,12 +54,23 @@ class Server:
 
     def __init__(self, data: Path, cache: Path, workers: int = 1, preload: bool = False):
         self.port = free_port()
-        command = [sys.executable, "-m", "gunicorn", "dashboard.web.wsgi:server", "--workers", str(workers),
-                   "--bind", f"127.0.0.1:{self.port}", "--timeout", "600"] + (["--preload"] if preload else [])
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dashboard.web.wsgi:server",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--timeout",
+            "600",
+        ] + (["--preload"] if preload else [])
         env = {**os.environ, "PFOCR_DATA": str(data), "PFOCR_CACHE_DIR": str(cache)}
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         self.peak_rss = 0
         self._stop = threading.Event()
         threading.Thread(target=self._sample, daemon=True).start()
@@ -73,10 +85,8 @@ class Server:
     def _sample(self) -> None:
         while not self._stop.is_set():
             for proc in self.processes()[1:] or self.processes():
-                try:
+                with contextlib.suppress(psutil.NoSuchProcess):
                     self.peak_rss = max(self.peak_rss, proc.memory_info().rss)
-                except psutil.NoSuchProcess:
-                    pass
             time.sleep(0.1)
 
     def wait_for(self, path: str, timeout: float = 900) -> float:
@@ -187,16 +197,20 @@ def interactions(client: DashClient, corpus_info: dict, reps: int, seed: int) ->
     def downstream(selection: dict | None, full_state: dict) -> float:
         total = 0.0
         if selection is not None:
-            _, seconds, size = client.call("network-graph.figure", {"view-selection.data": selection},
-                                           "view-selection.data")
+            _, seconds, size = client.call(
+                "network-graph.figure", {"view-selection.data": selection}, "view-selection.data"
+            )
             network_bytes.append(size)
             total += seconds
-            total += client.call("filter-organism.options", {"view-selection.data": selection},
-                                 "view-selection.data")[1]
+            total += client.call("filter-organism.options", {"view-selection.data": selection}, "view-selection.data")[
+                1
+            ]
             request = {"startRow": 0, "endRow": 15, "sortModel": [], "filterModel": {}}
-            total += client.call("figure-table.getRowsResponse",
-                                 {"figure-table.getRowsRequest": request, "view-selection.data": selection},
-                                 "figure-table.getRowsRequest")[1]
+            total += client.call(
+                "figure-table.getRowsResponse",
+                {"figure-table.getRowsRequest": request, "view-selection.data": selection},
+                "figure-table.getRowsRequest",
+            )[1]
         total += client.call("detail-panel.children", {"view-state.data": full_state}, "view-state.data")[1]
         return total
 
@@ -208,13 +222,16 @@ def interactions(client: DashClient, corpus_info: dict, reps: int, seed: int) ->
     downstream(selection, state)
     for _ in range(reps):
         gene = rng.choice(genes)
-        selection, seconds = sync({"network-graph.clickData": {"points": [{"customdata": f"gene:{gene}"}]}},
-                                  "network-graph.clickData")
+        selection, seconds = sync(
+            {"network-graph.clickData": {"points": [{"customdata": f"gene:{gene}"}]}}, "network-graph.clickData"
+        )
         record("gene click", seconds + downstream(selection, state))
 
         prefix = rng.choice(corpus_info["prefixes"])
-        record("gene search type-ahead",
-               client.call("gene-search.options@", {"gene-search.search_value": prefix}, "gene-search.search_value")[1])
+        record(
+            "gene search type-ahead",
+            client.call("gene-search.options@", {"gene-search.search_value": prefix}, "gene-search.search_value")[1],
+        )
 
         chosen = rng.sample(organisms, k=1)
         values = _controls(state, organisms=chosen)
@@ -227,8 +244,9 @@ def interactions(client: DashClient, corpus_info: dict, reps: int, seed: int) ->
         record("year change", seconds + downstream(selection, state))
 
         figid = rng.choice(figures)
-        selection, seconds = sync({"network-graph.clickData": {"points": [{"customdata": f"figure:{figid}"}]}},
-                                  "network-graph.clickData")
+        selection, seconds = sync(
+            {"network-graph.clickData": {"points": [{"customdata": f"figure:{figid}"}]}}, "network-graph.clickData"
+        )
         record("figure click", seconds + downstream(selection, state))
 
         selection, seconds = sync({"url.search": ""}, "url.search")
@@ -345,8 +363,9 @@ def render(result: dict) -> str:
         if not name.startswith("_"):
             lines.append(f"| {name} | {stats_['p50'] * 1000:.0f} | {stats_['p95'] * 1000:.0f} |")
     network = result["interactions"]["_network_bytes"]
-    lines.append(f"| bytes per network update (compressed) | {network['p50'] / 1024:.0f} KiB | "
-                 f"{network['p95'] / 1024:.0f} KiB |")
+    lines.append(
+        f"| bytes per network update (compressed) | {network['p50'] / 1024:.0f} KiB | {network['p95'] / 1024:.0f} KiB |"
+    )
     return "\n".join(lines)
 
 
@@ -364,9 +383,11 @@ def main() -> None:
     if len(results) > 1:
         first, last = results[0], results[-1]
         growth = last["size"] / first["size"]
-        print(f"Growth {first['size']:,} → {last['size']:,} figures (×{growth:.1f}): cold ingest "
-              f"×{last['cold'] / first['cold']:.1f}, warm start ×{last['warm'] / first['warm']:.1f}, "
-              f"memory ×{last['rss_one'] / first['rss_one']:.1f}")
+        print(
+            f"Growth {first['size']:,} → {last['size']:,} figures (×{growth:.1f}): cold ingest "
+            f"×{last['cold'] / first['cold']:.1f}, warm start ×{last['warm'] / first['warm']:.1f}, "
+            f"memory ×{last['rss_one'] / first['rss_one']:.1f}"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=float))
 

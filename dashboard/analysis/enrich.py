@@ -153,7 +153,8 @@ def _overlap_genes(corpus: Corpus, results: pd.DataFrame, query: np.ndarray, exa
 def gene_partners(
     corpus: Corpus, gene: int, mask: np.ndarray | None = None, exact: bool = False, limit: int = 20
 ) -> pd.DataFrame:
-    """Genes sharing figures with this one: shared figures, Jaccard index and hypergeometric p (most shared first)."""
+    """Genes sharing figures with this one: shared figures, Jaccard index and hypergeometric p; most shared first,
+    then the highest Jaccard index (for the same number shared, the more specific partner)."""
     scope = np.flatnonzero(mask) if mask is not None else np.arange(corpus.n_figures)
     figures = figures_for_genes(corpus, (gene,), "any", mask, exact)
     shared = gene_figure_counts(corpus, figures, exact)
@@ -161,21 +162,21 @@ def gene_partners(
     partners = np.flatnonzero(shared)
     totals = gene_figure_counts(corpus, scope, exact)[partners]
     together = shared[partners]
-    union = len(figures) + totals - together
-    p_values = upper_tail(together, len(scope), totals, len(figures))
-    table = pd.DataFrame(
+    jaccard = together / np.maximum(len(figures) + totals - together, 1)
+    # Rank first (most shared, then the most specific), then describe only the partners that are shown.
+    top = np.lexsort((corpus.gene_ids[partners], -jaccard, -together))[:limit]
+    partners, together, totals, jaccard = partners[top], together[top], totals[top], jaccard[top]
+    return pd.DataFrame(
         {
             "row": partners,
             C.GENE_ID: corpus.gene_ids[partners],
             C.SYMBOL: [corpus.gene_label(r) for r in partners],
             C.ORGANISM: corpus.gene_organisms[partners],
             "shared": together,
-            "jaccard": together / np.maximum(union, 1),
-            "p_value": p_values,
+            "jaccard": jaccard,
+            "p_value": upper_tail(together, len(scope), totals, len(figures)),
         }
     )
-    table = table.sort_values(["shared", "p_value", C.GENE_ID], ascending=[False, True, True], kind="stable")
-    return table.head(limit).reset_index(drop=True)
 
 
 def similar_figures(corpus: Corpus, figure: int, exact: bool = False, limit: int = 10) -> pd.DataFrame:

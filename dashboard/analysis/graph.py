@@ -20,6 +20,7 @@ from dashboard.analysis.model import Corpus, Selection, figures_for_genes, filte
 from dashboard.corpus import columns as C
 
 DEFAULT_BUDGET = 300
+LAYOUT_ITERATIONS = 250  # igraph's default is 500; past 250 the picture barely changes and the time doubles
 MAX_BUDGET = 2_000
 MIN_BUDGET = 10
 FIGURE = "figure"
@@ -78,14 +79,14 @@ def select_subgraph(corpus: Corpus, selection: Selection, budget: int = DEFAULT_
     if focus.size:
         figures = figures_for_genes(corpus, tuple(focus), selection.match, mask, selection.exact)
         # Figures holding more of the chosen genes first, then the most recent, then by id: deterministic.
-        held = np.asarray(matrix[figures][:, focus].sum(axis=1)).ravel()
+        held = np.asarray(corpus.matrix_by_gene(selection.exact)[:, focus].sum(axis=1)).ravel()[figures]
         order = np.lexsort((figures, -np.nan_to_num(corpus.years[figures], nan=0), -held))
         how = "figures holding the most chosen genes (then newest), and the genes they share most"
     else:
         figures = np.flatnonzero(mask)
         degree = gene_figure_counts(corpus, figures, selection.exact)
         # A figure scores by the popularity of its genes: the densest, best-connected part of the selection.
-        score = np.asarray(matrix[figures] @ degree.astype(np.float32)).ravel()
+        score = np.asarray(matrix @ degree.astype(np.float32)).ravel()[figures]  # no copy of the selected rows
         order = np.lexsort((figures, -score))
         how = "the figures whose genes recur most, and their most shared genes"
     figures = figures[order]
@@ -122,36 +123,45 @@ def build_graph(
     gene_rows = np.arange(corpus.n_genes) if gene_rows is None else np.asarray(gene_rows)
     focus = focus or set()
     graph = nx.Graph()
-    figures = corpus.figures
-    titles = figures[C.TITLE].fillna("").astype(str).to_numpy()
-    years = corpus.years
-    for row in sorted(figure_rows.tolist()):
-        figid = corpus.figure_index[row]
-        graph.add_node(
+    figure_rows, gene_rows = np.sort(figure_rows), np.sort(gene_rows)
+    figids = corpus.figids[figure_rows]
+    titles = corpus.figures[C.TITLE].iloc[figure_rows].fillna("").to_numpy(dtype=object)
+    years = corpus.years[figure_rows]
+    graph.add_nodes_from(
+        (
             figure_node(figid),
-            bipartite=0,
-            kind=FIGURE,
-            label=titles[row] or figid,
-            key=figid,
-            row=row,
-            year=None if np.isnan(years[row]) else int(years[row]),
+            {
+                "bipartite": 0,
+                "kind": FIGURE,
+                "label": title or figid,
+                "key": figid,
+                "row": int(row),
+                "year": None if np.isnan(year) else int(year),
+            },
         )
-    for row in sorted(gene_rows.tolist()):
-        graph.add_node(
-            gene_node(int(corpus.gene_ids[row])),
-            bipartite=1,
-            kind=GENE,
-            label=corpus.gene_label(row),
-            key=str(corpus.gene_ids[row]),
-            row=row,
-            organism=corpus.gene_organisms[row],
-            focus=row in focus,
+        for row, figid, title, year in zip(figure_rows.tolist(), figids, titles, years, strict=True)
+    )
+    gene_ids = corpus.gene_ids[gene_rows]
+    graph.add_nodes_from(
+        (
+            gene_node(int(gene_id)),
+            {
+                "bipartite": 1,
+                "kind": GENE,
+                "label": corpus.gene_label(row),
+                "key": str(gene_id),
+                "row": row,
+                "organism": corpus.gene_organisms[row],
+                "focus": row in focus,
+            },
         )
-    block = corpus.matrix(exact)[np.sort(figure_rows)][:, np.sort(gene_rows)].tocoo()
-    fig_sorted, gene_sorted = np.sort(figure_rows), np.sort(gene_rows)
+        for row, gene_id in zip(gene_rows.tolist(), gene_ids.tolist(), strict=True)
+    )
+    block = corpus.matrix(exact)[figure_rows][:, gene_rows].tocoo()
+    figure_names = [figure_node(f) for f in figids]
+    gene_names = [gene_node(g) for g in gene_ids.tolist()]
     graph.add_edges_from(
-        (figure_node(corpus.figure_index[fig_sorted[i]]), gene_node(int(corpus.gene_ids[gene_sorted[j]])))
-        for i, j in zip(block.row.tolist(), block.col.tolist(), strict=True)
+        (figure_names[i], gene_names[j]) for i, j in zip(block.row.tolist(), block.col.tolist(), strict=True)
     )
     return graph
 
@@ -200,7 +210,7 @@ def layout_graph(graph: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float
     edges = [(position[u], position[v]) for u, v in graph.edges]
     with _igraph_lock:  # igraph draws its starting positions from one process-wide generator
         igraph.set_random_number_generator(random.Random(seed))  # noqa: S311 - layout, not security
-        coords = igraph.Graph(n=len(nodes), edges=edges).layout_fruchterman_reingold().coords
+        coords = igraph.Graph(n=len(nodes), edges=edges).layout_fruchterman_reingold(niter=LAYOUT_ITERATIONS).coords
     result = {node: (float(x), float(y)) for node, (x, y) in zip(nodes, coords, strict=True)}
     _layouts.put(key, result)
     return result

@@ -44,6 +44,7 @@ class Corpus:
         self.genes = tables.genes.sort_values(C.GENE_ID, kind="stable").reset_index(drop=True)
         self.links = tables.links
         self.figure_index = pd.Index(self.figures[C.FIGID].astype(str))
+        self.figids = self.figure_index.to_numpy(dtype=object)
         self.gene_ids = self.genes[C.GENE_ID].to_numpy(dtype=np.int64)
         self.link_figure = _figure_codes(self.links[C.FIGID], self.figure_index)
         # A hash lookup: 4× faster than a binary search of millions of ids into the sorted gene ids.

@@ -26,7 +26,7 @@ from dashboard.corpus.loader import CorpusTables, Sources, discover, parse_sourc
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = "5"  # bump whenever parsing rules or table layouts change
+FORMAT_VERSION = "6"  # bump whenever parsing rules or table layouts change
 TABLES = ("figures", "genes", "links", "words", "chemicals", "diseases", "problems")
 KEEP_ENTRIES = 4
 
@@ -68,7 +68,12 @@ def write_cached(entry: Path, tables: CorpusTables) -> None:
         entry.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=entry.parent))
         for name in TABLES:
-            feather.write_feather(getattr(tables, name), staging / f"{name}.arrow", compression="uncompressed")
+            table = getattr(tables, name)
+            # One record batch per file: columns read back as single-chunk arrays (a `take` from a chunked
+            # string column costs 100× more).
+            feather.write_feather(
+                table, staging / f"{name}.arrow", compression="uncompressed", chunksize=max(1, len(table))
+            )
         meta = {"skipped_rows": tables.skipped_rows, "format": FORMAT_VERSION}
         (staging / "meta.json").write_text(json.dumps(meta))
         if entry.exists():

@@ -85,14 +85,11 @@ def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int) -> html.Di
     mask = filter_figures(corpus, state.organisms, state.years)
     in_filter = figures_for_genes(corpus, (row,), "any", mask, state.exact)
     total = int(corpus.genes[C.N_FIGURES].iloc[row])
-    figures = corpus.figures.iloc[in_filter]
-    years = corpus.years[in_filter]
-    order = np.lexsort((figures[C.FIGID].to_numpy(dtype=str), -np.nan_to_num(years, nan=0)))
+    newest = in_filter[np.lexsort((in_filter, -np.nan_to_num(corpus.years[in_filter], nan=0)))][:FIGURES_LISTED]
+    titles = corpus.figures[C.TITLE].iloc[newest].fillna("").to_numpy(dtype=object)
     items = [
-        figure_item(str(f[C.FIGID]), _text(f[C.TITLE]), "" if np.isnan(y) else str(int(y)))
-        for f, y in zip(
-            figures.iloc[order[:FIGURES_LISTED]].to_dict("records"), years[order[:FIGURES_LISTED]], strict=True
-        )
+        figure_item(str(corpus.figids[r]), str(title), _year(corpus.years[r]))
+        for r, title in zip(newest, titles, strict=True)
     ]
     partners = gene_partners(corpus, row, mask, state.exact, limit=PARTNERS_LISTED)
     chips = [

@@ -35,7 +35,7 @@ from dashboard.corpus.records import (
         (["NA", "Mus musculus", "Mus musculus"], ["Mus musculus"]),
         ([".na.character", "", "Danio  rerio"], ["Danio rerio"]),
         (None, []),
-        ("42", ["42"]),
+        ("42", []),  # a number is not an organism name (reported by build_record)
         ({"a": "b"}, []),
     ],
 )

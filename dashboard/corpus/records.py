@@ -51,7 +51,7 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _DOI = re.compile(r"10\.\d{4,9}/\S{1,300}")
 _YEAR = re.compile(r"(1[89]|20)\d\d")
 _DIGITS = re.compile(r"\d{1,15}")
-_WS = re.compile(r"\s+")
+_NUMBER = re.compile(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?")
 
 TEXT_LIMIT = 20_000  # characters kept of any one text field; longer text is cut and reported
 
@@ -246,8 +246,8 @@ def to_organisms(value: object) -> list[str]:
         if not isinstance(item, str):
             continue
         for part in item.split(","):
-            name = _WS.sub(" ", part).strip()
-            if name and name not in MISSING and name not in names:
+            name = " ".join(part.split())
+            if name and name not in MISSING and name not in names and not _NUMBER.fullmatch(name):
                 names.append(name)
     return names
 
@@ -322,6 +322,13 @@ def build_record(meta: dict, path: str) -> ParsedRecord:
     raw_organisms = meta.get("organisms")
     if raw_organisms is not None and not isinstance(raw_organisms, (str, list)):
         flaws.append("organisms is neither a name nor a list of names")
+    numbers = [
+        o
+        for o in (raw_organisms if isinstance(raw_organisms, list) else [raw_organisms])
+        if isinstance(o, str) and _NUMBER.fullmatch(o.strip())
+    ]
+    if numbers:
+        flaws.append(f"organisms holds a number ({numbers[0][:20]}), not an organism name; dropped")
     organisms = to_organisms(raw_organisms) or [UNKNOWN_ORGANISM]
 
     figlink = clean_text(meta.get("figlink"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SEEDS
+from hostile import IMG, SCRIPT, XSS_FIGURE, write_hostile_corpus
 from selenium.webdriver.common.by import By
 
 from dashboard.config import Settings
@@ -181,4 +182,29 @@ def test_enrichment_row_opens_the_figure_and_highlights_its_genes(dash_duo, app)
         ".filter(t => t.name === 'Chosen gene').flatMap(t => t.customdata)"
     )
     assert sorted(chosen) == ["gene:207", "gene:5594", "gene:5595", "gene:7157"]
+    assert_no_console_errors(dash_duo)
+
+
+def test_hostile_records_show_as_text_and_run_nothing(dash_duo, tmp_path):
+    expected, _ = write_hostile_corpus(tmp_path)
+    dash_duo.start_server(create_app(Settings(data=(str(tmp_path),), use_cache=False)))
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?figure={XSS_FIGURE}")
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", SCRIPT, timeout=TIMEOUT)
+    detail = dash_duo.find_element(f"#{ids.DETAIL}")
+    assert IMG in detail.find_element(By.CSS_SELECTOR, ".caption").text
+    assert "[a link](javascript:alert(1))" in detail.text and "&lt;b&gt;entities&lt;/b&gt;" in detail.text
+    assert "<b>Homo sapiens</b>" in detail.text
+    chip = next(c for c in detail.find_elements(By.CSS_SELECTOR, ".chip") if "TP53" in c.text)
+    assert IMG in chip.text
+    chip.click()
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "TP53", timeout=TIMEOUT)
+    wait_for_network(dash_duo)
+    hrefs = dash_duo.driver.execute_script("return [...document.querySelectorAll('[href]')].map(e => e.href)")
+    assert hrefs and all(h.startswith(("http://", "https://")) for h in hrefs), hrefs
+    assert dash_duo.driver.execute_script("return window.__xss === undefined")
+    assert (
+        dash_duo.driver.execute_script("return document.querySelectorAll('#detail-panel img[src=\"x\"]').length") == 0
+    )
+    problems = dash_duo.find_element(f"#{ids.PROBLEMS}")
+    assert f"{len(expected)} problem(s) while loading" in problems.text
     assert_no_console_errors(dash_duo)

@@ -47,7 +47,7 @@ def gene_options(corpus: Corpus, search: str | None, selected: list | None) -> l
     options: list[dict] = []
     seen: set[str] = set()
     for value in selected or []:
-        row = corpus.gene_row(int(value)) if str(value).isdigit() else None
+        row = corpus.gene_row(int(value)) if str(value).isdigit() and len(str(value)) <= 15 else None
         if row is not None and str(value) not in seen:
             options.append({"label": _gene_label(corpus, row), "value": str(value)})
             seen.add(str(value))
@@ -76,11 +76,14 @@ def state_from_controls(
     exact: list | None,
     budget: object,
 ) -> ViewState:
-    """The view state after the user changed a control; a new gene moves the detail panel to it."""
-    gene_ids = tuple(int(g) for g in (genes or []) if str(g).isdigit() and corpus.gene_row(int(g)) is not None)
+    """The view state after the user changed a control; a new gene moves the detail panel to it. Values of the
+    wrong type (a browser never sends them, a script might) count as not set."""
+    gene_ids = tuple(
+        int(g) for g in _strings(genes) if g.isdigit() and len(g) <= 15 and corpus.gene_row(int(g)) is not None
+    )
     span = corpus.year_span
     year_range = None
-    if isinstance(years, list) and len(years) == 2 and span is not None:
+    if isinstance(years, list) and len(years) == 2 and span is not None and all(_is_int(y) for y in years):
         low, high = sorted(int(y) for y in years)
         year_range = None if (low, high) == span else (low, high)
     figure = previous.figure
@@ -89,12 +92,33 @@ def state_from_controls(
     return ViewState(
         genes=gene_ids[:MAX_GENES],
         match=match if match in ("any", "all") else "any",
-        organisms=tuple(o for o in (organisms or []) if o in corpus.organism_figures),
+        organisms=tuple(dict.fromkeys(o for o in _strings(organisms) if o in corpus.organism_figures)),
         years=year_range,
         figure=figure,
-        exact=bool(exact),
-        budget=clamp_budget(budget) if budget not in (None, "") else previous.budget,
+        exact=_strings(exact) == ["exact"],
+        budget=clamp_budget(budget) if _is_int(budget) else previous.budget,
     )
+
+
+def _strings(value: object) -> list[str]:
+    """A list of strings (numbers written as strings) from a control's value; anything else → []."""
+    if not isinstance(value, list):
+        return []
+    return [str(v) for v in value if isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool))]
+
+
+def _is_int(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and value.is_integer() and abs(value) < 1e9
+
+
+def _first_point(click: object) -> dict:
+    """The first point of a plotly clickData, or {}."""
+    points = click.get("points") if isinstance(click, dict) else None
+    return points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
 
 
 def to_controls(corpus: Corpus, state: ViewState) -> tuple:
@@ -118,8 +142,11 @@ def apply_enrichment_pick(corpus: Corpus, state: ViewState, picked: list | None)
     figid = str(picked[0].get("figid", ""))
     if corpus.figure_row(figid) is None:
         return state
-    overlap = picked[0].get("overlap_ids") or []
-    genes = tuple(int(g) for g in overlap if isinstance(g, int) and corpus.gene_row(g) is not None)
+    overlap = picked[0].get("overlap_ids")
+    overlap = overlap if isinstance(overlap, list) else []
+    genes = tuple(
+        int(g) for g in overlap if isinstance(g, int) and not isinstance(g, bool) and corpus.gene_row(g) is not None
+    )
     return replace(state, genes=genes[:MAX_GENES] or state.genes, figure=figid)
 
 
@@ -287,11 +314,12 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         if trigger == ids.URL or trigger is None or stored is None:
             state, notices = parse_query(corpus, search)
         elif trigger == ids.NETWORK:
-            points = (click or {}).get("points") or [{}]
-            state = apply_node_click(previous, points[0].get("customdata"))
+            node = _first_point(click).get("customdata")
+            state = apply_node_click(previous, node if isinstance(node, str) else None)
         elif trigger == ids.FIGURE_TABLE:
-            figid = (cell or {}).get("rowId")
-            state = replace(previous, figure=figid) if figid and corpus.figure_row(str(figid)) is not None else previous
+            figid = cell.get("rowId") if isinstance(cell, dict) else None
+            known = isinstance(figid, str) and corpus.figure_row(figid) is not None
+            state = replace(previous, figure=figid) if known else previous
         elif trigger == ids.ENRICH_TABLE:
             state = apply_enrichment_pick(corpus, previous, picked)
         elif isinstance(trigger, dict):
@@ -306,7 +334,7 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         notice = " ".join(notices) if notices else None
         controls = to_controls(corpus, state)
         new_options = gene_options(corpus, None, controls[0])
-        new_search = no_update if trigger == ids.URL and query == (search or "") else query
+        new_search = no_update if trigger == ids.URL and query == search else query
         # Views that do not depend on the open figure are only redrawn when the selection itself changed.
         selection = replace(state, figure=None).to_dict()
         new_selection = (
@@ -321,9 +349,9 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         prevent_initial_call=True,
     )
     def search_gene_options(search, selected):
-        if not search:
+        if not isinstance(search, str) or not search:
             return no_update
-        return gene_options(corpus, search, selected)
+        return gene_options(corpus, search, _strings(selected))
 
     @app.callback(
         Output(ids.NETWORK, "figure"),

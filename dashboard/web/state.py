@@ -41,6 +41,8 @@ class ViewState:
         if not isinstance(data, dict):
             return cls()
         try:
+            if not all(isinstance(g, int | str) and str(g).isdigit() for g in data.get("genes") or ()):
+                return cls()
             years = data.get("years")
             return cls(
                 genes=tuple(int(g) for g in data.get("genes") or ()),
@@ -51,7 +53,7 @@ class ViewState:
                 exact=bool(data.get("exact")),
                 budget=int(data.get("budget") or DEFAULT_BUDGET),
             )
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError):
             return cls()
 
     @property
@@ -67,7 +69,7 @@ def _shown(value: str) -> str:
 def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str]]:
     """A page URL's query string → the view state, and a notice for every value that was dropped."""
     notices: list[str] = []
-    search = (search or "").lstrip("?")
+    search = search.lstrip("?") if isinstance(search, str) else ""
     if len(search) > MAX_QUERY:
         return ViewState(), [f"The link's parameters are {len(search):,} characters long; they were ignored."]
     params: dict[str, str] = {}

@@ -1,0 +1,120 @@
+"""A corpus of broken and hostile PFOCR files, written for the tests, with the report entry each must produce.
+
+`write_hostile_corpus(folder)` lays it out in the PFOCR site layout (`_figures/`, `_data/`) and returns
+(expected problems: file name → reason fragment, figids that must load). Big files are made here, not committed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+GENES_HEADER = (
+    "organism_id\torganism_name\torganism_group\tword\tmatch\tncbigene_symbol\tncbigene_id\tsource\t"
+    "count_direct\tcount_synonym\tcount_match\n"
+)
+SCRIPT = "<script>window.__xss = 1</script>"
+IMG = '<img src=x onerror="window.__xss = 2">'
+XSS_FIGURE = "PMC9000001__xss-f1"
+LINKS_FIGURE = "PMC9000002__links-f2"
+
+
+def record(figid: str, extra: str = "", year: str = "'2015'") -> str:
+    return (
+        f"---\nfigid: {figid}\npmcid: {figid.split('__')[0]}\nfigtitle: Good figure {figid}\nyear: {year}\n"
+        f"organisms: Homo sapiens\nfiglink: /pmc/articles/{figid.split('__')[0]}/figure/F1/\n{extra}---\n"
+    )
+
+
+def gene_rows(*rows: tuple[str, str, str]) -> str:
+    return "".join(f"9606\tHomo sapiens\tPrimates\t{w}\t{w}\t{s}\t{i}\tncbigene_symbol\t1\t1\t1\n" for w, s, i in rows)
+
+
+def write_hostile_corpus(folder: Path) -> tuple[dict[str, str], list[str]]:
+    figures = folder / "_figures"
+    data = folder / "_data"
+    figures.mkdir(parents=True, exist_ok=True)
+    data.mkdir(parents=True, exist_ok=True)
+    expected: dict[str, str] = {}
+
+    def bad(name: str, content: str | bytes, reason: str, where: Path = figures) -> None:
+        path = where / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        expected[name] = reason
+
+    bad("invalid-yaml.md", "---\nfigid: PMC1__a\ncaption: [unclosed\n---\n", "invalid YAML")
+    bad("no-closing.md", "---\nfigid: PMC1__b\ncaption: never closed\n", "front matter is not closed")
+    bad("empty.md", "", "empty file")
+    bad("binary.md", bytes(range(256)) * 4, "binary file")
+    bad("latin1.md", "---\nfigid: PMC1__c\ncaption: caf\xe9 cr\xe8me\n---\n".encode("latin-1"), "not UTF-8")
+    bad("huge-caption.md", record("PMC1__huge", f"caption: {'x' * 10_000_000}\n"), "caption is 10,000,000 characters")
+    bad("no-figid.md", "---\nfigtitle: a figure with no id\n---\n", "no figid")
+    bad("figid-not-string.md", "---\nfigid:\n  nested: mapping\n---\n", "figid is a dict, not a string")
+    bad("year-abc.md", record("PMC1__year", year="abc"), "year 'abc' is not a year")
+    bad(
+        "organisms-number.md",
+        record("PMC1__org").replace("organisms: Homo sapiens", "organisms: 42"),
+        "organisms holds a number",
+    )
+    bad("genes-not-list.md", record("PMC1__genes", "genes: TP53\n"), "genes is not a list")
+    bad(
+        "gene-no-id.md",
+        record("PMC1__noid", "genes:\n- word: TP53\n  hgnc_symbol: TP53\n"),
+        "1 gene entry without an NCBI Gene id",
+    )
+    bad("no-front-matter.md", "# Just a markdown page\n\nNo front matter here.\n", "no front matter")
+    bad("not-a-mapping.md", "---\n- a\n- list\n---\n", "not a mapping")
+    bad("bad-figid.md", "---\nfigid: <script>alert(1)</script> x\n---\n", "not a valid figure id")
+    bad(
+        "javascript-link.md",
+        record("PMC1__js").replace("figlink: /pmc", "figlink: javascript:alert(1)//pmc"),
+        "is not a PMC figure link",
+    )
+    (figures / "PMC1__tsv.md").write_text(record("PMC1__tsv"))
+    bad("PMC1__tsv-genes.tsv", "word\tmatch\nTP53\tTP53\n", "genes TSV lacks column", data)
+    (figures / "PMC1__ragged.md").write_text(record("PMC1__ragged"))
+    bad(
+        "PMC1__ragged-genes.tsv",
+        GENES_HEADER + gene_rows(("TP53", "TP53", "7157")) + "9606\textra\tcells\t1\n",
+        "1 row(s) with the wrong number of cells",
+        data,
+    )
+    bad(
+        "PMC404__absent-genes.tsv",
+        GENES_HEADER + gene_rows(("TP53", "TP53", "7157")),
+        "side file for figure PMC404__absent, which has no record file",
+        data,
+    )
+    (figures / "a-first.md").write_text(record("PMC1__dup"))
+    bad("b-duplicate.md", record("PMC1__dup"), "duplicate figid PMC1__dup")
+
+    # Hostile but valid: markup and scripts in every text field, links with other schemes.
+    (figures / f"{XSS_FIGURE}.md").write_text(
+        "---\n"
+        f"figid: {XSS_FIGURE}\npmcid: PMC9000001\nfilename: xss.jpg\nyear: '2021'\n"
+        f"figtitle: '{SCRIPT} title'\n"
+        f"caption: '{IMG} caption with **markdown** [a link](javascript:alert(1)) and &lt;b&gt;entities&lt;/b&gt;'\n"
+        f"papertitle: '{SCRIPT} paper'\nreftext: '{IMG} et al.'\n"
+        "organisms:\n- <b>Homo sapiens</b>\n"
+        "figlink: /pmc/articles/PMC9000001/figure/F1/\n"
+        "ndex: javascript:alert(1)\ndoi: javascript:alert(1)\n"
+        "genes:\n"
+        f"- word: '{IMG}'\n  symbol: TP53\n  source: hgnc_symbol\n  hgnc_symbol: TP53\n  entrez: '7157'\n"
+        f"- word: MDM2\n  symbol: MDM2\n  source: hgnc_symbol\n  hgnc_symbol: '{SCRIPT}'\n  entrez: '4193'\n"
+        "---\n"
+    )
+    (figures / f"{LINKS_FIGURE}.md").write_text(record(LINKS_FIGURE, "ndex: 0a8c15d8-df03-11ea-99da-0ac135e8bacf\n"))
+    (data / f"{LINKS_FIGURE}-genes.tsv").write_text(GENES_HEADER + gene_rows(("p53", "TP53", "7157")))
+    loads = [
+        XSS_FIGURE,
+        LINKS_FIGURE,
+        "PMC1__huge",
+        "PMC1__year",
+        "PMC1__org",
+        "PMC1__genes",
+        "PMC1__noid",
+        "PMC1__js",
+        "PMC1__tsv",
+        "PMC1__ragged",
+        "PMC1__dup",
+    ]
+    return expected, loads

@@ -179,10 +179,13 @@ class DashClient:
         return json.loads(raw)["response"]
 
 
-def interactions(client: DashClient, corpus_info: dict, reps: int, seed: int) -> dict[str, dict]:
-    """Each interaction `reps` times: the state callback, then every callback the new state triggers."""
+def interactions(
+    client: DashClient, corpus_info: dict, reps: int, seed: int, timings: dict[str, list[float]] | None = None
+) -> dict[str, dict]:
+    """Each interaction `reps` times: the state callback, then every callback the new state triggers. Raw
+    seconds are added to `timings` when one is given."""
     rng = random.Random(seed)
-    timings: dict[str, list[float]] = {}
+    timings = {} if timings is None else timings
     network_bytes: list[int] = []
     state = None
 

@@ -133,9 +133,8 @@ def main() -> None:
         print(f"| {name}: median | {statistics.median(values) * 1000:.0f} ms |")
     first, last = samples[1] if len(samples) > 1 else samples[0], samples[-1]
     peak = max(s[2] for s in samples)
-    print(
-        f"| memory PSS first / last / peak sample | {first[2] / mib:,.0f} / {last[2] / mib:,.0f} / {peak / mib:,.0f} MiB |"
-    )
+    pss = f"{first[2] / mib:,.0f} / {last[2] / mib:,.0f} / {peak / mib:,.0f}"
+    print(f"| memory PSS first / last / peak sample | {pss} MiB |")
     print(f"| memory RSS (sum) first / last sample | {first[1] / mib:,.0f} / {last[1] / mib:,.0f} MiB |")
     for message in sorted(set(errors))[:10]:
         print(f"error: {message}", file=sys.stderr)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, gene_figure_counts, resolve_genes
 from dashboard.corpus import columns as C
@@ -45,6 +44,8 @@ def upper_tail(overlap: np.ndarray, total: int, drawn: np.ndarray | int, success
     hit = overlap > 0
     if not hit.any():
         return result
+    from scipy import stats  # imported on first use: 50 MB and 0.3 s that a start-up need not pay
+
     pairs = np.stack([overlap[hit], drawn[hit], successes[hit]], axis=1)
     unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
     p_values = stats.hypergeom.sf(unique[:, 0] - 1, total, unique[:, 2], unique[:, 1])
@@ -56,6 +57,8 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (FDR), in the input order."""
     if p_values.size == 0:
         return p_values.astype(float)
+    from scipy import stats  # see upper_tail
+
     return stats.false_discovery_control(p_values, method="bh")
 
 

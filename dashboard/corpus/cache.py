@@ -26,7 +26,7 @@ from dashboard.corpus.loader import CorpusTables, Sources, discover, parse_sourc
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = "6"  # bump whenever parsing rules or table layouts change
+FORMAT_VERSION = "7"  # bump whenever parsing rules or table layouts change
 TABLES = ("figures", "genes", "links", "words", "chemicals", "diseases", "problems")
 KEEP_ENTRIES = 4
 
@@ -40,11 +40,12 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(sources: Sources) -> str:
-    """A digest of every source file's absolute path, size and modification time."""
-    paths = sorted(sources.stats)
+    """A digest of every source file's absolute path, size and modification time, in the order the walk met
+    them (an unchanged folder lists in the same order; a copy elsewhere has other paths anyway)."""
     digest = hashlib.sha256(FORMAT_VERSION.encode())
-    digest.update("\n".join(paths).encode())
-    digest.update(np.array([sources.stats[p] for p in paths], dtype=np.int64).tobytes())
+    digest.update("\n".join(sources.seen).encode())
+    digest.update(np.array(sources.sizes, dtype=np.int64).tobytes())
+    digest.update(np.array(sources.mtimes, dtype=np.int64).tobytes())
     return digest.hexdigest()[:32]
 
 

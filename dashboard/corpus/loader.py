@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -48,7 +49,15 @@ class Sources:
 
     records: list[str] = field(default_factory=list)
     side_files: dict[tuple[str, str], str] = field(default_factory=dict)
-    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Every file seen, in the order seen, with its size and modification time (what the cache is keyed on).
+    seen: list[str] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    mtimes: list[int] = field(default_factory=list)
+
+    def note(self, path: str, stat: os.stat_result) -> None:
+        self.seen.append(path)
+        self.sizes.append(stat.st_size)
+        self.mtimes.append(stat.st_mtime_ns)
 
     def all_paths(self) -> list[str]:
         return [*self.records, *self.side_files.values()]
@@ -82,7 +91,7 @@ def side_file_key(name: str) -> tuple[str, str] | None:
     """`<figid>-genes.tsv` → (figid, 'genes'); None for any other file."""
     if not name.endswith(".tsv"):
         return None
-    base = name.rsplit("/", 1)[-1]
+    base = os.path.basename(name)
     for suffix, kind in _SIDE_SUFFIXES:
         if base.endswith(suffix):
             return base[: -len(suffix)], kind
@@ -92,6 +101,7 @@ def side_file_key(name: str) -> tuple[str, str] | None:
 def _walk(sources: Sources, folder: str) -> None:
     """Record and side files below a folder, skipping hidden entries; one scandir pass and one stat per file."""
     folders = [folder]
+    side_files, records, note = sources.side_files, sources.records, sources.note
     while folders:
         with os.scandir(folders.pop()) as entries:
             for entry in entries:
@@ -100,19 +110,17 @@ def _walk(sources: Sources, folder: str) -> None:
                     continue
                 if entry.is_dir():
                     folders.append(entry.path)
-                    continue
-                key = side_file_key(name)
-                if key is not None:
-                    path = entry.path
-                    # Two side files for one figure in different folders: the first in path order wins.
-                    sources.side_files[key] = min(path, sources.side_files.get(key, path))
+                elif name.endswith(".tsv"):
+                    key = side_file_key(name)
+                    if key is not None:
+                        path = entry.path
+                        # Two side files for one figure in different folders: the first in path order wins.
+                        side_files[key] = min(path, side_files.get(key, path))
+                        note(path, entry.stat())
                 elif name.lower().endswith(RECORD_SUFFIXES) and entry.is_file():
                     path = entry.path
-                    sources.records.append(path)
-                else:
-                    continue
-                stat = entry.stat()
-                sources.stats[path] = (stat.st_size, stat.st_mtime_ns)
+                    records.append(path)
+                    note(path, entry.stat())
 
 
 def discover(paths: Sequence[str | os.PathLike]) -> Sources:
@@ -128,8 +136,7 @@ def discover(paths: Sequence[str | os.PathLike]) -> Sources:
                 sources.side_files[key] = path
             else:
                 sources.records.append(path)  # a file named explicitly is a record, whatever its suffix
-            stat = os.stat(path)
-            sources.stats[path] = (stat.st_size, stat.st_mtime_ns)
+            sources.note(path, os.stat(path))
             continue
         # A PFOCR site checkout holds pages, posts and assets besides the figures: read only its two data folders.
         figures = os.path.join(path, "_figures")
@@ -285,9 +292,12 @@ def to_figure_table(figures: list[dict]) -> pd.DataFrame:
 
 
 def to_link_table(figure_rows: list[int], links: list[tuple[int, str, str, bool]], figids: pd.Series) -> pd.DataFrame:
-    """Links → a table whose figid column is categorical over the figures' order (codes = figure rows)."""
+    """Links → a table in (figure, gene id) order whose figid column is categorical over the figures' order
+    (codes = figure rows); the analysis floor builds its sparse matrix straight from this order."""
     table = pd.DataFrame(links, columns=[C.GENE_ID, C.WORDS, C.SOURCES, C.EXACT])
-    codes = pd.array(figure_rows, dtype="int32").to_numpy() if figure_rows else []
+    codes = np.asarray(figure_rows, dtype=np.int32)
+    order = np.lexsort((table[C.GENE_ID].to_numpy(dtype=np.int64), codes))
+    table, codes = table.iloc[order].reset_index(drop=True), codes[order]
     table.insert(0, C.FIGID, pd.Categorical.from_codes(codes, categories=pd.Index(figids.astype(str))))
     return table.astype({C.GENE_ID: "int64", C.EXACT: "bool", C.WORDS: "string", C.SOURCES: "category"})
 

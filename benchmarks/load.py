@@ -46,13 +46,18 @@ def start(data: Path, cache: Path, port: int) -> subprocess.Popen:
     )
 
 
-def memory(pid: int) -> tuple[int, int]:
+def memory(pid: int) -> tuple[int, int, int, int]:
+    """(RSS, PSS, anonymous RSS, file-backed RSS) summed over the master and its workers, in bytes. File-backed
+    pages are the memory-mapped cache and libraries: shared between the processes and reclaimable."""
     master = psutil.Process(pid)
-    rss = pss = 0
+    rss = pss = anon = mapped = 0
     for proc in [master, *master.children(recursive=True)]:
         info = proc.memory_full_info()
         rss, pss = rss + info.rss, pss + info.pss
-    return rss, pss
+        status = Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+        fields = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in status if line.startswith("Rss")}
+        anon, mapped = anon + fields.get("RssAnon", 0), mapped + fields.get("RssFile", 0)
+    return rss, pss, anon, mapped
 
 
 def wait_ready(port: int, timeout: float = 600) -> None:
@@ -131,11 +136,11 @@ def main() -> None:
     print(f"| interaction latency p50 / p95 / p99 | {pct(0.5):.0f} / {pct(0.95):.0f} / {pct(0.99):.0f} ms |")
     for name, values in sorted(timings.items()):
         print(f"| {name}: median | {statistics.median(values) * 1000:.0f} ms |")
-    first, last = samples[1] if len(samples) > 1 else samples[0], samples[-1]
-    peak = max(s[2] for s in samples)
-    pss = f"{first[2] / mib:,.0f} / {last[2] / mib:,.0f} / {peak / mib:,.0f}"
-    print(f"| memory PSS first / last / peak sample | {pss} MiB |")
-    print(f"| memory RSS (sum) first / last sample | {first[1] / mib:,.0f} / {last[1] / mib:,.0f} MiB |")
+    print()
+    print("| memory at | PSS (all processes) | anonymous RSS | file-backed RSS (shared, reclaimable) |")
+    print("|---|---|---|---|")
+    for at, _rss, pss, anon, mapped in samples[:: max(1, len(samples) // 8)] + samples[-1:]:
+        print(f"| {at:.0f} s | {pss / mib:,.0f} MiB | {anon / mib:,.0f} MiB | {mapped / mib:,.0f} MiB |")
     for message in sorted(set(errors))[:10]:
         print(f"error: {message}", file=sys.stderr)
     sys.exit(1 if errors else 0)

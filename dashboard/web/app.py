@@ -27,7 +27,9 @@ def load_settings_corpus(settings: Settings) -> Corpus:
     started = time.perf_counter()
     tables = load_corpus(settings.data, cache_dir=settings.cache_dir, use_cache=settings.use_cache)
     corpus = Corpus(tables)
-    corpus.search_index  # built now rather than on the first keystroke  # noqa: B018
+    # Built now rather than on the first request: with gunicorn --preload the workers then share them.
+    corpus.search_index  # noqa: B018
+    corpus.matrix_by_gene()
     log.info(
         "corpus ready in %.2f s: %d figures, %d genes", time.perf_counter() - started, corpus.n_figures, corpus.n_genes
     )

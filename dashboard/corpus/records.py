@@ -71,7 +71,6 @@ class ParsedRecord:
     chemicals: list[tuple[str, ...]] = field(default_factory=list)
     diseases: list[tuple[str, ...]] = field(default_factory=list)
     flaws: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
-    skipped_rows: int = 0  # TSV rows without an NCBI id (family placeholders): not genes, not problems
 
 
 def decode(data: bytes) -> str:

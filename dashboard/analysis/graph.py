@@ -7,6 +7,7 @@ is 0 for figures and 1 for genes, as networkx's bipartite algorithms expect.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -171,17 +172,17 @@ class _LayoutCache:
 
     def __init__(self, size: int = 64):
         self.size = size
-        self.items: OrderedDict[tuple, dict[str, tuple[float, float]]] = OrderedDict()
+        self.items: OrderedDict[bytes, dict[str, tuple[float, float]]] = OrderedDict()
         self.lock = Lock()
 
-    def get(self, key: tuple) -> dict[str, tuple[float, float]] | None:
+    def get(self, key: bytes) -> dict[str, tuple[float, float]] | None:
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]
         return None
 
-    def put(self, key: tuple, value: dict[str, tuple[float, float]]) -> None:
+    def put(self, key: bytes, value: dict[str, tuple[float, float]]) -> None:
         with self.lock:
             self.items[key] = value
             self.items.move_to_end(key)
@@ -202,12 +203,14 @@ def layout_graph(graph: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float
     if graph.number_of_nodes() == 0:
         return {}
     nodes = list(graph.nodes)
-    key = (tuple(nodes), tuple(graph.edges))
+    position = {node: i for i, node in enumerate(nodes)}
+    edges = [(position[u], position[v]) for u, v in graph.edges]
+    # The cache is keyed on a digest of the graph, not the graph itself: a key of thousands of edge tuples
+    # would hold about a megabyte per entry.
+    key = hashlib.blake2b(repr((nodes, edges)).encode(), digest_size=16).digest()
     cached = _layouts.get(key)
     if cached is not None:
         return cached
-    position = {node: i for i, node in enumerate(nodes)}
-    edges = [(position[u], position[v]) for u, v in graph.edges]
     with _igraph_lock:  # igraph draws its starting positions from one process-wide generator
         igraph.set_random_number_generator(random.Random(seed))  # noqa: S311 - layout, not security
         coords = igraph.Graph(n=len(nodes), edges=edges).layout_fruchterman_reingold(niter=LAYOUT_ITERATIONS).coords

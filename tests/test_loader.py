@@ -208,3 +208,14 @@ def test_unwritable_cache_still_loads(tmp_path, caplog):
     tables = load_corpus([SITE], cache_dir=blocker / "cache")
     assert len(tables.figures) == 4
     assert any("could not write the cache" in r.message for r in caplog.records)
+
+
+def test_large_ingest_runs_apart_and_serves_from_the_mapped_cache(tmp_path, monkeypatch, caplog):
+    from dashboard.corpus import cache
+
+    monkeypatch.setattr(cache, "INGEST_APART_FROM", 1)  # any corpus counts as large here
+    caplog.set_level(logging.INFO)
+    tables = load_corpus([SITE], cache_dir=tmp_path)
+    assert len(tables.figures) == 4 and len(tables.links) == 10
+    assert any("ingested in a child process" in r.message for r in caplog.records)
+    assert list(tmp_path.glob("corpus-*/figures.arrow"))

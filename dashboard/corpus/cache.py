@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -110,6 +111,42 @@ def load_corpus(
     if tables is not None:
         log.info("read %d figures from cache %s in %.2f s", len(tables.figures), entry, time.perf_counter() - started)
         return tables
+    if len(sources.records) >= INGEST_APART_FROM and _writable(entry.parent):
+        tables = _ingest_apart(sources, entry, workers)
+        if tables is not None:
+            return tables
     tables = parse_sources(sources, workers)
     write_cached(entry, tables)
+    return tables
+
+
+INGEST_APART_FROM = 20_000  # records; a smaller corpus is parsed in the serving process itself
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def _ingest(sources: Sources, entry: Path, workers: int | None) -> None:
+    write_cached(entry, parse_sources(sources, workers))
+
+
+def _ingest_apart(sources: Sources, entry: Path, workers: int | None) -> CorpusTables | None:
+    """Parse and write the cache in a child process, then map the cache: the serving process never holds the
+    gigabytes a large ingest goes through (with gunicorn --preload they would stay in the master, and every
+    worker forked from it). None if the child could not make the cache (the caller parses in-process)."""
+    child = multiprocessing.get_context("fork").Process(target=_ingest, args=(sources, entry, workers))
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        log.warning("ingest in a child process failed (exit code %s); parsing here instead", child.exitcode)
+        return None
+    tables = read_cached(entry)
+    if tables is not None:
+        log.info("ingested in a child process; serving %d figures from cache %s", len(tables.figures), entry)
     return tables

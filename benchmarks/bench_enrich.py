@@ -1,0 +1,55 @@
+"""Server time of a gene-list enrichment: N-gene queries against every figure of a corpus (median of several).
+
+    python benchmarks/bench_enrich.py /tmp/pfocr-bench/pfocr-110000 [--genes 200] [--runs 15]
+
+Timed twice: the analysis function alone, and the whole `POST /api/v1/enrich` request through the app's Flask
+server (JSON in and out, 500 results returned).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from dashboard.analysis.enrich import enrich
+from dashboard.analysis.model import Corpus
+from dashboard.config import Settings
+from dashboard.corpus.cache import load_corpus
+from dashboard.web.app import create_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--genes", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "pfocr-bench-cache")
+    args = parser.parse_args()
+    corpus = Corpus(load_corpus([args.data], cache_dir=args.cache_dir))
+    client = create_app(Settings(data=(str(args.data),)), corpus=corpus).server.test_client()
+    rng = random.Random(1)
+    # Queries drawn like real gene lists: mostly genes that appear in figures, weighted by how often they do.
+    genes = corpus.genes[corpus.genes["n_figures"] > 0]
+    weights = genes["n_figures"].to_numpy() ** 0.5
+    symbols = genes["gene_id"].astype(str).tolist()
+    analysis, request = [], []
+    for _ in range(args.runs):
+        query = list(dict.fromkeys(rng.choices(symbols, weights=weights, k=args.genes * 2)))[: args.genes]
+        started = time.perf_counter()
+        result = enrich(corpus, query)
+        analysis.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        response = client.post("/api/v1/enrich", json={"genes": query})
+        request.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    print(f"{corpus.n_figures:,} figures, {args.genes}-gene queries, {result.tested:,} figure gene sets tested")
+    print(f"enrich(): median {statistics.median(analysis) * 1000:.0f} ms, max {max(analysis) * 1000:.0f} ms")
+    print(f"POST /api/v1/enrich: median {statistics.median(request) * 1000:.0f} ms, max {max(request) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

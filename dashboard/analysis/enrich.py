@@ -81,8 +81,10 @@ def enrich(
     background: list[str] | str | None = None,
     min_size: int = DEFAULT_MIN_SIZE,
     exact: bool = False,
+    limit: int | None = None,
 ) -> Enrichment:
-    """Test every filtered figure's gene set for over-representation of the query genes."""
+    """Test every filtered figure's gene set for over-representation of the query genes; the results keep the
+    `limit` best (all if None), while the FDR and the count of tests cover every figure tested."""
     query_rows, unrecognised = resolve_genes(corpus, genes)
     mask = filter_figures(corpus, organisms, years)
     figure_rows = np.flatnonzero(mask)
@@ -114,21 +116,24 @@ def enrich(
     b = set_size - overlap
     c = n_query - overlap
     d = total - set_size - n_query + overlap
+    fdr = benjamini_hochberg(p_values)
+    odds = odds_ratios(a, b, c, d)
+    # Best first: smallest p, then the largest overlap, then corpus order. Text is fetched for the kept rows only.
+    keep = np.lexsort((figure_rows, -overlap, p_values))[:limit]
+    rows = figure_rows[keep]
     results = pd.DataFrame(
         {
-            "row": figure_rows,
-            C.FIGID: corpus.figure_index[figure_rows].astype(str),
-            C.TITLE: corpus.figures[C.TITLE].iloc[figure_rows].fillna("").to_numpy(dtype=str),
-            C.YEAR: corpus.years[figure_rows],
-            "overlap": overlap,
-            "set_size": set_size,
-            "p_value": p_values,
-            "fdr": benjamini_hochberg(p_values),
-            "odds_ratio": odds_ratios(a, b, c, d),
+            "row": rows,
+            C.FIGID: corpus.figids[rows],
+            C.TITLE: corpus.figures[C.TITLE].iloc[rows].fillna("").to_numpy(dtype=object),
+            C.YEAR: corpus.years[rows],
+            "overlap": overlap[keep],
+            "set_size": set_size[keep],
+            "p_value": p_values[keep],
+            "fdr": fdr[keep],
+            "odds_ratio": odds[keep],
         }
     )
-    results = results.sort_values(["p_value", "overlap", C.FIGID], ascending=[True, False, True], kind="stable")
-    results = results.reset_index(drop=True)
     results["overlap_genes"] = _overlap_genes(corpus, results, query, exact)
     return Enrichment(
         results=results,
@@ -136,7 +141,7 @@ def enrich(
         query_size=n_query,
         unrecognised=unrecognised,
         outside_background=outside,
-        tested=len(results),
+        tested=len(figure_rows),
     )
 
 

@@ -244,7 +244,7 @@ def build_api(corpus: Corpus) -> Blueprint:
         exact = body.get("exact", False)
         if not isinstance(exact, bool):
             raise BadRequest("'exact' must be true or false")
-        result = enrich(corpus, query, chosen_organisms, chosen_years, background, min_size, exact)
+        result = enrich(corpus, query, chosen_organisms, chosen_years, background, min_size, exact, limit)
         return jsonify(
             background_size=result.background_size,
             query_size=result.query_size,

@@ -202,7 +202,9 @@ def run_enrichment(corpus: Corpus, state: ViewState, genes: str | None, backgrou
     if not genes or not genes.strip():
         return [], "Paste or upload a gene list, then run.", None
     size = max(1, _as_int(min_size, DEFAULT_MIN_SIZE))
-    result = enrich(corpus, genes[:200_000], state.organisms, state.years, background or None, size, state.exact)
+    result = enrich(
+        corpus, genes[:200_000], state.organisms, state.years, background or None, size, state.exact, ENRICH_ROWS
+    )
     notes = [
         f"{result.query_size:,} gene(s) tested against {result.tested:,} figure(s); "
         f"background {result.background_size:,} genes."

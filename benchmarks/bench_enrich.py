@@ -47,10 +47,8 @@ def main() -> None:
         request.append(time.perf_counter() - started)
         assert response.status_code == 200
     print(f"{corpus.n_figures:,} figures, {args.genes}-gene queries, {result.tested:,} figure gene sets tested")
-    print(
     label = "enrich(), every result kept (as the TSV export)"
     print(f"{label}: median {statistics.median(analysis) * 1000:.0f} ms, max {max(analysis) * 1000:.0f} ms")
-    )
     print(f"POST /api/v1/enrich: median {statistics.median(request) * 1000:.0f} ms, max {max(request) * 1000:.0f} ms")
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 from dash import Dash, set_props
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.analysis.model import Corpus
-from dashboard.config import PROJECT_ROOT, Settings
+from dashboard.config import DEFAULT_DATA, PROJECT_ROOT, Settings
 from dashboard.corpus.cache import load_corpus
 from dashboard.web import ids
 from dashboard.web.api import register_api
@@ -38,7 +39,10 @@ def load_settings_corpus(settings: Settings) -> Corpus:
 
 def describe_sources(settings: Settings) -> str:
     """A short description of where the data came from, for the header."""
-    names = [s for s in settings.data]
+    names = [
+        "the embedded demo corpus (seeds/)" if Path(path).resolve() == DEFAULT_DATA.resolve() else str(path)
+        for path in settings.data
+    ]
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 

@@ -72,3 +72,9 @@ def test_clamp_budget_and_parse_node():
     assert parse_node("gene:7157") == ("gene", "7157")
     assert parse_node("figure:PMC1__a:b") == ("figure", "PMC1__a:b")
     assert parse_node("javascript:alert") is None
+
+
+def test_many_chosen_genes_still_respect_the_budget(seed_corpus):
+    popular = np.argsort(-seed_corpus.genes["n_figures"].to_numpy())[:50]
+    sub = select_subgraph(seed_corpus, Selection(genes=tuple(int(r) for r in popular)), 10)
+    assert 0 < sub.shown <= 10

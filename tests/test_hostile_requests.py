@@ -15,7 +15,9 @@ from dashboard.config import Settings
 from dashboard.web.app import create_app
 from dashboard.web.state import KNOWN_PARAMS, parse_query
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 text = st.text(max_size=60) | st.sampled_from(
     [

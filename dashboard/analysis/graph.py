@@ -103,6 +103,8 @@ def select_subgraph(corpus: Corpus, selection: Selection, budget: int = DEFAULT_
     candidates = np.flatnonzero(chosen_counts)
     focus_in = np.intersect1d(focus, candidates)
     others = np.setdiff1d(candidates, focus_in)
+    # Even the chosen genes give way to the budget when there are more of them than room (most figures first).
+    focus_in = focus_in[np.lexsort((focus_in, -chosen_counts[focus_in]))][: max(0, budget - len(chosen_figures))]
     others = others[np.lexsort((others, -counts[others], -chosen_counts[others]))]
     room = max(0, budget - len(chosen_figures) - len(focus_in))
     chosen_genes = np.concatenate([focus_in, others[:room]])

@@ -167,10 +167,9 @@ def _figure_codes(figids: pd.Series, figure_index: pd.Index) -> np.ndarray:
     """Each link's figure row. The loader stores figids as a categorical over the figures' order, so this is a
     re-coding of small integers, not a pass over millions of strings."""
     if isinstance(figids.dtype, pd.CategoricalDtype):
-        categorical = (
-            figids.cat.set_categories(figure_index) if not figids.cat.categories.equals(figure_index) else figids
-        )
-        return categorical.cat.codes.to_numpy().astype(np.int32)
+        if not figids.cat.categories.equals(figure_index):
+            figids = figids.cat.set_categories(figure_index)
+        return figids.cat.codes.to_numpy().astype(np.int32)
     return pd.Categorical(figids.astype(str), categories=figure_index).codes.astype(np.int32)
 
 
@@ -360,13 +359,13 @@ def figure_table(corpus: Corpus, selection: Selection, figure_rows: np.ndarray) 
     """Figures as table rows: title, year, organisms, number of genes and of chosen genes."""
     n_genes = corpus.figure_sizes(selection.exact)[figure_rows]
     n_chosen = chosen_counts(corpus, selection)[figure_rows]
-    figures = corpus.figures.iloc[figure_rows]
+    figures = corpus.figures[[C.TITLE, C.ORGANISMS]].iloc[figure_rows]
     return pd.DataFrame(
         {
-            C.FIGID: figures[C.FIGID].to_numpy(dtype=str),
-            C.TITLE: figures[C.TITLE].fillna("").to_numpy(dtype=str),
-            C.YEAR: figures[C.YEAR].to_numpy(dtype="float64", na_value=np.nan),
-            C.ORGANISMS: figures[C.ORGANISMS].str.replace(SEP, ", ").to_numpy(dtype=str),
+            C.FIGID: corpus.figids[figure_rows],
+            C.TITLE: figures[C.TITLE].fillna("").to_numpy(dtype=object),
+            C.YEAR: corpus.years[figure_rows],
+            C.ORGANISMS: figures[C.ORGANISMS].str.replace(SEP, ", ").to_numpy(dtype=object),
             "n_genes": n_genes,
             "n_chosen": n_chosen,
         }

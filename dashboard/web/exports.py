@@ -40,7 +40,7 @@ def to_figures_csv(corpus: Corpus, state: ViewState) -> str:
     selection = to_selection(corpus, state)
     rows = selection_figures(corpus, selection)
     table = figure_table(corpus, selection, rows)
-    fields = corpus.figures.iloc[rows][[C.PMCID, C.PAPER_TITLE, C.REFTEXT, C.FIGURE_URL, C.DOI_URL]]
+    fields = corpus.figures[[C.PMCID, C.PAPER_TITLE, C.REFTEXT, C.FIGURE_URL, C.DOI_URL]].iloc[rows]
     table = pd.concat([table.reset_index(drop=True), fields.reset_index(drop=True)], axis=1)
     table[C.YEAR] = table[C.YEAR].astype("Int64")
     return table.to_csv(index=False)

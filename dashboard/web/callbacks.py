@@ -16,6 +16,7 @@ from dashboard.analysis.graph import clamp_budget, select_subgraph
 from dashboard.analysis.model import (
     Corpus,
     figure_table,
+    filter_figures,
     order_figures,
     organism_figure_counts,
     search_genes,
@@ -272,7 +273,8 @@ def update_counts(corpus: Corpus, state: ViewState):
     mask[rows] = True
     counts = organism_figure_counts(corpus, mask)
     counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    selected = len(selection_figures(corpus, selection))
+    # The selection itself is those figures within the organism filter: no second pass over the genes.
+    selected = int(filter_figures(corpus, state.organisms)[rows].sum())
     summary = f"{selected:,} of {corpus.n_figures:,} figures match."
     return organism_options(counts, state.organisms), summary
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 
+import pandas as pd
 import pytest
 from hostile import LINKS_FIGURE, SCRIPT, XSS_FIGURE, write_hostile_corpus
 
@@ -50,17 +51,11 @@ def test_markup_stays_text_and_links_stay_https(hostile):
     _, _, _, tables = hostile
     figure = tables.figures.set_index(C.FIGID).loc[XSS_FIGURE]
     assert figure[C.TITLE] == f"{SCRIPT} title"
-    assert figure[C.NDEX_URL] is pd_na() and figure[C.DOI_URL] is pd_na()
+    assert figure[C.NDEX_URL] is pd.NA and figure[C.DOI_URL] is pd.NA
     assert figure[C.ORGANISMS] == "<b>Homo sapiens</b>"
     for column in (C.FIGURE_URL, C.IMAGE_URL, C.PAPER_URL, C.DOI_URL, C.NDEX_URL):
         for url in tables.figures[column].dropna():
             assert url.startswith("https://"), (column, url)
-
-
-def pd_na():
-    import pandas as pd
-
-    return pd.NA
 
 
 def test_detail_panel_renders_payloads_as_text(hostile):

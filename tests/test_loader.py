@@ -6,6 +6,7 @@ import logging
 import os
 from collections import Counter
 
+import pandas as pd
 import pytest
 from conftest import PLAIN, SEEDS, SITE, write
 
@@ -42,19 +43,13 @@ def test_figure_fields(site_tables):
     assert old[C.NDEX_URL] == "https://www.ndexbio.org/viewer/networks/0a8c15d8-df03-11ea-99da-0ac135e8bacf"
     new = figures.loc["PMC1000002__new-f2"]
     assert new[C.ORGANISMS] == "Mus musculus"
-    assert new[C.YEAR] is pd_na()
-    assert new[C.DOI_URL] is pd_na()
+    assert new[C.YEAR] is pd.NA
+    assert new[C.DOI_URL] is pd.NA
     assert new[C.KEYWORDS] == "On | signalling"
     assert new[C.CAPTION] == "A block caption with <script>alert(1)</script> in it."
     assert figures.loc["PMC1000003__new-f3", C.FIGURE_URL].endswith("/figure/F3/")
     assert figures.loc["PMC1000003__new-f3", C.DOI_URL] == "https://doi.org/10.1000/plant.3"
     assert figures.loc["PMC1000004__new-f4", C.ORGANISMS] == "Unknown"
-
-
-def pd_na():
-    import pandas as pd
-
-    return pd.NA
 
 
 def test_links_keep_every_word_and_source(site_tables):

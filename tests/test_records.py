@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 
 from dashboard.corpus.records import (
     RecordError,
-    blank_unused_keys,
     build_record,
     clean_text,
     decode,
     parse_front_matter,
+    prepare_front_matter,
     read_tsv,
     split_front_matter,
     to_figure_url,
@@ -223,7 +223,7 @@ def test_fast_parse_equals_pyyaml_base_loader_on_every_seed_record():
 
 def test_blanking_keeps_line_numbers_and_later_keys():
     text = "a: 1\nschema-jsonld:\n  x: 2\n  keywords:\n  - A\norganisms_ner:\n- B\n- C\nb: 3\n"
-    blanked = blank_unused_keys(text)
+    blanked, _lists = prepare_front_matter(text)
     assert blanked.count("\n") == text.count("\n")
     assert parse_front_matter(f"---\n{text}---\n") == {"a": "1", "b": "3"}
 
@@ -249,3 +249,9 @@ def test_fast_list_path_reads_what_yaml_reads(genes, width):
     )
     expected = yaml.load(text, Loader=yaml.BaseLoader)
     assert parse_front_matter(f"---\n{text}---\n") == expected
+
+
+def test_a_number_among_comma_joined_organisms_is_reported():
+    record = build_record({"figid": "PMC9__f", "organisms": "Homo sapiens, 42"}, "f.md")
+    assert record.figure["organisms"] == "Homo sapiens"
+    assert any("organisms holds a number (42)" in reason for _, reason in record.flaws)

@@ -65,9 +65,8 @@ class ParsedRecord:
     """One figure's rows, ready for the tables, and the flaws found while reading it."""
 
     figure: dict[str, object]
-    genes: list[tuple[int, str, str, str, str]] = field(
-        default_factory=list
-    )  # (gene_id, symbol, organism, word, source)
+    # (gene_id, symbol, organism, OCR word, match source), one per mention
+    genes: list[tuple[int, str, str, str, str]] = field(default_factory=list)
     chemicals: list[tuple[str, ...]] = field(default_factory=list)
     diseases: list[tuple[str, ...]] = field(default_factory=list)
     flaws: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
@@ -97,12 +96,6 @@ def split_front_matter(text: str) -> str:
     if match is None:
         raise RecordError("front matter is not closed (no second '---' line)")
     return text[first_newline + 1 : first_newline + 1 + match.start()]
-
-
-def blank_unused_keys(front_matter: str) -> str:
-    """Blank the lines of top-level keys that are never read (a block under a top-level key is indented, or a
-    sequence whose `-` lines start at column 0)."""
-    return prepare_front_matter(front_matter)[0]
 
 
 def _block_end(lines: list[str], start: int) -> int:
@@ -237,18 +230,23 @@ def clean_text(value: object) -> str | None:
     return None if value in MISSING else value
 
 
-def to_organisms(value: object) -> list[str]:
-    """Front-matter organisms (a string, perhaps comma-joined, or a list) → distinct names, `NA` dropped."""
+def _organism_entries(value: object) -> list[str]:
+    """Front-matter organisms (a string, perhaps comma-joined, or a list) → distinct cleaned entries, `NA` dropped."""
     items = value if isinstance(value, list) else [value]
-    names: list[str] = []
+    entries: list[str] = []
     for item in items:
         if not isinstance(item, str):
             continue
         for part in item.split(","):
-            name = " ".join(part.split())
-            if name and name not in MISSING and name not in names and not _NUMBER.fullmatch(name):
-                names.append(name)
-    return names
+            entry = " ".join(part.split())
+            if entry and entry not in MISSING and entry not in entries:
+                entries.append(entry)
+    return entries
+
+
+def to_organisms(value: object) -> list[str]:
+    """Front-matter organisms → distinct names; `NA` and numbers (which name no organism) dropped."""
+    return [entry for entry in _organism_entries(value) if not _NUMBER.fullmatch(entry)]
 
 
 def to_year(value: object) -> int | None:
@@ -321,11 +319,7 @@ def build_record(meta: dict, path: str) -> ParsedRecord:
     raw_organisms = meta.get("organisms")
     if raw_organisms is not None and not isinstance(raw_organisms, (str, list)):
         flaws.append("organisms is neither a name nor a list of names")
-    numbers = [
-        o
-        for o in (raw_organisms if isinstance(raw_organisms, list) else [raw_organisms])
-        if isinstance(o, str) and _NUMBER.fullmatch(o.strip())
-    ]
+    numbers = [entry for entry in _organism_entries(raw_organisms) if _NUMBER.fullmatch(entry)]
     if numbers:
         flaws.append(f"organisms holds a number ({numbers[0][:20]}), not an organism name; dropped")
     organisms = to_organisms(raw_organisms) or [UNKNOWN_ORGANISM]

@@ -1,18 +1,36 @@
-"""Settings from the environment and command-line flags (read by every floor's entry points, imports no floor)."""
+"""Settings from the environment and command-line flags (read by every floor's entry points, imports no floor).
+
+The stylesheet and scripts (`assets/`) and the embedded default data (`seeds/`) live at the top of the repository
+and travel in the wheel as the data packages `dashboard.assets` and `dashboard.seeds`: they are found through the
+installed package, so a wheel, `pip install .` and an editable checkout all serve the same files.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = PROJECT_ROOT / "seeds"
+
+def package_folder(package: str) -> Path:
+    """The folder on disk of one of dashboard's data packages, wherever it is installed."""
+    # Each folder holds an __init__.py: as a regular package it is found in an editable checkout too (setuptools'
+    # editable finder does not map a namespace folder nested in a package), and files() is a plain path.
+    return Path(str(resources.files(package)))
+
+
+ASSETS = package_folder("dashboard.assets")
+DEFAULT_DATA = package_folder("dashboard.seeds")
+
+
+def split_data_paths(raw: str) -> list[str]:
+    """`PFOCR_DATA`'s paths (separated by `:`), blanks dropped."""
+    return [path for path in raw.split(os.pathsep) if path.strip()]
 
 
 def _env_paths() -> list[str]:
-    raw = os.environ.get("PFOCR_DATA", "")
-    return [p for p in raw.split(os.pathsep) if p.strip()]
+    return split_data_paths(os.environ.get("PFOCR_DATA", ""))
 
 
 def _env_flag(name: str) -> bool:

@@ -11,7 +11,7 @@ from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.analysis.model import Corpus
-from dashboard.config import DEFAULT_DATA, PROJECT_ROOT, Settings
+from dashboard.config import ASSETS, DEFAULT_DATA, Settings
 from dashboard.corpus.cache import load_corpus
 from dashboard.web import ids
 from dashboard.web.api import register_api
@@ -19,8 +19,6 @@ from dashboard.web.callbacks import register_callbacks
 from dashboard.web.layout import build_layout
 
 log = logging.getLogger(__name__)
-
-ASSETS = PROJECT_ROOT / "assets"
 
 
 def load_settings_corpus(settings: Settings) -> Corpus:

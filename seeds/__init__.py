@@ -1,0 +1,1 @@
+"""The embedded default corpus (real PFOCR records): installed as the data package `dashboard.seeds`."""

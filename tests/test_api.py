@@ -30,7 +30,7 @@ def test_gene_type_ahead(client):
         "organism": "Homo sapiens",
         "ncbi_id": 8600,
         "figures": 3,
-        "matched_word": "rankl",
+        "matched_word": "RANKL",
     }
     assert len(client.get("/api/v1/genes?q=a&limit=5").get_json()["genes"]) == 5
 
@@ -56,12 +56,23 @@ def test_full_figure_record(client):
     assert genes["EPHA2"]["exact"] is True
 
 
-def test_enrich_matches_fisher(client):
+def human_genes_in_links(corpus) -> int:
+    """Human genes that some figure holds, counted from the tables (not through the enrichment code)."""
+    linked = set(corpus.tables.links["gene_id"])
+    genes = corpus.tables.genes
+    return int(genes[(genes["organism"] == "Homo sapiens") & genes["gene_id"].isin(linked)].shape[0])
+
+
+def test_enrich_matches_fisher(client, seed_corpus):
     body = client.post("/api/v1/enrich", json={"genes": ["MAPK1", "mapk3", "207", "TP53", "zzz"]}).get_json()
-    assert body["unrecognised"] == ["zzz"] and body["query_size"] == 4 and body["background_size"] == 4073
+    humans = human_genes_in_links(seed_corpus)
+    assert body["species"] == "Homo sapiens" and body["species_inferred"] is True
+    assert body["unrecognised"] == ["zzz"] and body["query_size"] == 4 and body["background_size"] == humans
     top = body["results"][0]
+    assert len(top["overlap_ids"]) == len(top["overlap_genes"]) == top["overlap"]
+    assert set(top["overlap_ids"]) <= {5594, 5595, 207, 7157}
     a, n = top["overlap"], top["set_size"]
-    table = [[a, n - a], [4 - a, 4073 - n - 4 + a]]
+    table = [[a, n - a], [4 - a, humans - n - 4 + a]]
     assert top["p_value"] == pytest.approx(stats.fisher_exact(table, alternative="greater")[1], rel=1e-9)
     assert [r["p_value"] for r in body["results"]] == sorted(r["p_value"] for r in body["results"])
     filtered = client.post(
@@ -75,7 +86,7 @@ def test_enrich_matches_fisher(client):
         },
     ).get_json()
     assert len(filtered["results"]) <= 3 and all(r["set_size"] >= 5 for r in filtered["results"])
-    assert filtered["background_size"] < 4073
+    assert filtered["background_size"] < humans
 
 
 @pytest.mark.parametrize(
@@ -99,7 +110,10 @@ def test_enrich_matches_fisher(client):
         ("post", "/api/v1/enrich", {"genes": ["TP53"], "min_size": -1}, 400, "'min_size'"),
         ("post", "/api/v1/enrich", {"genes": ["TP53"], "organisms": "Homo sapiens"}, 400, "'organisms'"),
         ("post", "/api/v1/enrich", {"genes": ["TP53"], "colour": 1}, 400, "unknown field"),
-        ("post", "/api/v1/enrich", {"genes": ["x"] * 6000}, 400, "at most"),
+        ("post", "/api/v1/enrich", {"genes": ["x"] * 40_001}, 400, "at most 40,000"),
+        ("post", "/api/v1/enrich", {"genes": ["TP53"], "species": "Homo sapienz"}, 400, "'species'"),
+        ("post", "/api/v1/enrich", {"genes": ["TP53"], "limit": "²"}, 400, "'limit'"),
+        ("get", "/api/v1/genes?q=tp&limit=²", None, 400, "'limit'"),
     ],
 )
 def test_bad_requests_get_json_errors(client, method, url, body, status, message):

@@ -12,18 +12,39 @@ from dashboard.analysis.model import figures_for_genes, filter_figures
 QUERY = "MAPK1 MAPK3 AKT1 TP53 TNF IL6 NFKB1 RELA JUN FOS EGFR KRAS"
 
 
+HUMAN = "Homo sapiens"
+
+
 def gene_sets(corpus, rows, universe):
     matrix = corpus.incidence[rows].tocsr()
     return [set(matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]]) & universe for i in range(len(rows))]
 
 
+def species_universe(corpus, species, figure_rows=None):
+    """Gene rows of a species that some (of the given) figures hold, read from the tables directly."""
+    matrix = corpus.incidence if figure_rows is None else corpus.incidence[figure_rows]
+    held = np.asarray(matrix.sum(axis=0)).ravel() > 0
+    return set(np.flatnonzero(held & (corpus.gene_organisms == species)))
+
+
+def rows_named(corpus, symbols, species):
+    """Rows of the genes of a species whose symbol is one of these, in any case (a plain scan, no index)."""
+    wanted = {s.casefold() for s in symbols}
+    return {
+        r
+        for r in range(corpus.n_genes)
+        if corpus.symbols[r].casefold() in wanted and corpus.gene_organisms[r] == species
+    }
+
+
 def test_p_values_agree_with_fisher_exact(seed_corpus):
     result = enrich(seed_corpus, QUERY, min_size=3)
     table = result.results
+    assert result.species == HUMAN and result.genes.inferred
     assert result.unrecognised == [] and result.tested == len(table) > 100
-    universe = set(np.flatnonzero(np.asarray(seed_corpus.incidence.sum(axis=0)).ravel() > 0))
-    query = {row for symbol in QUERY.split() for row in seed_corpus.rows_for_symbol(symbol)}
-    assert result.query_size == len(query) and result.background_size == len(universe)
+    universe = species_universe(seed_corpus, HUMAN)
+    query = rows_named(seed_corpus, QUERY.split(), HUMAN)
+    assert result.query_size == len(query) == 12 and result.background_size == len(universe)
     sets = gene_sets(seed_corpus, table["row"].to_numpy(), universe)
     for (_, row), genes in zip(table.iterrows(), sets, strict=True):
         a = len(genes & query)
@@ -33,6 +54,7 @@ def test_p_values_agree_with_fisher_exact(seed_corpus):
         odds, p = stats.fisher_exact([[a, b], [c, d]], alternative="greater")
         assert row["overlap"] == a and row["set_size"] == len(genes)
         assert row["p_value"] == pytest.approx(p, rel=1e-9, abs=1e-300)
+        assert sorted(row["overlap_ids"]) == sorted(int(seed_corpus.gene_ids[g]) for g in genes & query)
         if np.isfinite(odds):
             assert row["odds_ratio"] == pytest.approx(odds, rel=1e-9)
     assert table["p_value"].is_monotonic_increasing
@@ -40,22 +62,42 @@ def test_p_values_agree_with_fisher_exact(seed_corpus):
     assert top["overlap"] >= 3 and set(top["overlap_genes"]) <= set(QUERY.split())
 
 
-def test_fdr_is_benjamini_hochberg():
-    p = np.array([0.01, 0.04, 0.03, 0.2, 0.5])
-    order = np.argsort(p)
-    expected = np.minimum.accumulate((p[order] * len(p) / np.arange(1, len(p) + 1))[::-1])[::-1]
-    adjusted = np.empty_like(p)
-    adjusted[order] = np.minimum(expected, 1)
-    assert benjamini_hochberg(p) == pytest.approx(adjusted)
+def test_a_lower_case_list_is_read_in_one_species(seed_corpus):
+    """The reported case: 8 lower-case symbols gave 11 genes of four species; now 8 human genes."""
+    result = enrich(seed_corpus, "mapk1 mapk3 akt1 tp53 kras braf raf1 grb2")
+    assert result.species == HUMAN and result.query_size == 8
+    expected = rows_named(seed_corpus, "mapk1 mapk3 akt1 tp53 kras braf raf1 grb2".split(), HUMAN)
+    assert set(result.genes.rows) == expected
+    for overlap in result.results["overlap_ids"]:
+        assert all(seed_corpus.gene_organisms[seed_corpus.gene_row(g)] == HUMAN for g in overlap)
+    # Each figure's gene set is its human genes only: a figure holding fly genes too is not inflated.
+    universe = species_universe(seed_corpus, HUMAN)
+    for _, row in result.results.iterrows():
+        assert row["set_size"] == len(set(seed_corpus.incidence[int(row["row"])].indices) & universe)
+
+
+def test_the_chosen_species_reads_the_list_and_makes_the_background(seed_corpus):
+    mouse = "Mus musculus"
+    result = enrich(seed_corpus, "mapk1 akt1 tp53 nosuch", species=mouse)
+    assert result.species == mouse and not result.genes.inferred
+    assert set(result.genes.rows) == rows_named(seed_corpus, ["mapk1", "akt1", "tp53"], mouse)
+    assert result.background_size == len(species_universe(seed_corpus, mouse))
+    assert result.unrecognised == ["nosuch"]
+    # An entry naming genes of other species only is listed back with them, never silently swapped in.
+    no_mouse = {t for t in ("mapk1", "akt1", "tp53") if not rows_named(seed_corpus, [t], mouse)}
+    assert no_mouse and set(dict(result.genes.other_species)) == no_mouse
+    assert HUMAN in dict(result.genes.other_species)["tp53"]
 
 
 def test_filters_background_and_min_size(seed_corpus):
-    human = enrich(seed_corpus, QUERY, organisms=("Homo sapiens",))
-    mask = filter_figures(seed_corpus, ("Homo sapiens",))
+    human = enrich(seed_corpus, QUERY, organisms=(HUMAN,))
+    mask = filter_figures(seed_corpus, (HUMAN,))
     assert set(human.results["figid"]) <= set(seed_corpus.figure_index[np.flatnonzero(mask)])
-    assert human.background_size < enrich(seed_corpus, QUERY).background_size
+    assert human.background_size == len(species_universe(seed_corpus, HUMAN, np.flatnonzero(mask)))
+    everywhere = enrich(seed_corpus, QUERY, min_size=1)
     small = enrich(seed_corpus, QUERY, min_size=50)
-    assert (small.results["set_size"] >= 50).all() and small.tested < human.tested + 200
+    sizes = everywhere.results["set_size"]
+    assert (small.results["set_size"] >= 50).all() and small.tested == int((sizes >= 50).sum()) > 0
     custom = enrich(seed_corpus, QUERY, background="MAPK1 MAPK3 AKT1 TP53 PIK3CA nosuch")
     assert custom.background_size == 5
     assert "nosuch (background)" in custom.unrecognised

@@ -11,7 +11,13 @@ from conftest import SEEDS, write
 
 from dashboard.cli import main
 from dashboard.web import ids
-from dashboard.web.callbacks import apply_enrichment_pick, decode_upload, export_file, run_enrichment
+from dashboard.web.callbacks import (
+    apply_enrichment_pick,
+    decode_upload,
+    export_file,
+    run_enrichment,
+    to_enrichment_query,
+)
 from dashboard.web.exports import export_name
 from dashboard.web.state import ViewState
 
@@ -33,10 +39,22 @@ def test_figures_csv(seed_corpus):
     assert {"title", "year", "n_genes", "figure_url", "pmcid"} <= set(rows[0])
 
 
-def test_gmt_one_line_per_figure(seed_corpus):
+def test_gmt_is_usable_by_gsea(seed_corpus):
+    """One species per file (here: of most links), no empty sets, each symbol once per set, all of that species."""
     found = export_file(seed_corpus, ViewState(organisms=("Mus musculus",)), ids.EXPORT_GMT, None)
     lines = found["content"].splitlines()
-    assert len(lines) == 22
+    species = found["filename"].split("_")[1]
+    assert found["filename"].startswith("pfocr-gene-sets_") and species in {"Homo-sapiens", "Mus-musculus"}
+    symbols_of = {}
+    for row in range(seed_corpus.n_genes):
+        if seed_corpus.gene_organisms[row] == species.replace("-", " ") and seed_corpus.symbols[row]:
+            symbols_of.setdefault(seed_corpus.symbols[row], row)
+    mouse_figures = set(seed_corpus.figure_index[seed_corpus.organism_figures["Mus musculus"]])
+    assert 0 < len(lines) <= len(mouse_figures)
+    for line in lines:
+        figid, _link, *genes = line.split("\t")
+        assert figid in mouse_figures and genes and len(genes) == len(set(genes))
+        assert all(g in symbols_of for g in genes)  # no gene of another species, no GeneID placeholders
     seed_line = next(
         line
         for line in export_file(seed_corpus, ViewState(genes=(8600,)), ids.EXPORT_GMT, None)["content"].splitlines()
@@ -54,19 +72,41 @@ def test_graphml_is_the_drawn_subgraph(seed_corpus):
     assert graph.number_of_nodes() == 140 and found["filename"].endswith(".graphml")
 
 
+def run(corpus, genes, background="", min_size=3, species=None, state=None):
+    """The enrichment panel's callback path: form values → query → results."""
+    return run_enrichment(corpus, state or ViewState(), to_enrichment_query(genes, background, min_size, species))
+
+
 def test_enrichment_in_the_dashboard_and_its_tsv(seed_corpus):
-    rows, message, query = run_enrichment(seed_corpus, ViewState(), LIST, "", 3)
+    rows, message, query = run(seed_corpus, LIST)
     assert "Not recognised (1): notagene." in message and "4 gene(s) tested" in message
+    assert "Species: Homo sapiens, named by 4 of 5 entries" in message
     assert rows[0]["overlap"] == 4 and rows[0]["overlap_label"] == "AKT1, MAPK1, MAPK3, TP53"
+    assert rows[0]["overlap_ids"] == [207, 5594, 5595, 7157]
     found = export_file(seed_corpus, ViewState(), ids.EXPORT_ENRICHMENT, query)
-    table = list(csv.DictReader(io.StringIO(found["content"]), delimiter="\t"))
+    text = found["content"]
+    comments = [line for line in text.splitlines() if line.startswith("#")]
+    assert any("species: Homo sapiens" in line for line in comments)
+    assert any("smallest set tested: 3" in line for line in comments)
+    table = list(csv.DictReader([line for line in text.splitlines() if not line.startswith("#")], delimiter="\t"))
     assert table[0]["figid"] == rows[0]["figid"] and float(table[0]["p_value"]) == rows[0]["p_value"]
+    assert table[0]["overlap_ids"] == "207,5594,5595,7157"
+    assert found["filename"].startswith("pfocr-enrichment_Homo-sapiens")
     assert export_file(seed_corpus, ViewState(), ids.EXPORT_ENRICHMENT, None) is None
-    assert run_enrichment(seed_corpus, ViewState(), "  ", "", 3)[0] == []
+    assert run(seed_corpus, "  ")[0] == []
+    assert run(seed_corpus, "TP53", min_size=0)[1].startswith("The smallest gene set tested must be")
+
+
+def test_a_table_upload_gives_its_gene_column(seed_corpus):
+    """A DESeq2-like table: the symbols are read, the numbers (2.1, 207 — AKT1's NCBI id) never."""
+    table = '"","baseMean","log2FoldChange","padj"\n"MAPK1",207,2.1,0.01\n"TP53",12.5,-1.5,0.2\n'
+    rows, message, _ = run(seed_corpus, table)
+    assert "Read column 1 of a comma-separated table (2 rows, 4 columns)." in message
+    assert "2 gene(s) tested" in message and all(207 not in r["overlap_ids"] for r in rows)
 
 
 def test_picking_a_result_opens_the_figure_and_its_overlap(seed_corpus):
-    rows, _, _ = run_enrichment(seed_corpus, ViewState(), LIST, "", 3)
+    rows, _, _ = run(seed_corpus, LIST)
     state = apply_enrichment_pick(seed_corpus, ViewState(), [rows[0]])
     assert state.figure == rows[0]["figid"]
     assert sorted(seed_corpus.gene_label(seed_corpus.gene_row(g)) for g in state.genes) == [
@@ -88,7 +128,11 @@ def test_upload_decoding():
 def test_enrich_command(tmp_path, capsys):
     genes = write(tmp_path, "genes.txt", LIST)
     assert main(["enrich", str(genes), "--data", str(SEEDS), "--no-cache", "--min-size", "3"]) == 0
-    table = list(csv.DictReader(io.StringIO(capsys.readouterr().out), delimiter="\t"))
+    out = capsys.readouterr().out
+    table = list(csv.DictReader([line for line in out.splitlines() if not line.startswith("#")], delimiter="\t"))
     assert table[0]["overlap_genes"] == "AKT1,MAPK1,MAPK3,TP53"
+    mouse = ["enrich", str(genes), "--data", str(SEEDS), "--no-cache", "--species", "Mus musculus"]
+    assert main(mouse) == 0 and "# species: Mus musculus" in capsys.readouterr().out
+    assert main([*mouse[:-1], "Mus muscles"]) == 2
     assert main(["enrich", str(tmp_path / "absent.txt"), "--data", str(SEEDS), "--no-cache"]) == 2
     assert main(["enrich", str(genes), "--data", str(SEEDS), "--no-cache", "--years", "soon"]) == 2

@@ -73,7 +73,7 @@ def test_resolve_genes(site_corpus):
 def test_search_genes_by_symbol_and_ocr_word(seed_corpus):
     table = search_genes(seed_corpus, "RANKL")
     assert table["symbol"].iloc[0] == "TNFSF11"
-    assert table["via"].iloc[0] == "rankl"
+    assert table["via"].iloc[0] == "RANKL"  # the word as printed in the figure
     tp = search_genes(seed_corpus, "tp53")
     assert tp["symbol"].iloc[0] == "TP53"  # exact symbol, most figures first
     assert {"TP53", "Tp53", "tp53"} <= set(tp["symbol"])

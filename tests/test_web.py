@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import plotly.graph_objects as go
 import pytest
@@ -14,12 +15,14 @@ from dashboard.web import ids
 from dashboard.web.app import create_app
 from dashboard.web.callbacks import (
     gene_options,
+    next_state,
     show_detail,
     state_from_controls,
     to_controls,
     update_counts,
     update_network,
     update_table,
+    view_outputs,
 )
 from dashboard.web.panels import safe_href
 from dashboard.web.state import ViewState, apply_node_click, parse_query, to_query, to_selection
@@ -104,26 +107,70 @@ def test_from_dict_survives_garbage():
 
 
 # --- callback logic -----------------------------------------------------------------------------------------------
-def test_controls_round_trip(seed_corpus):
-    state = ViewState(genes=(8600,), match="all", organisms=("Homo sapiens",), years=(2005, 2015), exact=True)
-    assert state_from_controls(seed_corpus, ViewState(genes=(8600,)), *to_controls(seed_corpus, state)) == state
+def controls(**changed) -> dict:
+    """Control values as the page sends them by default, with some changed."""
+    return {
+        "genes": [],
+        "match": "any",
+        "organisms": [],
+        "unstated": [],
+        "years": None,
+        "exact": [],
+        "budget": 300,
+        **changed,
+    }
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        ViewState(genes=(8600,), match="all", organisms=("Homo sapiens",), years=(2005, 2015), exact=True),
+        ViewState(organisms=("Homo sapiens",), unstated=True, budget=500),
+    ],
+)
+def test_controls_round_trip(seed_corpus, state):
+    assert state_from_controls(seed_corpus, ViewState(genes=state.genes), to_controls(seed_corpus, state)) == state
 
 
 def test_full_year_span_means_no_year_filter(seed_corpus):
-    state = state_from_controls(seed_corpus, ViewState(), [], "any", [], [2025, 1998], [], 300)
+    state = state_from_controls(seed_corpus, ViewState(), controls(years=[2025, 1998]))
     assert state.years is None  # figures without a year stay in
+    # The same span in a link means the same: no filter (it used to drop the figures without a year).
+    assert parse_query(seed_corpus, "years=1998-2025") == (ViewState(), [])
+    assert parse_query(seed_corpus, "years=1990-2030")[0].years is None
+    assert parse_query(seed_corpus, "years=1999-2025")[0].years == (1999, 2025)
+
+
+def test_years_outside_the_corpus_get_a_notice(seed_corpus):
+    state, notices = parse_query(seed_corpus, "years=2030-2040")
+    assert state.years == (2030, 2040)  # kept as asked, not clamped
+    assert notices == ["No figure of this corpus is from 2030-2040: its figures are from 1998-2025."]
 
 
 def test_adding_a_gene_closes_the_open_figure(seed_corpus):
     before = ViewState(figure=FIGURE)
-    assert state_from_controls(seed_corpus, before, ["8600"], "any", [], None, [], 300).figure is None
-    assert state_from_controls(seed_corpus, before, [], "any", ["Homo sapiens"], None, [], 300).figure == FIGURE
+    assert state_from_controls(seed_corpus, before, controls(genes=["8600"])).figure is None
+    assert state_from_controls(seed_corpus, before, controls(organisms=["Homo sapiens"])).figure == FIGURE
+
+
+def test_next_state_names_its_trigger(seed_corpus):
+    before = ViewState(genes=(8600,))
+    values = {"search": "?genes=TP53", "click": {"points": [{"customdata": "figure:" + FIGURE}]}, **controls()}
+    assert next_state(seed_corpus, None, values, None) == (ViewState(genes=(7157,)), [])
+    assert next_state(seed_corpus, ids.NETWORK, values, before) == (replace(before, figure=FIGURE), [])
+    chip = {"type": ids.GENE_CHIP, "index": "7157"}
+    assert next_state(seed_corpus, chip, values, before) == (ViewState(genes=(7157,)), [])
+    assert next_state(seed_corpus, chip, values, before, clicked=False) is None  # drawn, not clicked
+    assert next_state(seed_corpus, ids.MATCH_MODE, {**values, "match": "all"}, before)[0].match == "all"
+    outputs = view_outputs(seed_corpus, ids.MATCH_MODE, replace(before, match="all"), before, [], "?genes=TNFSF11")
+    assert outputs["search"] == "?genes=TNFSF11&match=all" and outputs["match"] == "all"
+    assert outputs["selection"]["match"] == "all" and outputs["notice"] is None
 
 
 def test_gene_options_keep_the_selection_and_find_ocr_words(seed_corpus):
     options = gene_options(seed_corpus, "rankl", ["5594"])
     assert options[0]["value"] == "5594"
-    assert options[1]["value"] == "8600" and "“rankl”" in options[1]["label"]
+    assert options[1]["value"] == "8600" and "“RANKL”" in options[1]["label"]
 
 
 def test_network_for_default_gene_and_empty_views(seed_corpus):
@@ -175,11 +222,12 @@ def test_table_pages_and_sorts(seed_corpus):
 
 
 def test_counts_follow_the_other_filters(seed_corpus):
-    options, summary = update_counts(seed_corpus, ViewState(organisms=("Mus musculus",)))
-    assert summary == "22 of 190 figures match."
+    options, _, summary = update_counts(seed_corpus, ViewState(organisms=("Mus musculus",)))
+    unstated = seed_corpus.organism_counts["Unknown"]
+    assert summary == f"22 of 190 figures match. {unstated} more state no organism: tick the box above to include them."
     labels = {o["value"]: o["label"] for o in options}
     assert labels["Homo sapiens"] == "Homo sapiens (107)"  # counts ignore the organism filter itself
-    options, summary = update_counts(seed_corpus, ViewState(genes=(8600,)))
+    options, _, summary = update_counts(seed_corpus, ViewState(genes=(8600,)))
     rows = [seed_corpus.figure_row(f) for f in seed_corpus.links.loc[seed_corpus.links["gene_id"] == 8600, "figid"]]
     expected = {name for row in rows for name in seed_corpus.figure_organisms[row]}
     assert {o["value"] for o in options} == expected

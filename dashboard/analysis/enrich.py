@@ -12,23 +12,42 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, gene_figure_counts, resolve_genes
+from dashboard.analysis.genelist import GeneList, read_gene_list, resolve_gene_list
+from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, gene_figure_counts
 from dashboard.corpus import columns as C
 
 DEFAULT_MIN_SIZE = 3
-RESULT_COLUMNS = [C.FIGID, C.TITLE, C.YEAR, "overlap", "set_size", "p_value", "fdr", "odds_ratio", "overlap_genes"]
+RESULT_COLUMNS = [
+    C.FIGID,
+    C.TITLE,
+    C.YEAR,
+    "overlap",
+    "set_size",
+    "p_value",
+    "fdr",
+    "odds_ratio",
+    "overlap_genes",
+    "overlap_ids",
+]
 
 
 @dataclass(frozen=True)
 class Enrichment:
-    """The answer to "which figures match my gene list?"."""
+    """The answer to "which figures match my gene list?", within one species."""
 
     results: pd.DataFrame  # one row per tested figure, sorted by p
     background_size: int
     query_size: int  # query genes found in the background
-    unrecognised: list[str]  # entries that name no gene of the corpus
-    outside_background: list[str]  # genes of the corpus that are not in the background
+    unrecognised: list[str]  # entries that name no gene of the corpus (background entries marked so)
+    outside_background: list[str]  # genes of the list that are not in the background
     tested: int
+    genes: GeneList  # how the list was read: species, ambiguous entries, entries of other species
+    background: GeneList | None = None  # how a given background was read (in the list's species)
+    query_genes: tuple[str, ...] = ()  # `symbol:NCBI id` of every gene the list names in its species
+
+    @property
+    def species(self) -> str | None:
+        return self.genes.species
 
 
 def upper_tail(overlap: np.ndarray, total: int, drawn: np.ndarray | int, successes: np.ndarray | int) -> np.ndarray:
@@ -73,32 +92,46 @@ def odds_ratios(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> n
     return ratio
 
 
+def _tokens(entries: list[str] | str) -> list[str]:
+    return read_gene_list(entries).tokens if isinstance(entries, str) else [str(e) for e in entries]
+
+
 def enrich(
     corpus: Corpus,
     genes: list[str] | str,
+    *,
+    species: str | None = None,
     organisms: tuple[str, ...] = (),
     years: tuple[int, int] | None = None,
+    unstated: bool = False,
     background: list[str] | str | None = None,
     min_size: int = DEFAULT_MIN_SIZE,
     exact: bool = False,
     limit: int | None = None,
 ) -> Enrichment:
-    """Test every filtered figure's gene set for over-representation of the query genes; the results keep the
-    `limit` best (all if None), while the FDR and the count of tests cover every figure tested."""
-    query_rows, unrecognised = resolve_genes(corpus, genes)
-    mask = filter_figures(corpus, organisms, years)
+    """Test every filtered figure's gene set of the list's species for over-representation of the list.
+
+    The list is read in `species` (default: the species most of its entries name). Each figure's gene set is its
+    genes of that species; the background is that species' genes in the filtered figures, or the given list
+    (read in the same species) within them. The results keep the `limit` best (all if None), while the FDR and
+    the count of tests cover every figure tested.
+    """
+    query_list = resolve_gene_list(corpus, _tokens(genes), species)
+    mask = filter_figures(corpus, organisms, years, unstated)
     figure_rows = np.flatnonzero(mask)
-    in_corpus = gene_figure_counts(corpus, figure_rows, exact) > 0
-    if background:
-        background_rows, unknown_background = resolve_genes(corpus, background)
-        unrecognised += [f"{token} (background)" for token in unknown_background]
+    in_corpus = (gene_figure_counts(corpus, figure_rows, exact) > 0) & corpus.species_mask(query_list.species)
+    unrecognised = list(query_list.unrecognised)
+    background_list = None
+    if background and query_list.species is not None:
+        background_list = resolve_gene_list(corpus, _tokens(background), query_list.species)
+        unrecognised += [f"{token} (background)" for token in background_list.unrecognised]
         universe = np.zeros(corpus.n_genes, dtype=bool)
-        universe[background_rows] = True
+        universe[list(background_list.rows)] = True
         universe &= in_corpus  # a gene no filtered figure holds cannot be in any tested set
     else:
         universe = in_corpus
-    outside = [corpus.gene_label(r) for r in query_rows if not universe[r]]
-    query = np.array(sorted({r for r in query_rows if universe[r]}), dtype=np.int64)
+    outside = [corpus.gene_label(r) for r in query_list.rows if not universe[r]]
+    query = np.array(sorted(r for r in query_list.rows if universe[r]), dtype=np.int64)
 
     matrix = corpus.matrix(exact)[figure_rows]
     universe_vector = universe.astype(np.float32)
@@ -134,7 +167,9 @@ def enrich(
             "odds_ratio": odds[keep],
         }
     )
-    results["overlap_genes"] = _overlap_genes(corpus, results, query, exact)
+    results["overlap_ids"] = _overlap_rows(corpus, results, query, exact)
+    results["overlap_genes"] = [[corpus.gene_label(r) for r in found] for found in results["overlap_ids"]]
+    results["overlap_ids"] = [[int(corpus.gene_ids[r]) for r in found] for found in results["overlap_ids"]]
     return Enrichment(
         results=results,
         background_size=total,
@@ -142,20 +177,24 @@ def enrich(
         unrecognised=unrecognised,
         outside_background=outside,
         tested=len(figure_rows),
+        genes=query_list,
+        background=background_list,
+        query_genes=tuple(f"{corpus.gene_label(r)}:{corpus.gene_ids[r]}" for r in query_list.rows),
     )
 
 
-def _overlap_genes(corpus: Corpus, results: pd.DataFrame, query: np.ndarray, exact: bool) -> list[list[str]]:
-    """Symbols of the query genes in each figure (only figures with an overlap are looked at)."""
-    labels: list[list[str]] = [[] for _ in range(len(results))]
+def _overlap_rows(corpus: Corpus, results: pd.DataFrame, query: np.ndarray, exact: bool) -> list[list[int]]:
+    """Gene rows of the query genes in each figure, ordered by symbol (only figures with an overlap are looked at)."""
+    found: list[list[int]] = [[] for _ in range(len(results))]
     hits = np.flatnonzero(results["overlap"].to_numpy() > 0)
     if not len(hits) or not len(query):
-        return labels
+        return found
     block = corpus.matrix(exact)[results["row"].to_numpy()[hits]][:, query].tocsr()
     for position, index in enumerate(hits):
         columns = block.indices[block.indptr[position] : block.indptr[position + 1]]
-        labels[index] = sorted(corpus.gene_label(int(query[c])) for c in columns)
-    return labels
+        rows = [int(query[c]) for c in columns]
+        found[index] = sorted(rows, key=lambda r: (corpus.gene_label(r).casefold(), corpus.gene_ids[r]))
+    return found
 
 
 def gene_partners(

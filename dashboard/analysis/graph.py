@@ -17,7 +17,7 @@ import igraph
 import networkx as nx
 import numpy as np
 
-from dashboard.analysis.model import Corpus, Selection, figures_for_genes, filter_figures, gene_figure_counts
+from dashboard.analysis.model import Corpus, Selection, figures_for_genes, filter_selection, gene_figure_counts
 from dashboard.corpus import columns as C
 
 DEFAULT_BUDGET = 300
@@ -49,9 +49,10 @@ class Subgraph:
     """The graph to draw and what it leaves out."""
 
     graph: nx.Graph
-    total_nodes: int  # nodes in the whole selection before the budget cut
-    total_figures: int
+    total_nodes: int  # nodes in the whole selection before the budget cut (figures with genes, and their genes)
+    total_figures: int  # figures of the selection that hold at least one gene
     how: str  # how the nodes were chosen, for the user
+    geneless: int = 0  # figures of the selection without any gene: nothing to draw
 
     @property
     def shown(self) -> int:
@@ -74,7 +75,7 @@ def clamp_budget(budget: object) -> int:
 def select_subgraph(corpus: Corpus, selection: Selection, budget: int = DEFAULT_BUDGET) -> Subgraph:
     """The part of the selection to draw: a gene's neighbourhood, or the most connected part of the filtered corpus."""
     budget = clamp_budget(budget)
-    mask = filter_figures(corpus, selection.organisms, selection.years)
+    mask = filter_selection(corpus, selection)
     matrix = corpus.matrix(selection.exact)
     focus = np.array(sorted(set(selection.genes)), dtype=np.int64)
     if focus.size:
@@ -91,6 +92,9 @@ def select_subgraph(corpus: Corpus, selection: Selection, budget: int = DEFAULT_
         order = np.lexsort((figures, -score))
         how = "the figures whose genes recur most, and their most shared genes"
     figures = figures[order]
+    with_genes = corpus.figure_sizes(selection.exact)[figures] > 0
+    geneless = int((~with_genes).sum())
+    figures = figures[with_genes]
     counts = gene_figure_counts(corpus, figures, selection.exact)
     all_genes = np.flatnonzero(counts)
     total = len(figures) + len(all_genes)
@@ -111,7 +115,7 @@ def select_subgraph(corpus: Corpus, selection: Selection, budget: int = DEFAULT_
     graph = build_graph(corpus, chosen_figures, chosen_genes, selection.exact, focus=set(focus.tolist()))
     # A figure none of whose genes made the cut would float alone and say nothing: leave it out.
     graph.remove_nodes_from([n for n in list(nx.isolates(graph)) if graph.nodes[n]["kind"] == FIGURE])
-    return Subgraph(graph=graph, total_nodes=total, total_figures=len(figures), how=how)
+    return Subgraph(graph=graph, total_nodes=total, total_figures=len(figures), how=how, geneless=geneless)
 
 
 def build_graph(

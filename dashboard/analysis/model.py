@@ -19,6 +19,7 @@ from scipy import sparse
 
 from dashboard.corpus import columns as C
 from dashboard.corpus.loader import CorpusTables
+from dashboard.corpus.numbers import is_ascii_digits
 from dashboard.corpus.records import SEP
 
 MATCH_MODES = ("any", "all")
@@ -33,6 +34,7 @@ class Selection:
     organisms: tuple[str, ...] = ()
     years: tuple[int, int] | None = None
     exact: bool = False
+    unstated: bool = False  # with an organism filter, also the figures that state no organism
 
 
 class Corpus:
@@ -146,21 +148,49 @@ class Corpus:
         exact = [row for row in candidates if self.symbols[row] == symbol]
         return exact or candidates
 
+    def rows_for_symbol_any_case(self, symbol: str) -> list[int]:
+        """Every gene whose symbol is this one in any case, of every species."""
+        return self._symbol_lookup.get(symbol.casefold(), [])
+
+    # --- species ------------------------------------------------------------------------------------------------
     @cached_property
-    def search_index(self) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-        """Lower-cased search keys (symbols, then printed words), their gene rows, and which keys are symbols."""
+    def _species_codes(self) -> tuple[np.ndarray, dict[str, int]]:
+        categories = pd.Categorical(self.gene_organisms)
+        return categories.codes, {str(name): code for code, name in enumerate(categories.categories)}
+
+    @cached_property
+    def species_gene_counts(self) -> dict[str, int]:
+        """Species → number of its genes in the corpus, most genes first (genes of no stated species left out)."""
+        codes, names = self._species_codes
+        counts = np.bincount(codes[codes >= 0], minlength=len(names))
+        pairs = [(name, int(counts[code])) for name, code in names.items() if name]
+        return dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
+
+    def species_mask(self, species: str | None) -> np.ndarray:
+        """A boolean mask over genes: those of the species (all genes when None)."""
+        if species is None:
+            return np.ones(self.n_genes, dtype=bool)
+        codes, names = self._species_codes
+        code = names.get(species)
+        return codes == code if code is not None else np.zeros(self.n_genes, dtype=bool)
+
+    @cached_property
+    def search_index(self) -> tuple[pa.Array, np.ndarray, np.ndarray, pa.Array]:
+        """Lower-cased search keys (symbols, then printed words), their gene rows, which keys are symbols, and
+        each key as the user sees it (a printed word in its printed case)."""
         has_symbol = np.flatnonzero(self.symbols != "")
         words = self.tables.words
         word_rows = np.searchsorted(self.gene_ids, words[C.GENE_ID].to_numpy(dtype=np.int64))
-        keys = pa.chunked_array(
+        shown = pa.chunked_array(
             [
-                pc.utf8_lower(pa.array(self.symbols[has_symbol].tolist(), type=pa.large_string())),
+                pa.array(self.symbols[has_symbol].tolist(), type=pa.large_string()),
                 pa.array(words[C.WORD].fillna(""), type=pa.large_string()),
             ]
         ).combine_chunks()
+        keys = pc.utf8_lower(shown)
         rows = np.concatenate([has_symbol, word_rows]).astype(np.int32)
         is_symbol = np.concatenate([np.ones(len(has_symbol), bool), np.zeros(len(word_rows), bool)])
-        return keys, rows, is_symbol
+        return keys, rows, is_symbol, shown
 
 
 def _figure_codes(figids: pd.Series, figure_index: pd.Index) -> np.ndarray:
@@ -219,12 +249,21 @@ def _organism_index(figure_organisms: list[tuple[str, ...]]) -> dict[str, np.nda
 
 
 # --- filters ---------------------------------------------------------------------------------------------------
-def filter_figures(corpus: Corpus, organisms: tuple[str, ...] = (), years: tuple[int, int] | None = None) -> np.ndarray:
-    """A boolean mask over figures: any of the organisms (none → all), year within the range (inclusive)."""
+UNSTATED = "Unknown"  # the organism of a figure whose record states none (the loader's name for it)
+
+
+def filter_figures(
+    corpus: Corpus,
+    organisms: tuple[str, ...] = (),
+    years: tuple[int, int] | None = None,
+    unstated: bool = False,
+) -> np.ndarray:
+    """A boolean mask over figures: any of the organisms (none → all; with `unstated`, also the figures that state
+    no organism), year within the range (inclusive; figures without a year are outside any range)."""
     mask = np.ones(corpus.n_figures, dtype=bool)
     if organisms:
         keep = np.zeros(corpus.n_figures, dtype=bool)
-        for name in organisms:
+        for name in (*organisms, UNSTATED) if unstated else organisms:
             rows = corpus.organism_figures.get(name)
             if rows is not None:
                 keep[rows] = True
@@ -236,15 +275,21 @@ def filter_figures(corpus: Corpus, organisms: tuple[str, ...] = (), years: tuple
     return mask
 
 
+def filter_selection(corpus: Corpus, selection: Selection) -> np.ndarray:
+    """The figure mask of a selection's organism and year filters."""
+    return filter_figures(corpus, selection.organisms, selection.years, selection.unstated)
+
+
 def figures_for_genes(
     corpus: Corpus, genes: tuple[int, ...], match: str = "any", mask: np.ndarray | None = None, exact: bool = False
 ) -> np.ndarray:
     """Figure rows that hold any (or all) of the genes, within the mask, in row order."""
+    genes = tuple(dict.fromkeys(genes))  # a gene named twice must not count twice towards "all"
     if not genes:
         return np.array([], dtype=np.int64)
     columns = corpus.matrix_by_gene(exact)[:, list(genes)]
     hits = np.asarray(columns.sum(axis=1)).ravel()
-    need = len(set(genes)) if match == "all" else 1
+    need = len(genes) if match == "all" else 1
     chosen = hits >= need
     if mask is not None:
         chosen &= mask
@@ -292,23 +337,23 @@ def resolve_genes(corpus: Corpus, tokens: list[str] | str) -> tuple[list[int], l
     """Symbols (any case) or NCBI ids → gene rows; returns (rows in order, tokens not recognised)."""
     if isinstance(tokens, str):
         tokens = [t for t in _TOKEN_SPLIT.split(tokens) if t]
-    rows: list[int] = []
+    rows: dict[int, None] = {}  # ordered and de-duplicated in linear time
     unknown: list[str] = []
     for token in tokens:
         token = token.strip()
         if not token:
             continue
         found = []
-        if token.isdigit() and len(token) <= 15:
+        if is_ascii_digits(token):
             row = corpus.gene_row(int(token))
             found = [row] if row is not None else []
         if not found:
             found = corpus.rows_for_symbol(token)
         if found:
-            rows.extend(r for r in found if r not in rows)
+            rows.update(dict.fromkeys(found))
         else:
             unknown.append(token)
-    return rows, unknown
+    return list(rows), unknown
 
 
 def search_genes(corpus: Corpus, query: str, limit: int = 20) -> pd.DataFrame:
@@ -317,18 +362,19 @@ def search_genes(corpus: Corpus, query: str, limit: int = 20) -> pd.DataFrame:
     columns = ["row", C.GENE_ID, C.SYMBOL, C.ORGANISM, C.N_FIGURES, "via"]
     if not needle:
         return pd.DataFrame(columns=columns)
-    keys, rows, is_symbol = corpus.search_index
+    keys, rows, is_symbol, shown = corpus.search_index
     hits = np.flatnonzero(pc.starts_with(keys, pattern=needle).to_numpy(zero_copy_only=False))
     if not len(hits):
         return pd.DataFrame(columns=columns)
     hit_keys = keys.take(pa.array(hits)).to_numpy(zero_copy_only=False)
+    hit_shown = shown.take(pa.array(hits)).to_numpy(zero_copy_only=False)
     hit_rows, hit_symbol = rows[hits], is_symbol[hits]
     # Rank: whole-key hits before prefix hits, symbols before OCR words, then popular genes first.
     hits = pd.DataFrame(
         {
             "row": hit_rows,
             "rank": np.where(hit_keys == needle, 0, 2) + np.where(hit_symbol, 0, 1),
-            "via": np.where(hit_symbol, "", hit_keys),
+            "via": np.where(hit_symbol, "", hit_shown),
         }
     )
     hits[C.N_FIGURES] = corpus.genes[C.N_FIGURES].to_numpy()[hits["row"].to_numpy()]
@@ -349,7 +395,7 @@ def organism_figure_counts(corpus: Corpus, mask: np.ndarray) -> dict[str, int]:
 
 def selection_figures(corpus: Corpus, selection: Selection) -> np.ndarray:
     """Figure rows of a selection: the filtered figures holding the chosen genes (all filtered ones if none)."""
-    mask = filter_figures(corpus, selection.organisms, selection.years)
+    mask = filter_selection(corpus, selection)
     if selection.genes:
         return figures_for_genes(corpus, selection.genes, selection.match, mask, selection.exact)
     return np.flatnonzero(mask)
@@ -397,6 +443,19 @@ def order_figures(
         key = corpus.text_rank(column)[figure_rows].astype(float)
     order = np.lexsort([figure_rows, -key if descending else key])
     return figure_rows[order]
+
+
+def main_species(corpus: Corpus, selection: Selection, figure_rows: np.ndarray) -> str | None:
+    """The species a selection is mostly about: that of most chosen genes, else of most links in its figures."""
+    codes, names = corpus._species_codes
+    if selection.genes:
+        weights = np.bincount(codes[list(selection.genes)] + 1, minlength=len(names) + 1)[1:]
+    else:
+        links = gene_figure_counts(corpus, figure_rows, selection.exact)
+        weights = np.bincount(codes + 1, weights=links, minlength=len(names) + 1)[1:]
+    by_code = {code: name for name, code in names.items() if name}
+    ranked = sorted(by_code, key=lambda code: (-weights[code], by_code[code]))
+    return by_code[ranked[0]] if ranked and weights[ranked[0]] > 0 else None
 
 
 def chosen_counts(corpus: Corpus, selection: Selection) -> np.ndarray:

@@ -14,18 +14,29 @@ from flask import Blueprint, Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, enrich
-from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, genes_of_figure, search_genes
+from dashboard.analysis.genelist import MAX_LIST, GeneList
+from dashboard.analysis.model import (
+    Corpus,
+    figures_for_genes,
+    filter_figures,
+    genes_of_figure,
+    resolve_genes,
+    search_genes,
+)
 from dashboard.corpus import columns as C
+from dashboard.corpus.numbers import to_int_in
 from dashboard.web.exports import to_enrichment_records
-from dashboard.web.state import parse_query, parse_years
+from dashboard.web.state import ViewState, parse_query, parse_years
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
-MAX_LIST = 5_000  # genes in a query or background list
 MAX_RESULTS = 100_000
 DEFAULT_RESULTS = 500
 FIGURES_LIMIT = 10_000
+ENRICH_FIELDS = frozenset(
+    {"genes", "species", "organisms", "include_unstated", "years", "background", "min_size", "exact", "limit"}
+)
 
 
 class BadRequest(ValueError):
@@ -56,16 +67,18 @@ def _text(value: object) -> str | None:
     return None if value is None or value is pd.NA else str(value)
 
 
-def _filters(
-    corpus: Corpus, organisms: str | None, years: str | None
-) -> tuple[tuple[str, ...], tuple[int, int] | None]:
-    """Organism and year filters in the page URL's syntax; a bad value is a BadRequest."""
-    query = urlencode({k: v for k, v in (("organisms", organisms), ("years", years)) if v})
-    state, notices = parse_query(corpus, query)
-    problems = [n for n in notices if "reversed" not in n]
+def _filters(corpus: Corpus, organisms: str | None, years: str | None, unstated: object = None) -> ViewState:
+    """Organism and year filters (and `include_unstated`) in the page URL's syntax, as the view state they make;
+    a bad value is a BadRequest. A range beyond the corpus' years is allowed (it finds nothing)."""
+    if unstated is not None and not isinstance(unstated, str | bool):
+        raise BadRequest("'include_unstated' must be 1 or 0")
+    flag = ("1" if unstated else "0") if isinstance(unstated, bool) else unstated
+    pairs = (("organisms", organisms), ("years", years), ("include_unstated", flag))
+    state, notices = parse_query(corpus, urlencode({k: v for k, v in pairs if v}))
+    problems = [n for n in notices if "reversed" not in n and not n.startswith("No figure of this corpus")]
     if problems:
         raise BadRequest(" ".join(problems))
-    return state.organisms, state.years
+    return state
 
 
 def _string_list(body: dict, key: str, required: bool = False) -> list[str] | None:
@@ -86,12 +99,26 @@ def _string_list(body: dict, key: str, required: bool = False) -> list[str] | No
 def _positive_int(value: object, name: str, default: int, maximum: int) -> int:
     if value is None or value == "":
         return default
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise BadRequest(f"'{name}' must be a whole number from 1 to {maximum:,}")
-    number = int(value)
-    if not 1 <= number <= maximum:
+    number = to_int_in(value, 1, maximum) if isinstance(value, int | str) else None
+    if number is None:
         raise BadRequest(f"'{name}' must be a whole number from 1 to {maximum:,}")
     return number
+
+
+def _gene_list_report(corpus: Corpus, genes: GeneList) -> dict:
+    """How a gene list was read, for an API answer: species, ambiguous entries, entries of other species."""
+    return {
+        "species": genes.species,
+        "species_inferred": genes.inferred,
+        "ambiguous": [
+            {
+                "entry": token,
+                "candidates": [{"ncbi_id": int(corpus.gene_ids[r]), "symbol": corpus.gene_label(r)} for r in rows],
+            }
+            for token, rows in genes.ambiguous
+        ],
+        "other_species": [{"entry": token, "organisms": list(species)} for token, species in genes.other_species],
+    }
 
 
 def build_api(corpus: Corpus) -> Blueprint:
@@ -148,22 +175,25 @@ def build_api(corpus: Corpus) -> Blueprint:
 
     @api.get("/genes/<path:token>/figures")
     def gene_figures(token: str):
-        rows = []
-        for part in token.split(","):
-            part = part.strip()
-            if not part:
-                continue
-            found = [corpus.gene_row(int(part))] if part.isdigit() and len(part) <= 15 else corpus.rows_for_symbol(part)
-            rows.extend(r for r in found if r is not None and r not in rows)
+        parts = [part.strip() for part in token.split(",") if part.strip()]
+        if len(parts) > MAX_LIST:
+            raise BadRequest(f"{len(parts):,} genes asked for; at most {MAX_LIST:,} are accepted")
+        rows, unrecognised = resolve_genes(corpus, parts)
         if not rows:
             return _error(404, f"no gene '{token[:80]}' in this corpus")
-        organisms, years = _filters(corpus, request.args.get("organisms"), request.args.get("years"))
+        state = _filters(
+            corpus, request.args.get("organisms"), request.args.get("years"), request.args.get("include_unstated")
+        )
         match = request.args.get("match", "any")
         if match not in ("any", "all"):
             raise BadRequest("'match' must be 'any' or 'all'")
-        mask = filter_figures(corpus, organisms, years)
-        figures = figures_for_genes(corpus, tuple(rows), match, mask)
+        exact = request.args.get("exact", "0")
+        if exact not in ("0", "1"):
+            raise BadRequest("'exact' must be 0 or 1")
+        mask = filter_figures(corpus, state.organisms, state.years, state.unstated)
+        figures = figures_for_genes(corpus, tuple(rows), match, mask, exact == "1")
         return jsonify(
+            unrecognised=unrecognised,
             genes=[
                 {
                     "symbol": corpus.gene_label(r),
@@ -228,7 +258,7 @@ def build_api(corpus: Corpus) -> Blueprint:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise BadRequest('send a JSON object, e.g. {"genes": ["TP53", "MDM2"]}')
-        unknown = sorted(set(body) - {"genes", "organisms", "years", "background", "min_size", "exact", "limit"})
+        unknown = sorted(set(body) - ENRICH_FIELDS)
         if unknown:
             raise BadRequest(f"unknown field(s): {', '.join(k[:40] for k in unknown[:10])}")
         query = _string_list(body, "genes", required=True)
@@ -241,14 +271,32 @@ def build_api(corpus: Corpus) -> Blueprint:
             raise BadRequest("'years' must be a string like \"2010-2020\"")
         if isinstance(years, str) and years.strip() and parse_years(years) is None:
             raise BadRequest(f"'years' {years[:40]!r} is not a range like 2010-2020")
-        chosen_organisms, chosen_years = _filters(corpus, ",".join(organisms), years)
+        state = _filters(corpus, ",".join(organisms), years, body.get("include_unstated"))
+        species = body.get("species")
+        if species is not None and (not isinstance(species, str) or species not in corpus.species_gene_counts):
+            raise BadRequest(
+                f"'species' {str(species)[:60]!r} is not a species of this corpus' genes "
+                f"(e.g. {', '.join(list(corpus.species_gene_counts)[:3])})"
+            )
         min_size = _positive_int(body.get("min_size"), "min_size", DEFAULT_MIN_SIZE, 100_000)
         limit = _positive_int(body.get("limit"), "limit", DEFAULT_RESULTS, MAX_RESULTS)
         exact = body.get("exact", False)
         if not isinstance(exact, bool):
             raise BadRequest("'exact' must be true or false")
-        result = enrich(corpus, query, chosen_organisms, chosen_years, background, min_size, exact, limit)
+        result = enrich(
+            corpus,
+            query,
+            species=species,
+            organisms=state.organisms,
+            years=state.years,
+            unstated=state.unstated,
+            background=background,
+            min_size=min_size,
+            exact=exact,
+            limit=limit,
+        )
         return jsonify(
+            **_gene_list_report(corpus, result.genes),
             background_size=result.background_size,
             query_size=result.query_size,
             unrecognised=result.unrecognised,

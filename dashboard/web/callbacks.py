@@ -10,12 +10,16 @@ from dataclasses import replace
 
 import numpy as np
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
 
-from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, enrich
+from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment, enrich
+from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, describe_gene_list, read_gene_list
 from dashboard.analysis.graph import clamp_budget, select_subgraph
 from dashboard.analysis.model import (
+    UNSTATED,
     Corpus,
     figure_table,
+    figures_for_genes,
     filter_figures,
     order_figures,
     organism_figure_counts,
@@ -23,6 +27,7 @@ from dashboard.analysis.model import (
     selection_figures,
 )
 from dashboard.corpus import columns as C
+from dashboard.corpus.numbers import to_int, to_int_in
 from dashboard.web import ids
 from dashboard.web.exports import (
     export_name,
@@ -35,11 +40,28 @@ from dashboard.web.exports import (
 from dashboard.web.figures import build_message_figure, build_network_figure
 from dashboard.web.layout import organism_options
 from dashboard.web.panels import build_figure_detail, build_gene_detail, build_welcome
-from dashboard.web.state import MAX_GENES, ViewState, apply_node_click, parse_query, to_query, to_selection
+from dashboard.web.state import (
+    MAX_GENES,
+    ViewState,
+    apply_node_click,
+    normalise_years,
+    parse_query,
+    to_query,
+    to_selection,
+)
 
 log = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 20
+CONTROL_PROPS = {  # each control of CONTROLS: the component and property that hold its value
+    "genes": (ids.GENE_SEARCH, "value"),
+    "match": (ids.MATCH_MODE, "value"),
+    "organisms": (ids.ORGANISM_FILTER, "value"),
+    "unstated": (ids.UNSTATED_SWITCH, "value"),
+    "years": (ids.YEAR_FILTER, "value"),
+    "exact": (ids.EXACT_SWITCH, "value"),
+    "budget": (ids.NODE_BUDGET, "value"),
+}
 
 
 # --- pure callback logic -----------------------------------------------------------------------------------------
@@ -48,7 +70,8 @@ def gene_options(corpus: Corpus, search: str | None, selected: list | None) -> l
     options: list[dict] = []
     seen: set[str] = set()
     for value in selected or []:
-        row = corpus.gene_row(int(value)) if str(value).isdigit() and len(str(value)) <= 15 else None
+        number = to_int(str(value))
+        row = corpus.gene_row(number) if number is not None else None
         if row is not None and str(value) not in seen:
             options.append({"label": _gene_label(corpus, row), "value": str(value)})
             seen.add(str(value))
@@ -67,37 +90,36 @@ def _gene_label(corpus: Corpus, row: int) -> str:
     return f"{corpus.gene_label(row)} · {corpus.gene_organisms[row]} · {corpus.genes[C.N_FIGURES].iloc[row]} fig."
 
 
-def state_from_controls(
-    corpus: Corpus,
-    previous: ViewState,
-    genes: list | None,
-    match: str | None,
-    organisms: list | None,
-    years: list | None,
-    exact: list | None,
-    budget: object,
-) -> ViewState:
-    """The view state after the user changed a control; a new gene moves the detail panel to it. Values of the
-    wrong type (a browser never sends them, a script might) count as not set."""
+CONTROLS = ("genes", "match", "organisms", "unstated", "years", "exact", "budget")  # controls that set the state
+
+
+def state_from_controls(corpus: Corpus, previous: ViewState, controls: dict) -> ViewState:
+    """The view state after the user changed a control (`controls` maps CONTROLS to values); a new gene moves the
+    detail panel to it. Values of the wrong type (a browser never sends them, a script might) count as not set."""
     gene_ids = tuple(
-        int(g) for g in _strings(genes) if g.isdigit() and len(g) <= 15 and corpus.gene_row(int(g)) is not None
+        number
+        for g in _strings(controls.get("genes"))
+        if (number := to_int(g)) is not None and corpus.gene_row(number) is not None
     )
-    span = corpus.year_span
+    years = controls.get("years")
     year_range = None
-    if isinstance(years, list) and len(years) == 2 and span is not None and all(_is_int(y) for y in years):
+    if isinstance(years, list) and len(years) == 2 and all(_is_int(y) for y in years):
         low, high = sorted(int(y) for y in years)
-        year_range = None if (low, high) == span else (low, high)
+        year_range = normalise_years(corpus, (low, high))
     figure = previous.figure
     if gene_ids != previous.genes and set(gene_ids) - set(previous.genes):
         figure = None
+    match = controls.get("match")
+    budget = controls.get("budget")
     return ViewState(
-        genes=gene_ids[:MAX_GENES],
+        genes=tuple(dict.fromkeys(gene_ids))[:MAX_GENES],
         match=match if match in ("any", "all") else "any",
-        organisms=tuple(dict.fromkeys(o for o in _strings(organisms) if o in corpus.organism_figures)),
+        organisms=tuple(dict.fromkeys(o for o in _strings(controls.get("organisms")) if o in corpus.organism_figures)),
         years=year_range,
         figure=figure,
-        exact=_strings(exact) == ["exact"],
+        exact=_strings(controls.get("exact")) == ["exact"],
         budget=clamp_budget(budget) if _is_int(budget) else previous.budget,
+        unstated=_strings(controls.get("unstated")) == ["unstated"],
     )
 
 
@@ -122,18 +144,66 @@ def _first_point(click: object) -> dict:
     return points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
 
 
-def to_controls(corpus: Corpus, state: ViewState) -> tuple:
-    """The control values that show a view state (genes, match, organisms, years, exact, budget)."""
+def to_controls(corpus: Corpus, state: ViewState) -> dict:
+    """The control values that show a view state, by the names of CONTROLS."""
     span = corpus.year_span or (0, 0)
-    years = list(state.years) if state.years else list(span)
-    return (
-        [str(g) for g in state.genes],
-        state.match,
-        list(state.organisms),
-        years,
-        ["exact"] if state.exact else [],
-        state.budget,
-    )
+    return {
+        "genes": [str(g) for g in state.genes],
+        "match": state.match,
+        "organisms": list(state.organisms),
+        "unstated": ["unstated"] if state.unstated else [],
+        "years": list(state.years) if state.years else list(span),
+        "exact": ["exact"] if state.exact else [],
+        "budget": state.budget,
+    }
+
+
+def next_state(
+    corpus: Corpus, trigger: object, values: dict, previous: ViewState | None, clicked: bool = True
+) -> tuple[ViewState, list[str]] | None:
+    """The view state after an event, with notices for the user; None when the event changes nothing.
+
+    `trigger` is the id of what fired (None on the first call), `values` the current values of the URL search
+    (`search`), of every control (CONTROLS), and of the clickable things (`click`, `cell`, `picked`); `clicked` is
+    false when a pattern-matched chip or link was only drawn, not clicked.
+    """
+    if trigger == ids.URL or trigger is None or previous is None:
+        return parse_query(corpus, values.get("search"))
+    if trigger == ids.NETWORK:
+        node = _first_point(values.get("click")).get("customdata")
+        return apply_node_click(previous, node if isinstance(node, str) else None), []
+    if trigger == ids.FIGURE_TABLE:
+        cell = values.get("cell")
+        figid = cell.get("rowId") if isinstance(cell, dict) else None
+        known = isinstance(figid, str) and corpus.figure_row(figid) is not None
+        return (replace(previous, figure=figid) if known else previous), []
+    if trigger == ids.ENRICH_TABLE:
+        return apply_enrichment_pick(corpus, previous, values.get("picked")), []
+    if isinstance(trigger, dict):
+        if not clicked:
+            return None
+        key = str(trigger.get("index"))
+        node = f"gene:{key}" if trigger.get("type") == ids.GENE_CHIP else f"figure:{key}"
+        return apply_node_click(previous, node), []
+    return state_from_controls(corpus, previous, {name: values.get(name) for name in CONTROLS}), []
+
+
+def view_outputs(
+    corpus: Corpus, trigger: object, state: ViewState, previous: ViewState | None, notices: list[str], search: object
+) -> dict:
+    """Everything that shows a new view state: URL, stores, notice and controls, by output name."""
+    query = to_query(corpus, state)
+    controls = to_controls(corpus, state)
+    # Views that do not depend on the open figure are only redrawn when the selection itself changed.
+    changed = previous is None or replace(previous, figure=None) != replace(state, figure=None)
+    return {
+        "search": no_update if trigger == ids.URL and query == search else query,
+        "state": state.to_dict(),
+        "selection": replace(state, figure=None).to_dict() if changed else no_update,
+        "notice": " ".join(notices) if notices else None,
+        "gene_options": gene_options(corpus, None, controls["genes"]),
+        **controls,
+    }
 
 
 def apply_enrichment_pick(corpus: Corpus, state: ViewState, picked: list | None) -> ViewState:
@@ -151,15 +221,45 @@ def apply_enrichment_pick(corpus: Corpus, state: ViewState, picked: list | None)
     return replace(state, genes=genes[:MAX_GENES] or state.genes, figure=figid)
 
 
+def explain_empty(corpus: Corpus, state: ViewState) -> str:
+    """Why a selection holds no figures, naming the control that caused it."""
+    selection = to_selection(corpus, state)
+    if not state.genes:
+        return "No figures match the organism and year filters. Widen them."
+    exact_any = len(figures_for_genes(corpus, selection.genes, state.match, None, state.exact))
+    if not exact_any:
+        if state.exact and len(figures_for_genes(corpus, selection.genes, state.match, None, False)):
+            return (
+                "No figure holds these genes through their own symbols, only through aliases or families: "
+                "turn off “exact symbol matches only”."
+            )
+        if state.match == "all":
+            return "No figure holds all of these genes together: choose “any of them”."
+        return "No figure holds these genes."
+    causes = []
+    if state.organisms and len(selection_figures(corpus, replace(selection, organisms=(), unstated=False))):
+        causes.append("the organism filter")
+    if state.years is not None and len(selection_figures(corpus, replace(selection, years=None))):
+        causes.append("the year range")
+    found = " or ".join(causes) if causes else "the organism and year filters together"
+    return f"No figures hold these genes under {found}: widen it ({exact_any:,} figure(s) hold them in all)."
+
+
 def update_network(corpus: Corpus, state: ViewState):
     """The network figure and the line that says what it shows."""
     subgraph = select_subgraph(corpus, to_selection(corpus, state), state.budget)
     if subgraph.shown == 0:
-        message = "No figures match these filters." if not state.genes else "No figures hold these genes here."
-        return build_message_figure(message + " Widen the organism or year filters."), message
+        message = (
+            explain_empty(corpus, state)
+            if not subgraph.geneless
+            else (f"The {subgraph.geneless:,} figure(s) of this selection hold no genes: nothing to draw.")
+        )
+        return build_message_figure(message), message
     status = f"Showing {subgraph.shown:,} of {subgraph.total_nodes:,} nodes ({subgraph.total_figures:,} figures)."
     if subgraph.cut:
         status += f" Cut to the node budget: {subgraph.how}."
+    if subgraph.geneless:
+        status += f" {subgraph.geneless:,} figure(s) without genes are not drawn."
     return build_network_figure(subgraph.graph), status
 
 
@@ -179,7 +279,6 @@ def update_table(corpus: Corpus, state: ViewState, start: object, end: object, s
 
 
 ENRICH_ROWS = 500  # results sent to the browser; the TSV export has them all
-UPLOAD_LIMIT = 2_000_000
 
 
 def decode_upload(contents: str | None) -> str | None:
@@ -190,7 +289,7 @@ def decode_upload(contents: str | None) -> str | None:
         data = base64.b64decode(contents.split(",", 1)[1], validate=False)
     except (ValueError, binascii.Error):
         return None
-    if len(data) > UPLOAD_LIMIT or b"\x00" in data:
+    if len(data) > MAX_LIST_TEXT or b"\x00" in data:
         return None
     try:
         return data.decode("utf-8-sig")
@@ -198,32 +297,69 @@ def decode_upload(contents: str | None) -> str | None:
         return None
 
 
-def run_enrichment(corpus: Corpus, state: ViewState, genes: str | None, background: str | None, min_size: object):
-    """Enrichment of a pasted list under the current filters: (grid rows, message, the query to remember)."""
-    if not genes or not genes.strip():
-        return [], "Paste or upload a gene list, then run.", None
-    size = max(1, _as_int(min_size, DEFAULT_MIN_SIZE))
-    result = enrich(
-        corpus, genes[:200_000], state.organisms, state.years, background or None, size, state.exact, ENRICH_ROWS
+def to_enrichment_query(genes: object, background: object, min_size: object, species: object) -> dict | str:
+    """The enrichment form's values → a query dict, or a message saying what is wrong with them."""
+    if not isinstance(genes, str) or not genes.strip():
+        return "Paste or upload a gene list, then run."
+    for name, text in (("gene list", genes), ("background", background)):
+        if isinstance(text, str) and len(text) > MAX_LIST_TEXT:
+            return f"The {name} is {len(text):,} characters long; at most {MAX_LIST_TEXT:,} are accepted."
+    size = to_int_in(min_size, 1, 100_000)
+    if size is None:
+        return "The smallest gene set tested must be a whole number from 1 to 100,000."
+    return {
+        "genes": genes,
+        "background": background if isinstance(background, str) else "",
+        "min_size": size,
+        "species": species if isinstance(species, str) and species else None,
+    }
+
+
+def enrich_query(corpus: Corpus, state: ViewState, query: dict, limit: int | None) -> Enrichment | str:
+    """Run a query dict under the view's filters; a list that is too long gives a message instead."""
+    genes = read_gene_list(str(query.get("genes") or ""))
+    background = read_gene_list(str(query.get("background") or ""))
+    for name, found in (("gene list", genes), ("background", background)):
+        if len(found.tokens) > MAX_LIST:
+            return f"The {name} has {len(found.tokens):,} entries; at most {MAX_LIST:,} are accepted."
+    species = query.get("species")
+    return enrich(
+        corpus,
+        genes.tokens,
+        species=species if isinstance(species, str) and species in corpus.species_gene_counts else None,
+        organisms=state.organisms,
+        years=state.years,
+        unstated=state.unstated,
+        background=background.tokens or None,
+        min_size=int(query.get("min_size") or DEFAULT_MIN_SIZE),
+        exact=state.exact,
+        limit=limit,
     )
-    notes = [
-        f"{result.query_size:,} gene(s) tested against {result.tested:,} figure(s); "
-        f"background {result.background_size:,} genes."
-    ]
-    if result.unrecognised:
-        shown = ", ".join(result.unrecognised[:30]) + (" …" if len(result.unrecognised) > 30 else "")
-        notes.append(f"Not recognised ({len(result.unrecognised)}): {shown}.")
+
+
+def run_enrichment(corpus: Corpus, state: ViewState, query: dict | str):
+    """Enrichment of a pasted list under the current filters: (grid rows, message, the query to remember)."""
+    if isinstance(query, str):
+        return [], query, None
+    result = enrich_query(corpus, state, query, ENRICH_ROWS)
+    if isinstance(result, str):
+        return [], result, None
+    notes = [note for text in (query["genes"],) if (note := read_gene_list(text).note)]
+    notes += describe_gene_list(corpus, result.genes)
+    if result.background is not None:
+        notes += [f"Background: {n}" for n in describe_gene_list(corpus, result.background)[1:]]
+    notes.append(
+        f"{result.query_size:,} gene(s) tested against {result.tested:,} figure gene set(s) of "
+        f"{result.species or 'no species'}; background {result.background_size:,} genes."
+    )
     if result.outside_background:
         notes.append(f"Not in the background: {', '.join(result.outside_background[:30])}.")
-    query = {"genes": genes[:200_000], "background": background or "", "min_size": size}
     if not result.query_size:
         return [], " ".join(notes), query
-    rows = []
-    for record in to_enrichment_records(result, ENRICH_ROWS):
-        overlap_ids = [
-            int(corpus.gene_ids[r]) for symbol in record["overlap_genes"] for r in corpus.rows_for_symbol(symbol)
-        ]
-        rows.append({**record, "overlap_label": ", ".join(record["overlap_genes"]), "overlap_ids": overlap_ids})
+    rows = [
+        {**record, "overlap_label": ", ".join(record["overlap_genes"])}
+        for record in to_enrichment_records(result, ENRICH_ROWS)
+    ]
     return rows, " ".join(notes), query
 
 
@@ -232,20 +368,17 @@ def export_file(corpus: Corpus, state: ViewState, which: str, query: dict | None
     if which == ids.EXPORT_FIGURES:
         return {"content": to_figures_csv(corpus, state), "filename": export_name(corpus, state, "figures", "csv")}
     if which == ids.EXPORT_GMT:
-        return {"content": to_gmt(corpus, state), "filename": export_name(corpus, state, "gene-sets", "gmt")}
+        species, content = to_gmt(corpus, state)
+        name = export_name(corpus, state, "gene-sets", "gmt", species=species)
+        return {"content": content, "filename": name} if content else None
     if which == ids.EXPORT_GRAPHML:
         return {"content": to_graphml(corpus, state), "filename": export_name(corpus, state, "network", "graphml")}
     if which == ids.EXPORT_ENRICHMENT and isinstance(query, dict) and query.get("genes"):
-        result = enrich(
-            corpus,
-            str(query["genes"]),
-            state.organisms,
-            state.years,
-            str(query.get("background") or "") or None,
-            max(1, _as_int(query.get("min_size"), DEFAULT_MIN_SIZE)),
-            state.exact,
-        )
-        return {"content": to_enrichment_tsv(result), "filename": export_name(corpus, state, "enrichment", "tsv")}
+        result = enrich_query(corpus, state, query, None)
+        if isinstance(result, str):
+            return None
+        name = export_name(corpus, state, "enrichment", "tsv", species=result.species)
+        return {"content": to_enrichment_tsv(result, query), "filename": name}
     return None
 
 
@@ -266,17 +399,23 @@ def show_detail(corpus: Corpus, state: ViewState):
 
 
 def update_counts(corpus: Corpus, state: ViewState):
-    """Organism options with figure counts under the other filters, and the selection summary."""
+    """Organism options with figure counts under the other filters, the "state no organism" switch with its count,
+    and the selection summary (which never hides figures silently: it says how many the organism filter leaves
+    out because they state no organism)."""
     selection = to_selection(corpus, state)
-    rows = selection_figures(corpus, replace(selection, organisms=()))
+    rows = selection_figures(corpus, replace(selection, organisms=(), unstated=False))
     mask = np.zeros(corpus.n_figures, dtype=bool)
     mask[rows] = True
     counts = organism_figure_counts(corpus, mask)
     counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    unstated = counts.get(UNSTATED, 0)
     # The selection itself is those figures within the organism filter: no second pass over the genes.
-    selected = int(filter_figures(corpus, state.organisms)[rows].sum())
+    selected = int(filter_figures(corpus, state.organisms, None, state.unstated)[rows].sum())
     summary = f"{selected:,} of {corpus.n_figures:,} figures match."
-    return organism_options(counts, state.organisms), summary
+    if state.organisms and unstated and not state.unstated:
+        summary += f" {unstated:,} more state no organism: tick the box above to include them."
+    switch = [{"label": f" also the {unstated:,} figure(s) that state no organism", "value": "unstated"}]
+    return organism_options(counts, state.organisms), switch, summary
 
 
 # --- binding ---------------------------------------------------------------------------------------------------
@@ -284,67 +423,36 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
     """Bind every callback to this app (no global registration)."""
 
     @app.callback(
-        Output(ids.URL, "search"),
-        Output(ids.STATE, "data"),
-        Output(ids.SELECTION, "data"),
-        Output(ids.NOTICE, "children"),
-        Output(ids.GENE_SEARCH, "value"),
-        Output(ids.GENE_SEARCH, "options", allow_duplicate=True),
-        Output(ids.MATCH_MODE, "value"),
-        Output(ids.ORGANISM_FILTER, "value"),
-        Output(ids.YEAR_FILTER, "value"),
-        Output(ids.EXACT_SWITCH, "value"),
-        Output(ids.NODE_BUDGET, "value"),
-        Input(ids.URL, "search"),
-        Input(ids.GENE_SEARCH, "value"),
-        Input(ids.MATCH_MODE, "value"),
-        Input(ids.ORGANISM_FILTER, "value"),
-        Input(ids.YEAR_FILTER, "value"),
-        Input(ids.EXACT_SWITCH, "value"),
-        Input(ids.NODE_BUDGET, "value"),
-        Input(ids.NETWORK, "clickData"),
-        Input(ids.FIGURE_TABLE, "cellClicked"),
-        Input(ids.ENRICH_TABLE, "selectedRows"),
-        Input({"type": ids.GENE_CHIP, "index": ALL}, "n_clicks"),
-        Input({"type": ids.FIGURE_LINK, "index": ALL}, "n_clicks"),
-        State(ids.STATE, "data"),
+        output={
+            "search": Output(ids.URL, "search"),
+            "state": Output(ids.STATE, "data"),
+            "selection": Output(ids.SELECTION, "data"),
+            "notice": Output(ids.NOTICE, "children"),
+            "gene_options": Output(ids.GENE_SEARCH, "options", allow_duplicate=True),
+            **{name: Output(component, prop) for name, (component, prop) in CONTROL_PROPS.items()},
+        },
+        inputs={
+            "search": Input(ids.URL, "search"),
+            **{name: Input(component, prop) for name, (component, prop) in CONTROL_PROPS.items()},
+            "click": Input(ids.NETWORK, "clickData"),
+            "cell": Input(ids.FIGURE_TABLE, "cellClicked"),
+            "picked": Input(ids.ENRICH_TABLE, "selectedRows"),
+            "chips": Input({"type": ids.GENE_CHIP, "index": ALL}, "n_clicks"),
+            "links": Input({"type": ids.FIGURE_LINK, "index": ALL}, "n_clicks"),
+        },
+        state={"stored": State(ids.STATE, "data")},
         prevent_initial_call="initial_duplicate",
     )
-    def sync_state(search, genes, match, organisms, years, exact, budget, click, cell, picked, _chips, _links, stored):
+    def sync_state(stored, **values):
         """One place where the URL, the controls and clicks meet: each event yields the next view state."""
         trigger = ctx.triggered_id
-        previous = ViewState.from_dict(stored)
-        notices: list[str] = []
-        if trigger == ids.URL or trigger is None or stored is None:
-            state, notices = parse_query(corpus, search)
-        elif trigger == ids.NETWORK:
-            node = _first_point(click).get("customdata")
-            state = apply_node_click(previous, node if isinstance(node, str) else None)
-        elif trigger == ids.FIGURE_TABLE:
-            figid = cell.get("rowId") if isinstance(cell, dict) else None
-            known = isinstance(figid, str) and corpus.figure_row(figid) is not None
-            state = replace(previous, figure=figid) if known else previous
-        elif trigger == ids.ENRICH_TABLE:
-            state = apply_enrichment_pick(corpus, previous, picked)
-        elif isinstance(trigger, dict):
-            if not ctx.triggered or not ctx.triggered[0].get("value"):
-                return (no_update,) * 11  # a chip or link was drawn, not clicked
-            key = str(trigger.get("index"))
-            node = f"gene:{key}" if trigger.get("type") == ids.GENE_CHIP else f"figure:{key}"
-            state = apply_node_click(previous, node)
-        else:
-            state = state_from_controls(corpus, previous, genes, match, organisms, years, exact, budget)
-        query = to_query(corpus, state)
-        notice = " ".join(notices) if notices else None
-        controls = to_controls(corpus, state)
-        new_options = gene_options(corpus, None, controls[0])
-        new_search = no_update if trigger == ids.URL and query == search else query
-        # Views that do not depend on the open figure are only redrawn when the selection itself changed.
-        selection = replace(state, figure=None).to_dict()
-        new_selection = (
-            selection if stored is None or replace(previous, figure=None) != replace(state, figure=None) else no_update
-        )
-        return (new_search, state.to_dict(), new_selection, notice, controls[0], new_options, *controls[1:])
+        previous = ViewState.from_dict(stored) if stored is not None else None
+        clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
+        found = next_state(corpus, trigger, values, previous, clicked)
+        if found is None:
+            raise PreventUpdate  # a chip or link was drawn, not clicked
+        state, notices = found
+        return view_outputs(corpus, trigger, state, previous, notices, values.get("search"))
 
     @app.callback(
         Output(ids.GENE_SEARCH, "options", allow_duplicate=True),
@@ -376,6 +484,7 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
 
     @app.callback(
         Output(ids.ORGANISM_FILTER, "options"),
+        Output(ids.UNSTATED_SWITCH, "options"),
         Output(ids.SELECTION_SUMMARY, "children"),
         Input(ids.SELECTION, "data"),
         prevent_initial_call=True,
@@ -419,13 +528,18 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         State(ids.ENRICH_GENES, "value"),
         State(ids.ENRICH_BACKGROUND, "value"),
         State(ids.ENRICH_MIN_SIZE, "value"),
+        State(ids.ENRICH_SPECIES, "value"),
         State(ids.ENRICH_QUERY, "data"),
         prevent_initial_call=True,
     )
-    def enrichment(_run, stored, genes, background, min_size, last):
-        if ctx.triggered_id == ids.SELECTION and not last:
-            return no_update, no_update, no_update  # filters changed, but no list was run yet
-        return run_enrichment(corpus, ViewState.from_dict(stored), genes, background, min_size)
+    def enrichment(_run, stored, genes, background, min_size, species, last):
+        if ctx.triggered_id == ids.SELECTION:
+            if not isinstance(last, dict):
+                return no_update, no_update, no_update  # filters changed, but no list was run yet
+            query: dict | str = last  # the filters changed: run the last list again under them
+        else:
+            query = to_enrichment_query(genes, background, min_size, species)
+        return run_enrichment(corpus, ViewState.from_dict(stored), query)
 
     @app.callback(
         Output(ids.ENRICH_GENES, "value"),

@@ -11,18 +11,20 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from dashboard.analysis.enrich import Enrichment
+from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment
 from dashboard.analysis.graph import select_subgraph
-from dashboard.analysis.model import Corpus, figure_table, selection_figures
+from dashboard.analysis.model import Corpus, figure_table, main_species, selection_figures
 from dashboard.corpus import columns as C
 from dashboard.web.state import ViewState, gene_token, to_selection
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def export_name(corpus: Corpus, state: ViewState, what: str, extension: str) -> str:
-    """`pfocr-<what>[_genes-…][_organisms-…][_years-…][_exact].<ext>`, safe for any file system."""
+def export_name(corpus: Corpus, state: ViewState, what: str, extension: str, species: str | None = None) -> str:
+    """`pfocr-<what>[_<species>][_genes-…][_organisms-…][_years-…][_exact].<ext>`, safe for any file system."""
     parts = [f"pfocr-{what}"]
+    if species:
+        parts.append(species)
     if state.genes:
         genes = "+".join(gene_token(corpus, g) for g in state.genes[:5])
         parts.append(f"genes-{genes}" + ("-etc" if len(state.genes) > 5 else "") + f"-{state.match}")
@@ -46,18 +48,25 @@ def to_figures_csv(corpus: Corpus, state: ViewState) -> str:
     return table.to_csv(index=False)
 
 
-def to_gmt(corpus: Corpus, state: ViewState) -> str:
-    """One line per figure of the selection: figid, link, gene symbols (tab-separated, GMT)."""
+def to_gmt(corpus: Corpus, state: ViewState) -> tuple[str | None, str]:
+    """The selection's figure gene sets as GMT (name = figid, description = figure link, then symbols), in one
+    species — that of the chosen genes, else of most links — so that GSEA can use them: each symbol once per
+    set, genes without a symbol left out, no empty sets. Returns (species, text)."""
     selection = to_selection(corpus, state)
     rows = selection_figures(corpus, selection)
+    species = main_species(corpus, selection, rows)
+    if species is None:
+        return None, ""
+    own = corpus.species_mask(species)
     matrix = corpus.matrix(state.exact)[rows].tocsr()
-    urls = corpus.figures[C.FIGURE_URL].iloc[rows].fillna("").to_numpy(dtype=str)
+    urls = corpus.figures[C.FIGURE_URL].iloc[rows].fillna("").to_numpy(dtype=object)
     lines = []
     for position, row in enumerate(rows):
         genes = matrix.indices[matrix.indptr[position] : matrix.indptr[position + 1]]
-        symbols = sorted({corpus.gene_label(int(g)) for g in genes})
-        lines.append("\t".join([str(corpus.figure_index[row]), urls[position], *symbols]))
-    return "\n".join(lines) + ("\n" if lines else "")
+        symbols = sorted({corpus.symbols[g] for g in genes if own[g] and corpus.symbols[g]}, key=str.casefold)
+        if symbols:
+            lines.append("\t".join([str(corpus.figids[row]), urls[position] or "na", *symbols]))
+    return species, "\n".join(lines) + ("\n" if lines else "")
 
 
 def to_graphml(corpus: Corpus, state: ViewState) -> str:
@@ -74,12 +83,24 @@ def _finite(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
-def to_enrichment_tsv(result: Enrichment) -> str:
-    """Enrichment results as TSV (overlapping genes comma-separated)."""
+def to_enrichment_tsv(result: Enrichment, query: dict | None = None) -> str:
+    """Enrichment results as TSV (overlapping genes and their NCBI ids comma-separated), after `#` comment lines
+    that say what was tested: the list, its species, the background and the smallest set size."""
     table = result.results.drop(columns=["row"]).copy()
     table[C.YEAR] = pd.array([None if np.isnan(y) else int(y) for y in table[C.YEAR]], dtype="Int64")
     table["overlap_genes"] = [",".join(genes) for genes in table["overlap_genes"]]
+    table["overlap_ids"] = [",".join(map(str, genes)) for genes in table["overlap_ids"]]
+    query = query or {}
+    background = "given list" if result.background is not None else "the species' genes in the filtered figures"
+    header = [
+        f"# PFOCR figure enrichment: {result.genes.entries:,} entries, {len(result.genes.rows):,} genes recognised",
+        f"# species: {result.species or 'none'}" + (" (named by most entries)" if result.genes.inferred else ""),
+        f"# background: {background}, {result.background_size:,} genes",
+        f"# smallest set tested: {query.get('min_size', DEFAULT_MIN_SIZE)}; figure gene sets tested: {result.tested:,}",
+        "# genes (symbol:NCBI id): " + " ".join(result.query_genes),
+    ]
     buffer = io.StringIO()
+    buffer.write("\n".join(header) + "\n")
     table.to_csv(buffer, sep="\t", index=False)
     return buffer.getvalue()
 
@@ -99,6 +120,7 @@ def to_enrichment_records(result: Enrichment, limit: int) -> list[dict]:
                 "fdr": float(row["fdr"]),
                 "odds_ratio": _finite(row["odds_ratio"]),
                 "overlap_genes": list(row["overlap_genes"]),
+                "overlap_ids": list(row["overlap_ids"]),
             }
         )
     return records

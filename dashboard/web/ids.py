@@ -10,6 +10,7 @@ PROBLEMS = "load-problems"
 GENE_SEARCH = "gene-search"
 MATCH_MODE = "match-mode"
 ORGANISM_FILTER = "filter-organism"
+UNSTATED_SWITCH = "filter-unstated"  # with an organism filter, also the figures that state no organism
 YEAR_FILTER = "filter-year"
 EXACT_SWITCH = "exact-switch"
 NODE_BUDGET = "node-budget"
@@ -28,6 +29,7 @@ FIGURE_LINK = "figure-link"
 
 # Gene-list enrichment
 ENRICH_GENES = "enrich-genes"
+ENRICH_SPECIES = "enrich-species"  # the species the list is read in (empty: the one most entries name)
 ENRICH_UPLOAD = "enrich-upload"
 ENRICH_BACKGROUND = "enrich-background"
 ENRICH_MIN_SIZE = "enrich-min-size"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from dashboard.analysis.genelist import MAX_LIST_TEXT
 from dashboard.analysis.graph import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET
 from dashboard.analysis.model import Corpus
 from dashboard.corpus import columns as C
@@ -94,6 +95,12 @@ def build_filters(corpus: Corpus) -> html.Aside:
                 value=[],
                 placeholder="All organisms",
             ),
+            dcc.Checklist(
+                id=ids.UNSTATED_SWITCH,
+                options=[{"label": " also the figures that state no organism", "value": "unstated"}],
+                value=[],
+                className="switch",
+            ),
             html.Label("Years"),
             dcc.RangeSlider(
                 id=ids.YEAR_FILTER,
@@ -160,7 +167,12 @@ ENRICH_COLUMNS = [
 ]
 
 
-def build_enrichment() -> html.Section:
+def species_options(corpus: Corpus) -> list[dict]:
+    """Species of the corpus' genes, most genes first, for a gene list's species selector."""
+    return [{"label": f"{name} ({n:,} genes)", "value": name} for name, n in corpus.species_gene_counts.items()]
+
+
+def build_enrichment(corpus: Corpus) -> html.Section:
     """The gene-list enrichment panel: paste or upload genes, optional background, results table."""
     return html.Section(
         [
@@ -174,15 +186,29 @@ def build_enrichment() -> html.Section:
                                 id=ids.ENRICH_GENES,
                                 placeholder="TP53 MDM2 CDKN1A …  (newlines, commas, spaces or tabs)",
                                 className="gene-list",
+                                maxLength=MAX_LIST_TEXT,
+                            ),
+                            html.Label("Species of the list", htmlFor=ids.ENRICH_SPECIES),
+                            dcc.Dropdown(
+                                id=ids.ENRICH_SPECIES,
+                                options=species_options(corpus),
+                                value=None,
+                                placeholder="The species most entries name",
+                                clearable=True,
                             ),
                             dcc.Upload(
                                 html.Span("or drop / choose a text file"),
                                 id=ids.ENRICH_UPLOAD,
                                 className="upload",
-                                max_size=2_000_000,
+                                max_size=MAX_LIST_TEXT,
                             ),
-                            html.Label("Background (optional; default: all genes of the filtered corpus)"),
-                            dcc.Textarea(id=ids.ENRICH_BACKGROUND, className="gene-list small"),
+                            html.Label(
+                                "Background (optional; default: the species' genes in the filtered figures)",
+                                htmlFor=ids.ENRICH_BACKGROUND,
+                            ),
+                            dcc.Textarea(
+                                id=ids.ENRICH_BACKGROUND, className="gene-list small", maxLength=MAX_LIST_TEXT
+                            ),
                             html.Label("Smallest figure gene set tested", htmlFor=ids.ENRICH_MIN_SIZE),
                             dcc.Input(id=ids.ENRICH_MIN_SIZE, type="number", min=1, step=1, value=3),
                             html.Button("Find matching figures", id=ids.ENRICH_RUN, className="primary"),
@@ -254,7 +280,7 @@ def build_layout(corpus: Corpus, sources: str) -> html.Div:
                 ],
                 className="workspace",
             ),
-            build_enrichment(),
+            build_enrichment(corpus),
             html.Section(
                 [
                     html.Div(

@@ -42,9 +42,19 @@ def _text(value: object) -> str:
     return "" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
-def gene_chip(gene_id: int, label: str, detail: str = "", title: str = "") -> html.Button:
-    """A clickable gene: re-centres the view on it."""
+def species_label(name: str) -> str:
+    """A short species label for a chip: `Homo sapiens` → `H. sapiens`, `Escherichia coli str. K-12` → `E. coli`."""
+    words = name.split()
+    if len(words) >= 2 and words[0][:1].isupper() and words[0].isalpha():
+        return f"{words[0][0]}. {words[1]}"
+    return name[:24]
+
+
+def gene_chip(gene_id: int, label: str, detail: str = "", title: str = "", species: str = "") -> html.Button:
+    """A clickable gene: re-centres the view on it. `species` labels it where genes of several species meet."""
     children = [html.Span(label, className="chip-label")]
+    if species:
+        children.append(html.Span(species_label(species), className="chip-species"))
     if detail:
         children.append(html.Span(detail, className="chip-detail"))
     return html.Button(
@@ -82,7 +92,7 @@ def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int) -> html.Di
     row = corpus.gene_row(gene_id)
     if row is None:
         return html.Div([html.H2("Unknown gene"), html.P(f"NCBI Gene {gene_id} is not in this corpus.")])
-    mask = filter_figures(corpus, state.organisms, state.years)
+    mask = filter_figures(corpus, state.organisms, state.years, state.unstated)
     in_filter = figures_for_genes(corpus, (row,), "any", mask, state.exact)
     total = int(corpus.genes[C.N_FIGURES].iloc[row])
     newest = in_filter[np.lexsort((in_filter, -np.nan_to_num(corpus.years[in_filter], nan=0)))][:FIGURES_LISTED]
@@ -92,13 +102,15 @@ def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int) -> html.Di
         for r, title in zip(newest, titles, strict=True)
     ]
     partners = gene_partners(corpus, row, mask, state.exact, limit=PARTNERS_LISTED)
+    mixed = partners[C.ORGANISM].nunique() > 1 or (partners[C.ORGANISM] != corpus.gene_organisms[row]).any()
     chips = [
         gene_chip(
             int(p[C.GENE_ID]),
             str(p[C.SYMBOL]),
             f"{int(p['shared'])}",
-            f"{p[C.SYMBOL]} ({p[C.ORGANISM]}): {int(p['shared'])} shared figure(s), "
+            f"{p[C.SYMBOL]} ({p[C.ORGANISM]}, NCBI Gene {p[C.GENE_ID]}): {int(p['shared'])} shared figure(s), "
             f"Jaccard {p['jaccard']:.2f}, hypergeometric p {p['p_value']:.2g}",
+            species=str(p[C.ORGANISM]) if mixed else "",
         )
         for p in partners.to_dict("records")
     ]
@@ -109,7 +121,9 @@ def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int) -> html.Di
                 [
                     html.Tr(
                         [
-                            html.Td(str(p[C.SYMBOL])),
+                            html.Td(
+                                f"{p[C.SYMBOL]} ({species_label(str(p[C.ORGANISM]))})" if mixed else str(p[C.SYMBOL])
+                            ),
                             html.Td(str(int(p["shared"]))),
                             html.Td(f"{p['jaccard']:.2f}"),
                             html.Td(f"{p['p_value']:.2g}"),
@@ -150,28 +164,32 @@ def build_figure_detail(corpus: Corpus, state: ViewState, figid: str) -> html.Di
         return html.Div([html.H2("Unknown figure"), html.P(f"{figid} is not in this corpus.")])
     figure = corpus.figures.iloc[row]
     genes = genes_of_figure(corpus, row, state.exact)
+    mixed = genes[C.ORGANISM].nunique() > 1
     chips = [
         gene_chip(
             int(g[C.GENE_ID]),
             str(g[C.SYMBOL]),
             ", ".join(w for w in g[C.WORDS] if w and w != g[C.SYMBOL])[:60],
-            f"{g[C.SYMBOL]} ({g[C.ORGANISM]}) read from: {', '.join(g[C.WORDS])}; via {', '.join(g[C.SOURCES])}",
+            f"{g[C.SYMBOL]} ({g[C.ORGANISM]}, NCBI Gene {g[C.GENE_ID]}) read from: {', '.join(g[C.WORDS])}; "
+            f"via {', '.join(g[C.SOURCES])}",
+            species=str(g[C.ORGANISM]) if mixed else "",
         )
         for g in genes.to_dict("records")
     ]
+    figure_url = safe_href(_text(figure[C.FIGURE_URL]))
     links = [
-        external_link(figure[C.FIGURE_URL], "Figure at PMC ↗"),
+        external_link(figure_url, "Figure at PMC ↗"),
         external_link(figure[C.PAPER_URL], "Paper at PMC ↗"),
         external_link(figure[C.DOI_URL], "DOI ↗"),
         external_link(figure[C.NDEX_URL], "NDEx network ↗"),
     ]
-    image_href = safe_href(figure[C.IMAGE_URL])
+    image_href = safe_href(_text(figure[C.IMAGE_URL]))
     image = (
         html.Figure(
             [
                 html.Img(src=image_href, alt=f"Figure {figid}", className="figure-image", referrerPolicy="no-referrer"),
                 html.Figcaption(
-                    external_link(figure[C.FIGURE_URL] or image_href, "Image unavailable here: open the figure ↗"),
+                    external_link(figure_url or image_href, "Image unavailable here: open the figure ↗"),
                     className="image-fallback",
                 ),
             ],
@@ -195,6 +213,7 @@ def build_figure_detail(corpus: Corpus, state: ViewState, figid: str) -> html.Di
                 className="muted",
             ),
             html.Div([link for link in links if link is not None], className="links"),
+            None if figure_url else html.P("This record has no usable link to the figure at PMC.", className="muted"),
             image,
             html.H3("Caption"),
             html.P(_text(figure[C.CAPTION]) or "No caption.", className="caption"),

@@ -12,12 +12,14 @@ from urllib.parse import parse_qsl, urlencode
 
 from dashboard.analysis.graph import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, parse_node
 from dashboard.analysis.model import MATCH_MODES, Corpus, Selection, resolve_genes
+from dashboard.corpus.numbers import is_ascii_digits, to_int, to_int_in
 
 MAX_QUERY = 8_192  # characters of query string read at all
 MAX_GENES = 50  # genes one view can be centred on
 MAX_SHOWN_VALUE = 40  # characters of a bad value echoed back in a notice
-_YEARS = re.compile(r"\s*(\d{4})\s*(?:[-–:]\s*(\d{4})\s*)?")
-KNOWN_PARAMS = ("genes", "match", "organisms", "years", "figure", "exact", "budget")
+_YEARS = re.compile(r"\s*([0-9]{4})\s*(?:[-–:]\s*([0-9]{4})\s*)?")
+KNOWN_PARAMS = ("genes", "match", "organisms", "include_unstated", "years", "figure", "exact", "budget")
+_TRUE = {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class ViewState:
     figure: str | None = None
     exact: bool = False
     budget: int = DEFAULT_BUDGET
+    unstated: bool = False  # with an organism filter, also the figures that state no organism
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -41,19 +44,22 @@ class ViewState:
         if not isinstance(data, dict):
             return cls()
         try:
-            if not all(isinstance(g, int | str) and str(g).isdigit() for g in data.get("genes") or ()):
+            genes = [to_int(g) for g in data.get("genes") or ()]
+            if any(g is None for g in genes):
                 return cls()
             years = data.get("years")
+            low, high = (to_int(years[0]), to_int(years[1])) if years else (None, None)
             return cls(
-                genes=tuple(int(g) for g in data.get("genes") or ()),
+                genes=tuple(genes),
                 match=data.get("match") if data.get("match") in MATCH_MODES else "any",
                 organisms=tuple(str(o) for o in data.get("organisms") or ()),
-                years=(int(years[0]), int(years[1])) if years else None,
+                years=(low, high) if low is not None and high is not None else None,
                 figure=str(data["figure"]) if data.get("figure") else None,
                 exact=bool(data.get("exact")),
-                budget=int(data.get("budget") or DEFAULT_BUDGET),
+                budget=to_int_in(data.get("budget"), MIN_BUDGET, MAX_BUDGET) or DEFAULT_BUDGET,
+                unstated=bool(data.get("unstated")),
             )
-        except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+        except (TypeError, IndexError, KeyError, AttributeError):
             return cls()
 
     @property
@@ -104,6 +110,9 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
         notices.extend(f"Unknown organism '{_shown(o)}' dropped." for o in dropped)
         state = replace(state, organisms=tuple(dict.fromkeys(known)))
 
+    if "include_unstated" in params:
+        state = replace(state, unstated=params["include_unstated"].strip().lower() in _TRUE)
+
     if years := params.get("years", "").strip():
         parsed = parse_years(years)
         if parsed is None:
@@ -112,7 +121,13 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
             if parsed[0] > parsed[1]:
                 notices.append(f"Years '{_shown(years)}' were reversed; read as {parsed[1]}-{parsed[0]}.")
                 parsed = (parsed[1], parsed[0])
-            state = replace(state, years=parsed)
+            span = corpus.year_span
+            if span is not None and (parsed[1] < span[0] or parsed[0] > span[1]):
+                notices.append(
+                    f"No figure of this corpus is from {parsed[0]}-{parsed[1]}: its figures are from "
+                    f"{span[0]}-{span[1]}."
+                )
+            state = replace(state, years=normalise_years(corpus, parsed))
 
     if figure := params.get("figure", "").strip():
         if corpus.figure_row(figure) is None:
@@ -121,11 +136,11 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
             state = replace(state, figure=figure)
 
     if "exact" in params:
-        state = replace(state, exact=params["exact"].strip().lower() in {"1", "true", "yes", "on"})
+        state = replace(state, exact=params["exact"].strip().lower() in _TRUE)
 
     if budget := params.get("budget", "").strip():
-        if budget.isdigit() and MIN_BUDGET <= int(budget) <= MAX_BUDGET:
-            state = replace(state, budget=int(budget))
+        if (number := to_int_in(budget, MIN_BUDGET, MAX_BUDGET)) is not None:
+            state = replace(state, budget=number)
         else:
             notices.append(f"Node budget '{_shown(budget)}' is not a number from {MIN_BUDGET} to {MAX_BUDGET}.")
     return state, notices
@@ -139,6 +154,15 @@ def parse_years(text: str) -> tuple[int, int] | None:
     low = int(match.group(1))
     high = int(match.group(2) or low)
     return low, high
+
+
+def normalise_years(corpus: Corpus, years: tuple[int, int] | None) -> tuple[int, int] | None:
+    """One meaning for one range: a range that covers the corpus' whole span is no filter (figures without a year
+    stay in), whether it comes from the slider, a link or the API."""
+    span = corpus.year_span
+    if years is None or span is None:
+        return years
+    return None if years[0] <= span[0] and years[1] >= span[1] else years
 
 
 def gene_token(corpus: Corpus, gene_id: int) -> str:
@@ -159,6 +183,8 @@ def to_query(corpus: Corpus, state: ViewState) -> str:
         params.append(("match", state.match))
     if state.organisms:
         params.append(("organisms", ",".join(state.organisms)))
+        if state.unstated:
+            params.append(("include_unstated", "1"))
     if state.years is not None:
         params.append(("years", f"{state.years[0]}-{state.years[1]}"))
     if state.figure:
@@ -173,7 +199,14 @@ def to_query(corpus: Corpus, state: ViewState) -> str:
 def to_selection(corpus: Corpus, state: ViewState) -> Selection:
     """The analysis floor's selection (gene rows) for a view state."""
     rows = tuple(r for g in state.genes if (r := corpus.gene_row(g)) is not None)
-    return Selection(genes=rows, match=state.match, organisms=state.organisms, years=state.years, exact=state.exact)
+    return Selection(
+        genes=rows,
+        match=state.match,
+        organisms=state.organisms,
+        years=state.years,
+        exact=state.exact,
+        unstated=state.unstated,
+    )
 
 
 def apply_node_click(state: ViewState, node: str | None) -> ViewState:
@@ -182,7 +215,7 @@ def apply_node_click(state: ViewState, node: str | None) -> ViewState:
     if parsed is None:
         return state
     kind, key = parsed
-    if kind == "gene" and key.isdigit():
+    if kind == "gene" and is_ascii_digits(key):
         return replace(state, genes=(int(key),), figure=None)
     if kind == "figure":
         return replace(state, figure=key)

@@ -1,11 +1,19 @@
 """A corpus of broken and hostile PFOCR files, written for the tests, with the report entry each must produce.
 
 `write_hostile_corpus(folder)` lays it out in the PFOCR site layout (`_figures/`, `_data/`) and returns
-(expected problems: file name → reason fragment, figids that must load). Big files are made here, not committed.
+(expected problems: file name → reason fragment, figids that must load). Big files are made here, not committed,
+and so are the entries git cannot hold: symbolic links, a FIFO, a device, a socket. `write_unreadable_corpus`
+adds what only an unprivileged reader meets (permission denied); `as_unprivileged` runs a load as one.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import stat
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 GENES_HEADER = (
@@ -27,6 +35,43 @@ def record(figid: str, extra: str = "", year: str = "'2015'") -> str:
 
 def gene_rows(*rows: tuple[str, str, str]) -> str:
     return "".join(f"9606\tHomo sapiens\tPrimates\t{w}\t{w}\t{s}\t{i}\tncbigene_symbol\t1\t1\t1\n" for w, s, i in rows)
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """A "billion laughs" record: each level an anchored list of ten aliases of the one before (10**levels nodes
+    once expanded), about 60 bytes a level."""
+    lines = ["---", "figid: PMC1__bomb", 'l0: &l0 ["lol"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, levels + 1)]
+    return "\n".join([*lines, "---", ""])
+
+
+def write_special_files(figures: Path, data: Path, expected: dict[str, str]) -> list[str]:
+    """Entries that are not regular files, or links that lead nowhere or back; returns the figids that still load."""
+    (figures / "self").symlink_to(".", target_is_directory=True)  # a folder link that contains itself
+    expected["self"] = "symbolic link to a folder already read"
+    outside = figures.parent / "linked-records"  # outside the two folders read: reached through a link only
+    outside.mkdir()
+    (outside / "PMC1__linked.md").write_text(record("PMC1__linked"))
+    (figures / "linked").symlink_to(outside, target_is_directory=True)
+    (figures / "PMC1__dangling.md").write_text(record("PMC1__dangling"))
+    (data / "PMC1__dangling-genes.tsv").symlink_to(data / "no-such-file.tsv")
+    expected["PMC1__dangling-genes.tsv"] = "broken symbolic link"
+    (figures / "loop.md").symlink_to("loop.md")
+    expected["loop.md"] = "Too many levels of symbolic links"
+    os.mkfifo(figures / "fifo.md")
+    expected["fifo.md"] = "not a regular file (a FIFO)"
+    (figures / "PMC1__fifo.md").write_text(record("PMC1__fifo"))
+    os.mkfifo(data / "PMC1__fifo-genes.tsv")
+    expected["PMC1__fifo-genes.tsv"] = "not a regular file (a FIFO)"
+    try:  # a device node where one may be made (root), else a link to one
+        os.mknod(figures / "device.md", 0o644 | stat.S_IFCHR, os.makedev(1, 3))
+    except PermissionError:
+        (figures / "device.md").symlink_to("/dev/null")
+    expected["device.md"] = "not a regular file (a character device)"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(figures / "socket.md"))
+    expected["socket.md"] = "not a regular file (a socket)"
+    return ["PMC1__linked", "PMC1__dangling", "PMC1__fifo"]
 
 
 def write_hostile_corpus(folder: Path) -> tuple[dict[str, str], list[str]]:
@@ -86,6 +131,14 @@ def write_hostile_corpus(folder: Path) -> tuple[dict[str, str], list[str]]:
     )
     (figures / "a-first.md").write_text(record("PMC1__dup"))
     bad("b-duplicate.md", record("PMC1__dup"), "duplicate figid PMC1__dup")
+    # YAML that no valid record needs and that would stop a naive loader.
+    bad("key-is-list.md", record("PMC1__key", "[a, b]: c\n"), "a key at line 8 is a list or mapping")
+    bad("key-is-mapping.md", record("PMC1__map", "? {a: b}\n: c\n"), "a key at line 8 is a list or mapping")
+    bad("recursive-alias.md", record("PMC1__rec", "x: &a [*a]\n"), "aliases are not allowed")
+    bad("alias-bomb.md", alias_bomb(), "aliases are not allowed")
+    bad("deep-nesting.md", record("PMC1__deep", f"x: {'[' * 100_000}{']' * 100_000}\n"), "nested more than 100")
+    bad("node-flood.md", record("PMC1__flood", f"x: [{'a,' * 250_000}a]\n"), "more than 200,000 YAML nodes")
+    special = write_special_files(figures, data, expected)
 
     # Hostile but valid: markup and scripts in every text field, links with other schemes.
     (figures / f"{XSS_FIGURE}.md").write_text(
@@ -116,5 +169,46 @@ def write_hostile_corpus(folder: Path) -> tuple[dict[str, str], list[str]]:
         "PMC1__tsv",
         "PMC1__ragged",
         "PMC1__dup",
+        *special,
     ]
     return expected, loads
+
+
+def write_unreadable_corpus(folder: Path) -> tuple[dict[str, str], list[str]]:
+    """A good record beside a record, a side file and a folder that nobody but root may read."""
+    figures, data = folder / "_figures", folder / "_data"
+    (figures / "locked").mkdir(parents=True)
+    data.mkdir()
+    (figures / "PMC2__good.md").write_text(record("PMC2__good"))
+    (figures / "locked" / "PMC2__hidden.md").write_text(record("PMC2__hidden"))
+    (figures / "unreadable.md").write_text(record("PMC2__unreadable"))
+    (data / "PMC2__good-genes.tsv").write_text(GENES_HEADER + gene_rows(("p53", "TP53", "7157")))
+    for path in folder.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    for path in (figures / "unreadable.md", data / "PMC2__good-genes.tsv", figures / "locked"):
+        path.chmod(0)
+    expected = {
+        "unreadable.md": "cannot read the file: Permission denied",
+        "PMC2__good-genes.tsv": "cannot read the file: Permission denied",
+        "locked": "cannot list the folder: Permission denied",
+    }
+    return expected, ["PMC2__good"]
+
+
+NOBODY = 65534
+
+
+def _drop_privileges() -> None:
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+def as_unprivileged(function: Callable, *args):
+    """Call `function(*args)` where file permissions hold: here if we are not root, else in a forked child that
+    has given up root for the `nobody` user (root reads any file whatever its mode). What it touches must be
+    reachable by that user, and its result picklable."""
+    if os.geteuid() != 0:
+        return function(*args)
+    with ProcessPoolExecutor(1, mp_context=get_context("fork"), initializer=_drop_privileges) as pool:
+        return pool.submit(function, *args).result()

@@ -5,15 +5,30 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from hostile import LINKS_FIGURE, SCRIPT, XSS_FIGURE, write_hostile_corpus
+from dash.development.base_component import Component
+from hostile import (
+    IMG,
+    LINKS_FIGURE,
+    SCRIPT,
+    XSS_FIGURE,
+    alias_bomb,
+    as_unprivileged,
+    write_hostile_corpus,
+    write_unreadable_corpus,
+)
 
 from dashboard.analysis.model import Corpus
+from dashboard.cli import EXIT_BAD_INPUT, main
 from dashboard.config import Settings
 from dashboard.corpus import columns as C
-from dashboard.corpus.loader import read_corpus
+from dashboard.corpus.loader import parse_file, read_corpus
 from dashboard.web.app import create_app
 from dashboard.web.callbacks import show_detail
 from dashboard.web.state import ViewState
@@ -26,9 +41,9 @@ def hostile(tmp_path_factory):
     return folder, expected, loads, read_corpus([folder])
 
 
-def test_at_least_fifteen_kinds_of_bad_file(hostile):
+def test_at_least_thirty_kinds_of_bad_file(hostile):
     _, expected, _, _ = hostile
-    assert len(expected) >= 15
+    assert len(expected) >= 30
 
 
 def test_each_bad_file_has_its_report_entry(hostile):
@@ -58,11 +73,110 @@ def test_markup_stays_text_and_links_stay_https(hostile):
             assert url.startswith("https://"), (column, url)
 
 
-def test_detail_panel_renders_payloads_as_text(hostile):
+def test_an_alias_bomb_is_refused_at_once(tmp_path):
+    """Mutation: `check_shape` returning at once (aliases composed and expanded) → 10⁷ nodes take seconds."""
+    bomb = tmp_path / "bomb.md"
+    bomb.write_text(alias_bomb(7))
+    assert bomb.stat().st_size < 500
+    started = time.perf_counter()
+    problems = parse_file(str(bomb), {})[5]
+    assert time.perf_counter() - started < 0.25
+    assert problems == [(str(bomb), "YAML alias at line 4: aliases are not allowed in records")]
+
+
+@pytest.fixture
+def shared_tmp():
+    """A temporary folder that the `nobody` user can reach (pytest's own are private to their owner)."""
+    folder = Path(tempfile.mkdtemp(prefix="pfocr-test-"))
+    folder.chmod(0o755)
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o700)
+    shutil.rmtree(folder)
+
+
+def _load_report(folder: Path) -> tuple[list[str], dict[str, str]]:
+    tables = read_corpus([folder], workers=1)
+    problems = {os.path.basename(p): r for p, r in tables.problems.itertuples(index=False)}
+    return sorted(tables.figures[C.FIGID]), problems
+
+
+def test_unreadable_files_and_folders_are_reported(shared_tmp):
+    """Read as a user the modes apply to (root reads everything). Mutation: `_walk` without its `except OSError`
+    around the folder listing → PermissionError ends the load."""
+    expected, loads = write_unreadable_corpus(shared_tmp)
+    figids, problems = as_unprivileged(_load_report, shared_tmp)
+    assert figids == loads
+    assert problems == expected
+
+
+def test_check_lists_every_problem_and_exits_2_when_nothing_loads(hostile, tmp_path, capsys, caplog):
+    folder, expected, _, _ = hostile
+    assert main(["check", "--no-cache", "--json", str(folder)]) == 0
+    reported = {os.path.basename(p["path"]): p["reason"] for p in json.loads(capsys.readouterr().out)["problems"]}
+    assert {name: reason for name, reason in reported.items() if name in expected} == reported
+    assert all(reason in reported[name] for name, reason in expected.items())
+    os.mkfifo(tmp_path / "fifo.md")
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "nowhere")
+    assert main(["check", "--no-cache", str(tmp_path)]) == EXIT_BAD_INPUT
+    assert "not a regular file (a FIFO)" in caplog.text and "broken symbolic link" in caplog.text
+
+
+# Component properties whose value the browser renders as HTML, not as text.
+RAW_HTML_PROPS = ("dangerouslySetInnerHTML", "srcDoc", "dangerously_allow_html", "dangerously_allow_code")
+
+
+def _components(root: Component):
+    """Every component in a tree, through any property that holds components (not only `children`)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in node._prop_names:
+            value = getattr(node, name, None)
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(item, Component):
+                    stack.append(item)
+
+
+def _texts(root: Component) -> list[str]:
+    """The strings rendered as text: string children of components that are not Markdown."""
+    texts = []
+    for node in _components(root):
+        children = getattr(node, "children", None)
+        if type(node).__name__ != "Markdown":
+            texts.extend(c for c in (children if isinstance(children, list) else [children]) if isinstance(c, str))
+    return texts
+
+
+def _raw_html(root: Component) -> list[str]:
+    """Components that would render markup: a raw-HTML property set, or Markdown (which renders links and, when
+    allowed, HTML) holding the data's text."""
+    found = []
+    for node in _components(root):
+        for name in RAW_HTML_PROPS:
+            if getattr(node, name, None):
+                found.append(f"{type(node).__name__}.{name}")
+        if type(node).__name__ == "Markdown" and any(p in str(node.children) for p in (SCRIPT, IMG, "javascript:")):
+            found.append("Markdown holding the record's text")
+    return found
+
+
+@pytest.mark.parametrize(
+    ("state", "payloads"),
+    [(ViewState(figure=XSS_FIGURE), (SCRIPT, IMG)), (ViewState(genes=(4193,)), (SCRIPT,))],  # 4193: symbol SCRIPT
+    ids=["figure", "gene"],
+)
+def test_detail_panel_renders_payloads_as_text(hostile, state, payloads):
+    """The record's markup reaches the panel as text only. Mutation: the caption rendered by
+    `dcc.Markdown(caption, dangerously_allow_html=True)` in panels.py → caught (the payload is in a Markdown)."""
     _, _, _, tables = hostile
     corpus = Corpus(tables)
-    detail = json.dumps(show_detail(corpus, ViewState(figure=XSS_FIGURE)).to_plotly_json(), default=_plain)
-    assert "dangerouslySetInnerHTML" not in detail
+    panel = show_detail(corpus, state)
+    texts = " ".join(_texts(panel))
+    assert all(p in texts for p in payloads)  # the payloads are there, as text: the check below is not vacuous
+    assert _raw_html(panel) == []
     assert "javascript:" not in json.dumps(_hrefs(show_detail(corpus, ViewState(figure=XSS_FIGURE))))
     assert all(h.startswith("https://") for h in _hrefs(show_detail(corpus, ViewState(figure=LINKS_FIGURE))))
 
@@ -90,3 +204,4 @@ def test_dashboard_counts_and_lists_the_problems(hostile):
     assert f"{len(expected)} problem(s) while loading" in layout
     for name in expected:
         assert name in layout
+    assert _raw_html(app.layout) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -15,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.corpus import columns as C
+from dashboard.corpus.progress import Progress, track
 from dashboard.corpus.records import (
     EXACT_SOURCES,
     RECORD_SUFFIXES,
@@ -44,20 +46,36 @@ class CorpusError(Exception):
 
 @dataclass
 class Sources:
-    """The files a corpus is made of: record files, side files by (figure key, kind), and each file's
-    (size, modification time) as seen while looking for them."""
+    """The files a corpus is made of: record files, side files by (figure key, kind), the entries that could
+    not be used (with the reason), and each file's identity as seen while looking for them."""
 
     records: list[str] = field(default_factory=list)
     side_files: dict[tuple[str, str], str] = field(default_factory=dict)
-    # Every file seen, in the order seen, with its size and modification time (what the cache is keyed on).
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), found while looking
+    # Every file seen, in the order seen, with its size, modification time, inode and status change time (what
+    # the cache is keyed on: a same-size rewrite keeps the mtime it is given, but not its ctime).
     seen: list[str] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
     mtimes: list[int] = field(default_factory=list)
+    inodes: list[int] = field(default_factory=list)
+    ctimes: list[int] = field(default_factory=list)
 
-    def note(self, path: str, stat: os.stat_result) -> None:
+    def note(self, path: str, info: os.stat_result) -> None:
         self.seen.append(path)
-        self.sizes.append(stat.st_size)
-        self.mtimes.append(stat.st_mtime_ns)
+        self.sizes.append(info.st_size)
+        self.mtimes.append(info.st_mtime_ns)
+        self.inodes.append(info.st_ino)
+        self.ctimes.append(info.st_ctime_ns)
+
+    def refuse(self, path: str, reason: str) -> None:
+        """Report an entry that is not read; its link status still keys the cache, so a fix is noticed."""
+        self.problems.append((path, reason))
+        try:
+            self.note(path, os.lstat(path))
+        except OSError:  # gone meanwhile: its path alone keys the cache
+            self.seen.append(path)
+            for values in (self.sizes, self.mtimes, self.inodes, self.ctimes):
+                values.append(-1)
 
     def all_paths(self) -> list[str]:
         return [*self.records, *self.side_files.values()]
@@ -98,60 +116,145 @@ def side_file_key(name: str) -> tuple[str, str] | None:
     return None
 
 
-def _walk(sources: Sources, folder: str) -> None:
-    """Record and side files below a folder, skipping hidden entries; one scandir pass and one stat per file."""
-    folders = [folder]
+_FILE_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def _not_regular(mode: int) -> str:
+    return f"not a regular file ({_FILE_KINDS.get(stat.S_IFMT(mode), 'an unknown kind')}); not read"
+
+
+def _cannot(action: str, exc: OSError) -> str:
+    return f"cannot {action}: {exc.strerror or type(exc).__name__}"
+
+
+def _broken_link(path: str, exc: OSError) -> str:
+    """The reason for an entry that cannot be followed: a dangling or looping symbolic link, or no access."""
+    if not os.path.islink(path):
+        return _cannot("read the file", exc)
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    if isinstance(exc, FileNotFoundError):
+        return f"broken symbolic link (to {target}, which does not exist)"
+    return f"symbolic link to {target} cannot be followed ({exc.strerror})"
+
+
+def _walk(sources: Sources, roots: list[str], walked: set[tuple[int, int]]) -> None:
+    """Record and side files below folders, skipping hidden entries; one scandir pass and one stat per file.
+
+    Symbolic links to folders are followed, after every real folder (so a file met both ways is listed under its
+    real path), and no folder is entered twice: a link back up the tree, or a second route to a folder, is one
+    problem entry. FIFOs, devices and sockets named like our files are reported, never opened.
+    """
+    folders, linked = list(reversed(roots)), []
     side_files, records, note = sources.side_files, sources.records, sources.note
-    while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                name = entry.name
-                if name[0] == ".":
-                    continue
-                if entry.is_dir():
-                    folders.append(entry.path)
-                elif name.endswith(".tsv"):
-                    key = side_file_key(name)
-                    if key is not None:
-                        path = entry.path
+    while folders or linked:
+        is_link = not folders
+        folder = linked.pop() if is_link else folders.pop()
+        try:
+            info = os.stat(folder)
+        except OSError as exc:
+            sources.refuse(folder, _broken_link(folder, exc))
+            continue
+        identity = (info.st_dev, info.st_ino)
+        if identity in walked:
+            if is_link:
+                sources.refuse(
+                    folder, f"symbolic link to a folder already read ({os.path.realpath(folder)}); not followed"
+                )
+            continue
+        walked.add(identity)
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name[0] == ".":
+                        continue
+                    try:
+                        is_folder = entry.is_dir()
+                    except OSError:  # a link that cannot be followed: reported below if named like our files
+                        is_folder = False
+                    if is_folder:
+                        (linked if entry.is_symlink() else folders).append(entry.path)
+                        continue
+                    key = side_file_key(name) if name.endswith(".tsv") else None
+                    if key is None and not name.lower().endswith(RECORD_SUFFIXES):
+                        continue
+                    path = entry.path
+                    try:
+                        info = entry.stat()
+                    except OSError as exc:
+                        sources.refuse(path, _broken_link(path, exc))
+                        continue
+                    if not stat.S_ISREG(info.st_mode):
+                        sources.refuse(path, _not_regular(info.st_mode))
+                    elif key is not None:
                         # Two side files for one figure in different folders: the first in path order wins.
                         side_files[key] = min(path, side_files.get(key, path))
-                        note(path, entry.stat())
-                elif name.lower().endswith(RECORD_SUFFIXES) and entry.is_file():
-                    path = entry.path
-                    records.append(path)
-                    note(path, entry.stat())
+                        note(path, info)
+                    else:
+                        records.append(path)
+                        note(path, info)
+        except OSError as exc:
+            sources.refuse(folder, _cannot("list the folder", exc))
 
 
 def discover(paths: Sequence[str | os.PathLike]) -> Sources:
     """The record and side files under the given paths (files, folders, or PFOCR site checkouts)."""
     sources = Sources()
+    roots: list[str] = []
     for raw in paths:
         path = os.path.abspath(os.path.expanduser(os.fspath(raw)))
-        if not os.path.exists(path):
-            raise CorpusError(f"{path}: no such file or folder")
-        if os.path.isfile(path):
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            raise CorpusError(f"{path}: no such file or folder") from None
+        except OSError as exc:
+            raise CorpusError(f"{path}: {_broken_link(path, exc)}") from None
+        if stat.S_ISREG(info.st_mode):
             key = side_file_key(path)
             if key is not None:
                 sources.side_files[key] = path
             else:
                 sources.records.append(path)  # a file named explicitly is a record, whatever its suffix
-            sources.note(path, os.stat(path))
-            continue
-        # A PFOCR site checkout holds pages, posts and assets besides the figures: read only its two data folders.
-        figures = os.path.join(path, "_figures")
-        roots = [figures, os.path.join(path, "_data")] if os.path.isdir(figures) else [path]
-        for root in roots:
-            if os.path.isdir(root):
-                _walk(sources, root)
+            sources.note(path, info)
+        elif not stat.S_ISDIR(info.st_mode):
+            sources.refuse(path, _not_regular(info.st_mode))
+        elif os.path.isdir(figures := os.path.join(path, "_figures")):
+            # A PFOCR site checkout holds pages, posts and assets besides the figures: read only its two data
+            # folders.
+            roots.extend(root for root in (figures, os.path.join(path, "_data")) if os.path.isdir(root))
+        else:
+            roots.append(path)
+    _walk(sources, roots, set())
     # Path order, so that "first read" (duplicate figids) means the same on every machine.
     sources.records = sorted(dict.fromkeys(sources.records))
     return sources
 
 
 def _read_text(path: str) -> str:
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
+    """A regular file's text. Opened without blocking and checked before reading: a FIFO put in a file's place
+    after the walk must not hang the load."""
+    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise RecordError(_not_regular(info.st_mode))
+        if info.st_size > MAX_FILE_BYTES:
+            raise RecordError(f"file is larger than the {MAX_FILE_BYTES // 2**20} MiB limit")
+        # One read of the known size (a read of the whole limit allocates 32 MiB per file, 4× slower here).
+        data = os.read(handle, info.st_size + 1)
+        while len(data) <= MAX_FILE_BYTES and (more := os.read(handle, MAX_FILE_BYTES + 1 - len(data))):
+            data += more  # the file grew since it was looked at
+    finally:
+        os.close(handle)
     if len(data) > MAX_FILE_BYTES:
         raise RecordError(f"file is larger than the {MAX_FILE_BYTES // 2**20} MiB limit")
     return decode(data)
@@ -165,9 +268,19 @@ FileResult = tuple
 def parse_file(path: str, side: dict[str, str]) -> FileResult:
     """Read one record and its side files; every failure becomes a problem, never an exception."""
     try:
+        return _parse_file(path, side)
+    except Exception as exc:  # a bug of ours met by one odd file: logged and reported, but the load goes on
+        log.exception("unexpected error while reading %s", path)
+        return (None, [], {}, [], [], [(path, f"unexpected error while reading: {type(exc).__name__}: {exc}")], 0)
+
+
+def _parse_file(path: str, side: dict[str, str]) -> FileResult:
+    try:
         record = build_record(parse_front_matter(_read_text(path)), path)
-    except (RecordError, OSError) as exc:
+    except RecordError as exc:
         return (None, [], {}, [], [], [(path, str(exc))], 0)
+    except OSError as exc:
+        return (None, [], {}, [], [], [(path, _cannot("read the file", exc))], 0)
     problems = list(record.flaws)
     genes = record.genes
     chemicals, diseases = record.chemicals, record.diseases
@@ -175,8 +288,11 @@ def parse_file(path: str, side: dict[str, str]) -> FileResult:
     for kind, side_path in side.items():
         try:
             rows, ragged = read_tsv(_read_text(side_path), kind)
-        except (RecordError, OSError) as exc:
+        except RecordError as exc:
             problems.append((side_path, str(exc)))
+            continue
+        except OSError as exc:
+            problems.append((side_path, _cannot("read the file", exc)))
             continue
         if ragged:
             problems.append((side_path, f"{ragged} row(s) with the wrong number of cells skipped"))
@@ -221,21 +337,21 @@ def to_links(
     return links, labels
 
 
-def _parse_all(sources: Sources, workers: int | None) -> list[FileResult]:
+def _parse_all(sources: Sources, workers: int | None, progress: Progress | None = None) -> list[FileResult]:
     jobs = [
         (path, {k: p for k in SIDE_FILE_KINDS if (p := sources.side_files.get((stem_of(path), k)))})
         for path in sources.records
     ]
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(jobs) < PARALLEL_FROM:
-        return [parse_file(path, side) for path, side in jobs]
+        return list(track((parse_file(path, side) for path, side in jobs), progress))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(parse_file, *zip(*jobs, strict=True), chunksize=CHUNK))
+        return list(track(pool.map(parse_file, *zip(*jobs, strict=True), chunksize=CHUNK), progress))
 
 
 def build_tables(sources: Sources, results: list[FileResult]) -> CorpusTables:
     """Assemble the parsed files into tables; duplicates and orphan side files go to the report."""
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str]] = list(sources.problems)
     figures: list[dict] = []
     first_seen: dict[str, str] = {}
     link_figures: list[int] = []
@@ -318,10 +434,11 @@ def to_gene_table(labels: dict[int, tuple[str, str]], links: pd.DataFrame) -> pd
 
 
 def to_word_table(links: pd.DataFrame) -> pd.DataFrame:
-    """Distinct (lower-cased OCR word stripped of punctuation, gene id) pairs, sorted by word (pyarrow kernels)."""
+    """Distinct (printed word stripped of punctuation, in its printed case; gene id) pairs, sorted by word
+    (pyarrow kernels). Type-ahead lower-cases them; the user sees them as printed."""
     words = pa.array(links[C.WORDS].fillna(""), type=pa.large_string())
     split = pc.split_pattern(words, pattern=SEP)
-    flat = pc.utf8_lower(pc.utf8_trim(pc.list_flatten(split), characters=WORD_JUNK))
+    flat = pc.utf8_trim(pc.list_flatten(split), characters=WORD_JUNK)
     genes = pc.take(pa.array(links[C.GENE_ID].to_numpy()), pc.list_parent_indices(split))
     table = pa.table({C.WORD: flat, C.GENE_ID: genes})
     table = table.filter(pc.greater(pc.utf8_length(table[C.WORD]), 0))
@@ -345,12 +462,18 @@ def read_corpus(paths: Sequence[str | os.PathLike], workers: int | None = None) 
     return parse_sources(discover(paths), workers)
 
 
-def parse_sources(sources: Sources, workers: int | None = None) -> CorpusTables:
-    """Parse already-discovered sources into tables and log the load report."""
+def parse_sources(sources: Sources, workers: int | None = None, progress: Progress | None = None) -> CorpusTables:
+    """Parse already-discovered sources into tables and log the load report (counting records in `progress`)."""
     if not sources.records:
-        raise CorpusError("no record files found (looked for " + ", ".join(RECORD_SUFFIXES) + ")")
+        found = "".join(f"; {path}: {reason}" for path, reason in sources.problems[:PROBLEMS_LOGGED])
+        raise CorpusError("no record files found (looked for " + ", ".join(RECORD_SUFFIXES) + ")" + found)
     started = time.perf_counter()
-    tables = build_tables(sources, _parse_all(sources, workers))
+    if progress is not None:
+        progress.begin("parsing", total=len(sources.records))
+    results = _parse_all(sources, workers, progress)
+    if progress is not None:
+        progress.begin("building tables")
+    tables = build_tables(sources, results)
     log.info(
         "parsed %d record files in %.2f s: %d figures, %d genes, %d links, %d problems",
         len(sources.records),

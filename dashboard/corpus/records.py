@@ -45,7 +45,11 @@ EXACT_SOURCES = frozenset({"hgnc_symbol", "ncbigene_symbol"})
 SEP = "\t"
 
 _PMCID = re.compile(r"PMC\d{1,12}")
-_FIGLINK = re.compile(r"/?pmc/articles/(PMC\d{1,12})/figure/([A-Za-z0-9._-]{1,200})/?")
+# Relative (the PFOCR site), or absolute on either PMC host (older exports; the newer PMC site).
+_FIGLINK = re.compile(
+    r"(?:https?://www\.ncbi\.nlm\.nih\.gov/|https?://pmc\.ncbi\.nlm\.nih\.gov/|/)?(?:pmc/)?"
+    r"articles/(PMC[0-9]{1,12})/figure/([A-Za-z0-9._-]{1,200})/?"
+)
 _FILENAME = re.compile(r"[A-Za-z0-9._-]{1,300}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DOI = re.compile(r"10\.\d{4,9}/\S{1,300}")
@@ -184,6 +188,54 @@ def _simple_scalar(raw: str) -> str | None:
     return raw
 
 
+# Bounds on the shape of a record's YAML. Real front matter is a few levels deep and, with the gene lists read on
+# the fast path, holds a few dozen nodes; libyaml's composer recurses in C (a document 100,000 levels deep
+# crashes the process) and builds every node before we see any (4 MiB of `[a,a,…]` took 600 MiB).
+MAX_DEPTH = 100
+MAX_NODES = 200_000
+_COLLECTION_STARTS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_COLLECTION_ENDS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _shape_bound(text: str) -> int:
+    """A count of YAML's indicator characters: no collection starts, and at most two nodes follow, without one,
+    so this bounds the nesting depth and a third of the node count."""
+    return sum(text.count(c) for c in "-:,?[{")
+
+
+def check_shape(text: str) -> None:
+    """Refuse YAML that is nested too deeply, has too many nodes, or uses aliases (`*name`), before composing it.
+
+    Aliases are refused, not expanded: a 400-byte "billion laughs" record expands to 10⁷ nodes, and a recursive
+    alias (`&a [*a]`) to an endless one. PFOCR records never use them. The exact check walks libyaml's event
+    stream; it runs only when a cheap count of the indicator characters cannot rule the problems out (a few
+    records in 10,000) or when the text holds both an anchor and an alias character.
+    """
+    if _shape_bound(text) <= MAX_DEPTH and ("&" not in text or "*" not in text):
+        return
+    loader = _ScalarLoader(text)
+    depth = nodes = 0
+    try:
+        while not loader.check_event(yaml.StreamEndEvent):
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                raise RecordError(f"YAML alias at line {event.start_mark.line + 2}: aliases are not allowed in records")
+            if isinstance(event, _COLLECTION_STARTS):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise RecordError(f"front matter is nested more than {MAX_DEPTH} levels deep")
+            elif isinstance(event, _COLLECTION_ENDS):
+                depth -= 1
+                continue
+            elif not isinstance(event, yaml.ScalarEvent):
+                continue
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise RecordError(f"front matter has more than {MAX_NODES:,} YAML nodes")
+    finally:
+        loader.dispose()
+
+
 def _to_python(node: yaml.Node) -> object:
     if isinstance(node, yaml.ScalarNode):
         return node.value
@@ -192,14 +244,40 @@ def _to_python(node: yaml.Node) -> object:
     return {_to_python(key): _to_python(value) for key, value in node.value}
 
 
+def _collection_key_line(node: yaml.Node) -> int | None:
+    """The file line of the first mapping key that is itself a list or mapping."""
+    if isinstance(node, yaml.SequenceNode):
+        children = node.value
+    elif isinstance(node, yaml.MappingNode):
+        for key, _ in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                return key.start_mark.line + 2
+        children = [value for _, value in node.value]
+    else:
+        return None
+    for child in children:
+        line = _collection_key_line(child)
+        if line is not None:
+            return line
+    return None
+
+
 def load_yaml(text: str) -> object:
     """YAML text → plain strings, lists and dicts, composed by libyaml (much faster than PyYAML's constructor)."""
+    check_shape(text)
     loader = _ScalarLoader(text)
     try:
         node = loader.get_single_node()
     finally:
         loader.dispose()
-    return None if node is None else _to_python(node)
+    if node is None:
+        return None
+    try:
+        return _to_python(node)
+    except TypeError:  # a list or mapping as a key cannot be a dict key
+        raise RecordError(
+            f"a key at line {_collection_key_line(node)} is a list or mapping, not a field name"
+        ) from None
 
 
 def parse_front_matter(text: str) -> dict:
@@ -259,7 +337,7 @@ def to_year(value: object) -> int | None:
 
 def to_figure_url(figlink: str | None, pmcid: str | None) -> str | None:
     """The absolute https link to the figure at PMC, only for a figlink of the expected shape."""
-    if figlink is None:
+    if figlink is None or figlink in MISSING:
         return None
     match = _FIGLINK.fullmatch(figlink)
     if match is None or (pmcid is not None and match.group(1) != pmcid):
@@ -326,7 +404,7 @@ def build_record(meta: dict, path: str) -> ParsedRecord:
 
     figlink = clean_text(meta.get("figlink"))
     figure_url = to_figure_url(figlink, pmcid)
-    if figlink is not None and figure_url is None:
+    if figlink is not None and figlink not in MISSING and figure_url is None:
         flaws.append(f"figlink {figlink[:80]!r} is not a PMC figure link")
     filename = clean_text(meta.get("filename"))
     ndex = clean_text(meta.get("ndex"))
@@ -403,10 +481,27 @@ def _front_matter_terms(value: object, kind: str, flaws: list[str]) -> list[tupl
 
 
 TSV_COLUMNS = {
-    "genes": ("organism_name", "word", "ncbigene_symbol", "ncbigene_id", "source"),
+    "genes": ("organism_name", "word", "match", "ncbigene_symbol", "ncbigene_id", "source"),
     "chemicals": ("word", "mesh", "match", "name", "chebi"),
     "diseases": ("word", "mesh", "match", "name", "doid"),
 }
+
+
+TSV_OPTIONAL = {"match": "word"}  # a genes TSV without the match column: the raw word stands in
+
+
+def printed_word(word: str, match: str) -> str:
+    """The OCR match as printed in the figure: its span inside the raw word cell in the figure's own case
+    ('RANKL' in 'FGF23,OPN,RANKL,', 'mTORC2' for the match 'MTORC2'); the match itself where the cell does not
+    spell it out ('LRP6' from 'LRP5/6')."""
+    if match in MISSING or word == match:
+        return word
+    folded = word.lower()
+    if len(folded) == len(word):  # case folding kept the positions (it does except for a few letters)
+        start = folded.find(match.lower())
+        if start >= 0:
+            return word[start : start + len(match)]
+    return match
 
 
 def read_tsv(text: str, kind: str) -> tuple[list[tuple[str, ...]], int]:
@@ -416,10 +511,10 @@ def read_tsv(text: str, kind: str) -> tuple[list[tuple[str, ...]], int]:
         raise RecordError("empty TSV file")
     header = [h.strip() for h in lines[0].split("\t")]
     wanted = TSV_COLUMNS[kind]
-    missing = [c for c in wanted if c not in header]
+    missing = [c for c in wanted if c not in header and not (c in TSV_OPTIONAL and TSV_OPTIONAL[c] in header)]
     if missing:
         raise RecordError(f"{kind} TSV lacks column(s) {', '.join(missing)}")
-    index = [header.index(c) for c in wanted]
+    index = [header.index(c if c in header else TSV_OPTIONAL[c]) for c in wanted]
     width = len(header)
     rows, ragged = [], 0
     for line in lines[1:]:
@@ -436,11 +531,13 @@ def read_tsv(text: str, kind: str) -> tuple[list[tuple[str, ...]], int]:
 def tsv_genes(rows: list[tuple[str, ...]]) -> tuple[list[tuple[int, str, str, str, str]], int]:
     """Genes-TSV rows → gene rows; rows without a numeric NCBI id are family placeholders, counted not kept."""
     genes, skipped = [], 0
-    for organism, word, symbol, gene_id, source in rows:
+    for organism, word, match, symbol, gene_id, source in rows:
         if not _DIGITS.fullmatch(gene_id):
             skipped += 1
             continue
-        genes.append((int(gene_id), "" if symbol in MISSING else symbol, organism or "", word, source))
+        genes.append(
+            (int(gene_id), "" if symbol in MISSING else symbol, organism or "", printed_word(word, match), source)
+        )
     return genes, skipped
 
 

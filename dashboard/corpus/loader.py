@@ -16,7 +16,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.corpus import columns as C
-from dashboard.corpus.progress import Progress, track
 from dashboard.corpus.records import (
     EXACT_SOURCES,
     RECORD_SUFFIXES,
@@ -337,16 +336,16 @@ def to_links(
     return links, labels
 
 
-def _parse_all(sources: Sources, workers: int | None, progress: Progress | None = None) -> list[FileResult]:
+def _parse_all(sources: Sources, workers: int | None) -> list[FileResult]:
     jobs = [
         (path, {k: p for k in SIDE_FILE_KINDS if (p := sources.side_files.get((stem_of(path), k)))})
         for path in sources.records
     ]
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(jobs) < PARALLEL_FROM:
-        return list(track((parse_file(path, side) for path, side in jobs), progress))
+        return [parse_file(path, side) for path, side in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(track(pool.map(parse_file, *zip(*jobs, strict=True), chunksize=CHUNK), progress))
+        return list(pool.map(parse_file, *zip(*jobs, strict=True), chunksize=CHUNK))
 
 
 def build_tables(sources: Sources, results: list[FileResult]) -> CorpusTables:
@@ -434,11 +433,10 @@ def to_gene_table(labels: dict[int, tuple[str, str]], links: pd.DataFrame) -> pd
 
 
 def to_word_table(links: pd.DataFrame) -> pd.DataFrame:
-    """Distinct (printed word stripped of punctuation, in its printed case; gene id) pairs, sorted by word
-    (pyarrow kernels). Type-ahead lower-cases them; the user sees them as printed."""
+    """Distinct (lower-cased OCR word stripped of punctuation, gene id) pairs, sorted by word (pyarrow kernels)."""
     words = pa.array(links[C.WORDS].fillna(""), type=pa.large_string())
     split = pc.split_pattern(words, pattern=SEP)
-    flat = pc.utf8_trim(pc.list_flatten(split), characters=WORD_JUNK)
+    flat = pc.utf8_lower(pc.utf8_trim(pc.list_flatten(split), characters=WORD_JUNK))
     genes = pc.take(pa.array(links[C.GENE_ID].to_numpy()), pc.list_parent_indices(split))
     table = pa.table({C.WORD: flat, C.GENE_ID: genes})
     table = table.filter(pc.greater(pc.utf8_length(table[C.WORD]), 0))
@@ -462,18 +460,13 @@ def read_corpus(paths: Sequence[str | os.PathLike], workers: int | None = None) 
     return parse_sources(discover(paths), workers)
 
 
-def parse_sources(sources: Sources, workers: int | None = None, progress: Progress | None = None) -> CorpusTables:
-    """Parse already-discovered sources into tables and log the load report (counting records in `progress`)."""
+def parse_sources(sources: Sources, workers: int | None = None) -> CorpusTables:
+    """Parse already-discovered sources into tables and log the load report."""
     if not sources.records:
         found = "".join(f"; {path}: {reason}" for path, reason in sources.problems[:PROBLEMS_LOGGED])
         raise CorpusError("no record files found (looked for " + ", ".join(RECORD_SUFFIXES) + ")" + found)
     started = time.perf_counter()
-    if progress is not None:
-        progress.begin("parsing", total=len(sources.records))
-    results = _parse_all(sources, workers, progress)
-    if progress is not None:
-        progress.begin("building tables")
-    tables = build_tables(sources, results)
+    tables = build_tables(sources, _parse_all(sources, workers))
     log.info(
         "parsed %d record files in %.2f s: %d figures, %d genes, %d links, %d problems",
         len(sources.records),

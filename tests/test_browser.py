@@ -55,11 +55,14 @@ def assert_no_console_errors(dash_duo):
     assert errors == [], errors
 
 
-def test_page_loads_with_network_and_no_errors(dash_duo, app):
+def test_page_loads_with_network_and_no_errors(dash_duo, app, seed_corpus):
     dash_duo.start_server(app)
     wait_for_network(dash_duo)
     status = dash_duo.find_element(f"#{ids.NETWORK_STATUS}").text
-    assert "Showing" in status and "of 4,263 nodes" in status
+    drawable = int((seed_corpus.figure_sizes() > 0).sum()) + seed_corpus.n_genes  # figures with genes, and genes
+    geneless = seed_corpus.n_figures - int((seed_corpus.figure_sizes() > 0).sum())
+    assert "Showing" in status and f"of {drawable:,} nodes" in status
+    assert f"{geneless} figure(s) without genes are not drawn" in status
     assert dash_duo.find_element(f"#{ids.HEADER_STATS}").text.startswith("190 figures")
     traces = dash_duo.driver.execute_script(
         "return document.querySelector('#network-graph .js-plotly-plot').data.map(t => t.name)"
@@ -137,7 +140,7 @@ def test_type_ahead_finds_a_gene_by_its_ocr_word(dash_duo, app):
     dash_duo.find_element(".dash-dropdown-search").send_keys("rankl")
     dash_duo.wait_for_contains_text(".dash-dropdown-options", "TNFSF11", timeout=TIMEOUT)
     option = dash_duo.find_element(".dash-dropdown-options .dash-dropdown-option")
-    assert option.text.startswith("TNFSF11 · Homo sapiens") and "“rankl”" in option.text
+    assert option.text.startswith("TNFSF11 · Homo sapiens") and "“RANKL”" in option.text
     option.click()
     dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "TNFSF11", timeout=TIMEOUT)
     assert "genes=TNFSF11" in dash_duo.driver.current_url
@@ -182,6 +185,33 @@ def test_enrichment_row_opens_the_figure_and_highlights_its_genes(dash_duo, app)
         ".filter(t => t.name === 'Chosen gene').flatMap(t => t.customdata)"
     )
     assert sorted(chosen) == ["gene:207", "gene:5594", "gene:5595", "gene:7157"]
+    assert_no_console_errors(dash_duo)
+
+
+def test_a_lower_case_list_gives_genes_of_one_species(dash_duo, app, seed_corpus):
+    """The reported case: a lower-case list matched zebrafish and mouse genes; every overlap is now human."""
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    dash_duo.find_element(f"#{ids.ENRICH_GENES}").send_keys("mapk1 mapk3 akt1 tp53 kras braf raf1 grb2")
+    dash_duo.find_element(f"#{ids.ENRICH_RUN}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.ENRICH_MESSAGE}", "Species: Homo sapiens", timeout=TIMEOUT)
+    assert "8 gene(s) tested" in dash_duo.find_element(f"#{ids.ENRICH_MESSAGE}").text
+    dash_duo.wait_for_element(f"#{ids.ENRICH_TABLE} .ag-row[row-index='0'] .ag-cell", timeout=TIMEOUT)
+    overlaps = dash_duo.driver.execute_script(
+        "const api = dash_ag_grid.getApi(arguments[0]); const ids = [];"
+        "api.forEachNode(n => ids.push(...n.data.overlap_ids)); return ids;",
+        ids.ENRICH_TABLE,
+    )
+    assert overlaps and {seed_corpus.gene_organisms[seed_corpus.gene_row(g)] for g in overlaps} == {"Homo sapiens"}
+    dash_duo.find_element(f"#{ids.ENRICH_TABLE} .ag-row[row-index='0'] .ag-cell").click()
+    dash_duo.wait_for_contains_text(f"#{ids.NETWORK_STATUS}", "Showing", timeout=TIMEOUT)
+    chosen = dash_duo.driver.execute_script(
+        "return document.querySelector('#network-graph .js-plotly-plot').data"
+        ".filter(t => t.name === 'Chosen gene').flatMap(t => t.customdata)"
+    )
+    assert chosen and all(
+        seed_corpus.gene_organisms[seed_corpus.gene_row(int(c[5:]))] == "Homo sapiens" for c in chosen
+    )
     assert_no_console_errors(dash_duo)
 
 

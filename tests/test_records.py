@@ -14,6 +14,7 @@ from dashboard.corpus.records import (
     decode,
     parse_front_matter,
     prepare_front_matter,
+    printed_word,
     read_tsv,
     split_front_matter,
     to_figure_url,
@@ -68,6 +69,20 @@ def test_folded_text_keeps_unicode_and_folds_whitespace():
         ("https://evil.example/pmc/articles/PMC1/figure/F2/", "PMC1", None),
         ("/pmc/articles/PMC2/figure/F2/", "PMC1", None),
         (None, "PMC1", None),
+        ("NA", "PMC1", None),
+        ("", "PMC1", None),
+        # absolute links on both PMC hosts (older exports, the newer PMC site)
+        (
+            "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1/figure/F2/",
+            "PMC1",
+            "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1/figure/F2/",
+        ),
+        (
+            "https://pmc.ncbi.nlm.nih.gov/articles/PMC1/figure/F2/",
+            "PMC1",
+            "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1/figure/F2/",
+        ),
+        ("https://pmc.ncbi.nlm.nih.gov.evil.example/articles/PMC1/figure/F2/", "PMC1", None),
     ],
 )
 def test_figure_url_is_absolute_https_at_pmc_only(figlink, pmcid, expected):
@@ -178,8 +193,24 @@ def test_tsv_columns_are_chosen_by_name():
         "7157\tp53\tncbigene_synonym\tTP53\tHomo sapiens\tz\n"
     )
     rows, ragged = read_tsv(text, "genes")
-    assert rows == [("Homo sapiens", "p53", "TP53", "7157", "ncbigene_synonym")]
+    assert rows == [("Homo sapiens", "p53", "p53", "TP53", "7157", "ncbigene_synonym")]  # no match column: the word
     assert ragged == 0
+    with_match = "organism_name\tword\tmatch\tncbigene_symbol\tncbigene_id\tsource\nHs\tFGF23,RANKL,\tRANKL\tT\t1\ts\n"
+    assert read_tsv(with_match, "genes")[0] == [("Hs", "FGF23,RANKL,", "RANKL", "T", "1", "s")]
+
+
+@pytest.mark.parametrize(
+    ("word", "match", "printed"),
+    [
+        ("FGF23,OPN,RANKL,", "RANKL", "RANKL"),  # the OCR match, not the whole cell
+        ("akt,dna-pk,aurb,ppp6c", "AKT", "akt"),  # in the figure's own case
+        ("mTORC2", "MTORC2", "mTORC2"),
+        ("LRP5/6", "LRP6", "LRP6"),  # the cell does not spell the match out
+        ("NA", "NA", "NA"),
+    ],
+)
+def test_printed_word_is_the_match_as_printed(word, match, printed):
+    assert printed_word(word, match) == printed
 
 
 def test_tsv_missing_columns_is_an_error():
@@ -194,7 +225,10 @@ def test_tsv_ragged_rows_are_counted():
 
 def test_tsv_genes_skip_rows_without_an_id_and_keep_na_words():
     genes, skipped = tsv_genes(
-        [("Homo sapiens", "H2A", "NA", "NaN", "famplex_relations"), ("Homo sapiens", "NA", "NA", "9", "s")]
+        [
+            ("Homo sapiens", "H2A", "H2A", "NA", "NaN", "famplex_relations"),
+            ("Homo sapiens", "NA", "NA", "NA", "9", "s"),
+        ]
     )
     assert skipped == 1
     assert genes == [(9, "", "Homo sapiens", "NA", "s")]

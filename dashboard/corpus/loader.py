@@ -433,10 +433,11 @@ def to_gene_table(labels: dict[int, tuple[str, str]], links: pd.DataFrame) -> pd
 
 
 def to_word_table(links: pd.DataFrame) -> pd.DataFrame:
-    """Distinct (lower-cased OCR word stripped of punctuation, gene id) pairs, sorted by word (pyarrow kernels)."""
+    """Distinct (printed word stripped of punctuation, in its printed case; gene id) pairs, sorted by word
+    (pyarrow kernels). Type-ahead lower-cases them; the user sees them as printed."""
     words = pa.array(links[C.WORDS].fillna(""), type=pa.large_string())
     split = pc.split_pattern(words, pattern=SEP)
-    flat = pc.utf8_lower(pc.utf8_trim(pc.list_flatten(split), characters=WORD_JUNK))
+    flat = pc.utf8_trim(pc.list_flatten(split), characters=WORD_JUNK)
     genes = pc.take(pa.array(links[C.GENE_ID].to_numpy()), pc.list_parent_indices(split))
     table = pa.table({C.WORD: flat, C.GENE_ID: genes})
     table = table.filter(pc.greater(pc.utf8_length(table[C.WORD]), 0))

@@ -45,7 +45,11 @@ EXACT_SOURCES = frozenset({"hgnc_symbol", "ncbigene_symbol"})
 SEP = "\t"
 
 _PMCID = re.compile(r"PMC\d{1,12}")
-_FIGLINK = re.compile(r"/?pmc/articles/(PMC\d{1,12})/figure/([A-Za-z0-9._-]{1,200})/?")
+# Relative (the PFOCR site), or absolute on either PMC host (older exports; the newer PMC site).
+_FIGLINK = re.compile(
+    r"(?:https?://www\.ncbi\.nlm\.nih\.gov/|https?://pmc\.ncbi\.nlm\.nih\.gov/|/)?(?:pmc/)?"
+    r"articles/(PMC[0-9]{1,12})/figure/([A-Za-z0-9._-]{1,200})/?"
+)
 _FILENAME = re.compile(r"[A-Za-z0-9._-]{1,300}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DOI = re.compile(r"10\.\d{4,9}/\S{1,300}")
@@ -333,7 +337,7 @@ def to_year(value: object) -> int | None:
 
 def to_figure_url(figlink: str | None, pmcid: str | None) -> str | None:
     """The absolute https link to the figure at PMC, only for a figlink of the expected shape."""
-    if figlink is None:
+    if figlink is None or figlink in MISSING:
         return None
     match = _FIGLINK.fullmatch(figlink)
     if match is None or (pmcid is not None and match.group(1) != pmcid):
@@ -400,7 +404,7 @@ def build_record(meta: dict, path: str) -> ParsedRecord:
 
     figlink = clean_text(meta.get("figlink"))
     figure_url = to_figure_url(figlink, pmcid)
-    if figlink is not None and figure_url is None:
+    if figlink is not None and figlink not in MISSING and figure_url is None:
         flaws.append(f"figlink {figlink[:80]!r} is not a PMC figure link")
     filename = clean_text(meta.get("filename"))
     ndex = clean_text(meta.get("ndex"))
@@ -477,10 +481,27 @@ def _front_matter_terms(value: object, kind: str, flaws: list[str]) -> list[tupl
 
 
 TSV_COLUMNS = {
-    "genes": ("organism_name", "word", "ncbigene_symbol", "ncbigene_id", "source"),
+    "genes": ("organism_name", "word", "match", "ncbigene_symbol", "ncbigene_id", "source"),
     "chemicals": ("word", "mesh", "match", "name", "chebi"),
     "diseases": ("word", "mesh", "match", "name", "doid"),
 }
+
+
+TSV_OPTIONAL = {"match": "word"}  # a genes TSV without the match column: the raw word stands in
+
+
+def printed_word(word: str, match: str) -> str:
+    """The OCR match as printed in the figure: its span inside the raw word cell in the figure's own case
+    ('RANKL' in 'FGF23,OPN,RANKL,', 'mTORC2' for the match 'MTORC2'); the match itself where the cell does not
+    spell it out ('LRP6' from 'LRP5/6')."""
+    if match in MISSING or word == match:
+        return word
+    folded = word.lower()
+    if len(folded) == len(word):  # case folding kept the positions (it does except for a few letters)
+        start = folded.find(match.lower())
+        if start >= 0:
+            return word[start : start + len(match)]
+    return match
 
 
 def read_tsv(text: str, kind: str) -> tuple[list[tuple[str, ...]], int]:
@@ -490,10 +511,10 @@ def read_tsv(text: str, kind: str) -> tuple[list[tuple[str, ...]], int]:
         raise RecordError("empty TSV file")
     header = [h.strip() for h in lines[0].split("\t")]
     wanted = TSV_COLUMNS[kind]
-    missing = [c for c in wanted if c not in header]
+    missing = [c for c in wanted if c not in header and not (c in TSV_OPTIONAL and TSV_OPTIONAL[c] in header)]
     if missing:
         raise RecordError(f"{kind} TSV lacks column(s) {', '.join(missing)}")
-    index = [header.index(c) for c in wanted]
+    index = [header.index(c if c in header else TSV_OPTIONAL[c]) for c in wanted]
     width = len(header)
     rows, ragged = [], 0
     for line in lines[1:]:
@@ -510,11 +531,13 @@ def read_tsv(text: str, kind: str) -> tuple[list[tuple[str, ...]], int]:
 def tsv_genes(rows: list[tuple[str, ...]]) -> tuple[list[tuple[int, str, str, str, str]], int]:
     """Genes-TSV rows → gene rows; rows without a numeric NCBI id are family placeholders, counted not kept."""
     genes, skipped = [], 0
-    for organism, word, symbol, gene_id, source in rows:
+    for organism, word, match, symbol, gene_id, source in rows:
         if not _DIGITS.fullmatch(gene_id):
             skipped += 1
             continue
-        genes.append((int(gene_id), "" if symbol in MISSING else symbol, organism or "", word, source))
+        genes.append(
+            (int(gene_id), "" if symbol in MISSING else symbol, organism or "", printed_word(word, match), source)
+        )
     return genes, skipped
 
 

@@ -1,19 +1,23 @@
-"""Entry point: `pfocr-dashboard check|serve ...` (also `python -m dashboard`)."""
+"""Entry point: `pfocr-dashboard check|build|enrich|serve ...` (also `python -m dashboard`)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
 
 from dashboard.config import Settings
+from dashboard.corpus.bundle import build_bundle, load_data
 from dashboard.corpus.cache import load_corpus
 from dashboard.corpus.loader import CorpusError
+from dashboard.corpus.progress import Progress, TerminalReport
 
 log = logging.getLogger("dashboard")
 
@@ -31,8 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", parents=[common], help="load records and report what was found and what was wrong"
     )
-    check.add_argument("paths", nargs="+", help="record files, folders, or a PFOCR site checkout")
+    check.add_argument("paths", nargs="+", help="record files, folders, a PFOCR site checkout, or a bundle")
     check.add_argument("--json", action="store_true", help="print one JSON object")
+
+    build = commands.add_parser(
+        "build", parents=[common], help="parse the sources once into a relocatable bundle that serves read-only"
+    )
+    build.add_argument("paths", nargs="+", help="record files, folders, or a PFOCR site checkout")
+    build.add_argument("--out", required=True, help="the bundle folder to write (a bundle there is replaced)")
 
     enrich = commands.add_parser(
         "enrich", parents=[common], help="which figures match a gene list? (TSV on standard output)"
@@ -46,20 +56,26 @@ def build_parser() -> argparse.ArgumentParser:
     enrich.add_argument("--exact", action="store_true", help="count only exact symbol matches")
 
     serve = commands.add_parser("serve", parents=[common], help="serve the dashboard")
-    serve.add_argument("--data", nargs="+", help="record files or folders (default: $PFOCR_DATA, else seeds/)")
+    serve.add_argument(
+        "--data",
+        nargs="+",
+        action="extend",
+        help="record files, folders or one bundle; may be repeated (default: $PFOCR_DATA, else seeds/)",
+    )
     serve.add_argument("--host", help="interface to listen on (default: $HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: $PORT or 8050)")
     serve.add_argument("--debug", action="store_true", help="Dash debug mode (never in production)")
     return parser
 
 
-def summarise(tables) -> dict:
-    """The `check --json` object: counts, organisms, years and problems."""
+def summarise(tables, release=None) -> dict:
+    """The `check --json` object: counts, organisms, years, problems (and the release, when known)."""
     from dashboard.analysis.model import Corpus
 
     corpus = Corpus(tables)
     span = corpus.year_span
     return {
+        **({"release": release.to_json()} if release is not None else {}),
         "figures": corpus.n_figures,
         "genes": corpus.n_genes,
         "links": int(corpus.incidence.nnz),
@@ -71,9 +87,18 @@ def summarise(tables) -> dict:
     }
 
 
+def with_progress(load):
+    """Run `load(progress)` with its progress shown on the terminal (standard error)."""
+    progress = Progress()
+    with TerminalReport(progress):
+        return load(progress)
+
+
 def run_check(args: argparse.Namespace) -> int:
-    tables = load_corpus(args.paths, cache_dir=args.cache_dir, use_cache=not args.no_cache)
-    summary = summarise(tables)
+    tables, release = with_progress(
+        lambda progress: load_data(args.paths, cache_dir=args.cache_dir, use_cache=not args.no_cache, progress=progress)
+    )
+    summary = summarise(tables, release)
     if args.json:
         json.dump(summary, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -90,6 +115,8 @@ def run_check(args: argparse.Namespace) -> int:
         f"problems {len(summary['problems'])}",
         *(f"  {p['path']}: {p['reason']}" for p in summary["problems"]),
     ]
+    if release.kind == "bundle":
+        lines.insert(0, f"bundle   {release.name}, built {release.built} by pfocr-dashboard {release.built_by}")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
@@ -132,8 +159,35 @@ def run_enrich(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_build(args: argparse.Namespace) -> int:
+    manifest = with_progress(
+        lambda progress: build_bundle(
+            args.paths, args.out, cache_dir=args.cache_dir, use_cache=not args.no_cache, progress=progress
+        )
+    )
+    counts, sources = manifest["counts"], manifest["sources"]
+    size = sum(table["bytes"] for table in manifest["tables"].values())
+    sys.stdout.write(
+        f"bundle   {os.path.abspath(args.out)}\n"
+        f"built    {manifest['built']} by pfocr-dashboard {manifest['software_version']}\n"
+        f"sources  {sources['record_files']:,} record files, {sources['side_files']:,} side files\n"
+        f"figures  {counts['figures']:,}\ngenes    {counts['genes']:,}\nlinks    {counts['links']:,}\n"
+        f"problems {counts['problems']:,}\nsize     {size / 2**20:,.1f} MiB\n"
+    )
+    return 0
+
+
+def check_paths(paths: Sequence[str]) -> None:
+    """Every data path exists (checked before the port is bound, so a typo exits at once)."""
+    for path in paths:
+        if not os.path.exists(os.path.expanduser(path)):
+            raise CorpusError(f"{os.path.abspath(path)}: no such file or folder")
+
+
 def run_serve(args: argparse.Namespace) -> int:
-    from dashboard.web.app import create_app
+    from werkzeug.serving import make_server
+
+    from dashboard.web.app import Boot
 
     settings = Settings()
     settings = replace(
@@ -145,20 +199,39 @@ def run_serve(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir or settings.cache_dir,
         use_cache=settings.use_cache and not args.no_cache,
     )
-    app = create_app(settings)
-    app.run(host=settings.host, port=settings.port, debug=settings.debug)
-    return 0
+    check_paths(settings.data)
+    boot = Boot(settings).start()
+    server = make_server(settings.host, settings.port, boot, threaded=True)
+    log.info("listening on http://%s:%d/ (loading the data)", settings.host, server.port)
+
+    def report_until_loaded() -> None:
+        """Show the progress on the terminal while the data loads; stop serving if it cannot be loaded."""
+        with TerminalReport(boot.progress):
+            ready = boot.wait()
+        if not ready:
+            server.shutdown()
+
+    threading.Thread(target=report_until_loaded, name="report-until-loaded", daemon=True).start()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.server_close()
+    return EXIT_BAD_INPUT if boot.failed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose or args.command == "serve" else logging.WARNING,
+        level=logging.INFO if args.verbose or args.command in ("serve", "build") else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("dashboard.corpus.progress").setLevel(logging.INFO)
+    commands = {"check": run_check, "build": run_build, "enrich": run_enrich, "serve": run_serve}
     try:
-        return {"check": run_check, "enrich": run_enrich, "serve": run_serve}[args.command](args)
+        return commands[args.command](args)
     except CorpusError as exc:
         log.error("%s", exc)
         return EXIT_BAD_INPUT

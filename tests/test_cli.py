@@ -96,7 +96,8 @@ def test_procfile_command_serves_the_dashboard(tmp_path):
             except OSError:
                 time.sleep(0.5)
         assert status == 200, server.stderr.read().decode() if server.poll() is not None else "no answer"
-        assert json.loads(body) == {"status": "ok", "figures": 4}
+        health = json.loads(body)
+        assert health["status"] == "ok" and health["figures"] == 4 and health["release"]["kind"] == "sources"
         status, page = get(f"http://127.0.0.1:{port}/")
         assert status == 200 and b"PFOCR dashboard" in page
     finally:

@@ -23,9 +23,20 @@ NOT_IN_WHEEL = shutil.ignore_patterns(
 )
 
 
+def clean_env() -> dict[str, str]:
+    """The environment without anything that points Python or the app at the checkout."""
+    return {k: v for k, v in os.environ.items() if k not in {"PFOCR_DATA", "PYTHONPATH"}}
+
+
 def run(*command: str | Path, cwd: Path) -> str:
     result = subprocess.run(
-        [str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+        [str(part) for part in command],
+        cwd=cwd,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -66,8 +77,7 @@ def test_installed_package_is_the_wheel_not_the_checkout(venv, tmp_path):
 
 def test_installed_serve_from_another_folder(venv, tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"PFOCR_DATA", "PYTHONPATH"}}
-    env |= {"PFOCR_CACHE_DIR": str(tmp_path / "cache"), "HOME": str(tmp_path)}
+    env = clean_env() | {"PFOCR_CACHE_DIR": str(tmp_path / "cache"), "HOME": str(tmp_path)}
     log = tmp_path / "serve.log"
     command = [venv / "bin" / "pfocr-dashboard", "serve", "--port", str(port)]
     with running([str(part) for part in command], cwd=tmp_path, env=env, log=log) as server:

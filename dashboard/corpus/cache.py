@@ -24,6 +24,7 @@ import pyarrow as pa
 from pyarrow import feather
 
 from dashboard.corpus.loader import CorpusTables, Sources, discover, parse_sources
+from dashboard.corpus.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,28 @@ def read_cached(entry: Path) -> CorpusTables | None:
     if not meta_path.is_file():
         return None
     try:
-        meta = json.loads(meta_path.read_text())
-        tables = {name: feather.read_table(entry / f"{name}.arrow", memory_map=True).to_pandas() for name in TABLES}
-    except (OSError, ValueError, pa.ArrowException) as exc:
+        return read_tables(entry)
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
         log.warning("ignoring unreadable cache %s: %s", entry, exc)
         return None
+
+
+def read_tables(folder: Path) -> CorpusTables:
+    """The tables stored in a folder by `write_tables`, memory-mapped (nothing is copied or written)."""
+    meta = json.loads((folder / "meta.json").read_text())
+    tables = {name: feather.read_table(folder / f"{name}.arrow", memory_map=True).to_pandas() for name in TABLES}
     return CorpusTables(**tables, skipped_rows=meta["skipped_rows"])
+
+
+def write_tables(folder: Path, tables: CorpusTables) -> None:
+    """Store the tables in an existing folder as uncompressed Arrow IPC files and a meta.json (raises OSError)."""
+    for name in TABLES:
+        table = getattr(tables, name)
+        # One record batch per file: columns read back as single-chunk arrays (a `take` from a chunked
+        # string column costs 100× more).
+        feather.write_feather(table, folder / f"{name}.arrow", compression="uncompressed", chunksize=max(1, len(table)))
+    meta = {"skipped_rows": tables.skipped_rows, "format": FORMAT_VERSION}
+    (folder / "meta.json").write_text(json.dumps(meta))
 
 
 def write_cached(entry: Path, tables: CorpusTables) -> None:
@@ -69,15 +86,7 @@ def write_cached(entry: Path, tables: CorpusTables) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=entry.parent))
-        for name in TABLES:
-            table = getattr(tables, name)
-            # One record batch per file: columns read back as single-chunk arrays (a `take` from a chunked
-            # string column costs 100× more).
-            feather.write_feather(
-                table, staging / f"{name}.arrow", compression="uncompressed", chunksize=max(1, len(table))
-            )
-        meta = {"skipped_rows": tables.skipped_rows, "format": FORMAT_VERSION}
-        (staging / "meta.json").write_text(json.dumps(meta))
+        write_tables(staging, tables)
         if entry.exists():
             shutil.rmtree(staging, ignore_errors=True)
             return
@@ -100,22 +109,30 @@ def load_corpus(
     cache_dir: str | os.PathLike | None = None,
     use_cache: bool = True,
     workers: int | None = None,
+    progress: Progress | None = None,
 ) -> CorpusTables:
-    """Tables for the given paths: from the cache when the sources are unchanged, else parsed and cached."""
+    """Tables for the given paths: from the cache when the sources are unchanged, else parsed and cached
+    (`progress`, if given, is kept up to date on the way)."""
     started = time.perf_counter()
+    if progress is not None:
+        progress.begin("finding files")
     sources = discover(paths)
     if not use_cache:
-        return parse_sources(sources, workers)
+        return parse_sources(sources, workers, progress)
     entry = Path(cache_dir or default_cache_dir()) / f"corpus-{cache_key(sources)}"
+    if progress is not None:
+        progress.begin("reading")
     tables = read_cached(entry)
     if tables is not None:
         log.info("read %d figures from cache %s in %.2f s", len(tables.figures), entry, time.perf_counter() - started)
         return tables
     if len(sources.records) >= INGEST_APART_FROM and _writable(entry.parent):
-        tables = _ingest_apart(sources, entry, workers)
+        tables = _ingest_apart(sources, entry, workers, progress)
         if tables is not None:
             return tables
-    tables = parse_sources(sources, workers)
+    tables = parse_sources(sources, workers, progress)
+    if progress is not None:
+        progress.begin("writing")
     write_cached(entry, tables)
     return tables
 
@@ -132,21 +149,27 @@ def _writable(folder: Path) -> bool:
         return False
 
 
-def _ingest(sources: Sources, entry: Path, workers: int | None) -> None:
-    write_cached(entry, parse_sources(sources, workers))
+def _ingest(sources: Sources, entry: Path, workers: int | None, progress: Progress | None = None) -> None:
+    tables = parse_sources(sources, workers, progress)
+    if progress is not None:
+        progress.begin("writing")
+    write_cached(entry, tables)
 
 
-def _ingest_apart(sources: Sources, entry: Path, workers: int | None) -> CorpusTables | None:
+def _ingest_apart(
+    sources: Sources, entry: Path, workers: int | None, progress: Progress | None = None
+) -> CorpusTables | None:
     """Parse and write the cache in a child process, then map the cache: the serving process never holds the
     gigabytes a large ingest goes through (with gunicorn --preload they would stay in the master, and every
     worker forked from it). None if the child could not make the cache (the caller parses in-process)."""
-    child = multiprocessing.get_context("fork").Process(target=_ingest, args=(sources, entry, workers))
+    child = multiprocessing.get_context("fork").Process(target=_ingest, args=(sources, entry, workers, progress))
     child.start()
     child.join()
-    if child.exitcode != 0:
+    # Judged by the cache it wrote, not by its exit code: in gunicorn's master (a --preload boot) the arbiter
+    # reaps every child that exits, so the exit code may never reach us.
+    tables = read_cached(entry)
+    if tables is None:
         log.warning("ingest in a child process failed (exit code %s); parsing here instead", child.exitcode)
         return None
-    tables = read_cached(entry)
-    if tables is not None:
-        log.info("ingested in a child process; serving %d figures from cache %s", len(tables.figures), entry)
+    log.info("ingested in a child process; serving %d figures from cache %s", len(tables.figures), entry)
     return tables

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.corpus import columns as C
+from dashboard.corpus.progress import Progress, track
 from dashboard.corpus.records import (
     EXACT_SOURCES,
     RECORD_SUFFIXES,
@@ -336,16 +337,16 @@ def to_links(
     return links, labels
 
 
-def _parse_all(sources: Sources, workers: int | None) -> list[FileResult]:
+def _parse_all(sources: Sources, workers: int | None, progress: Progress | None = None) -> list[FileResult]:
     jobs = [
         (path, {k: p for k in SIDE_FILE_KINDS if (p := sources.side_files.get((stem_of(path), k)))})
         for path in sources.records
     ]
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(jobs) < PARALLEL_FROM:
-        return [parse_file(path, side) for path, side in jobs]
+        return list(track((parse_file(path, side) for path, side in jobs), progress))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(parse_file, *zip(*jobs, strict=True), chunksize=CHUNK))
+        return list(track(pool.map(parse_file, *zip(*jobs, strict=True), chunksize=CHUNK), progress))
 
 
 def build_tables(sources: Sources, results: list[FileResult]) -> CorpusTables:
@@ -461,13 +462,18 @@ def read_corpus(paths: Sequence[str | os.PathLike], workers: int | None = None) 
     return parse_sources(discover(paths), workers)
 
 
-def parse_sources(sources: Sources, workers: int | None = None) -> CorpusTables:
-    """Parse already-discovered sources into tables and log the load report."""
+def parse_sources(sources: Sources, workers: int | None = None, progress: Progress | None = None) -> CorpusTables:
+    """Parse already-discovered sources into tables and log the load report (counting records in `progress`)."""
     if not sources.records:
         found = "".join(f"; {path}: {reason}" for path, reason in sources.problems[:PROBLEMS_LOGGED])
         raise CorpusError("no record files found (looked for " + ", ".join(RECORD_SUFFIXES) + ")" + found)
     started = time.perf_counter()
-    tables = build_tables(sources, _parse_all(sources, workers))
+    if progress is not None:
+        progress.begin("parsing", total=len(sources.records))
+    results = _parse_all(sources, workers, progress)
+    if progress is not None:
+        progress.begin("building tables")
+    tables = build_tables(sources, results)
     log.info(
         "parsed %d record files in %.2f s: %d figures, %d genes, %d links, %d problems",
         len(sources.records),

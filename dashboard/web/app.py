@@ -1,9 +1,16 @@
-"""Web floor: the app factory. `create_app(settings)` loads the corpus once, builds the layout and binds callbacks."""
+"""Web floor: the app factory. `create_app(settings)` loads the corpus once, builds the layout and binds callbacks;
+`Boot` is the WSGI application of a web process, answering at once while the corpus loads behind it."""
 
 from __future__ import annotations
 
+import gc
+import json
 import logging
+import os
+import threading
 import time
+from collections.abc import Callable
+from html import escape
 from pathlib import Path
 
 from dash import Dash, set_props
@@ -12,7 +19,9 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard.analysis.model import Corpus
 from dashboard.config import ASSETS, DEFAULT_DATA, Settings
-from dashboard.corpus.cache import load_corpus
+from dashboard.corpus.bundle import Release, load_data, software_version
+from dashboard.corpus.loader import CorpusError
+from dashboard.corpus.progress import Progress, Snapshot
 from dashboard.web import ids
 from dashboard.web.api import register_api
 from dashboard.web.callbacks import register_callbacks
@@ -21,10 +30,14 @@ from dashboard.web.layout import build_layout
 log = logging.getLogger(__name__)
 
 
-def load_settings_corpus(settings: Settings) -> Corpus:
-    """The corpus the settings point at, through the cache."""
+def load_settings_corpus(settings: Settings, progress: Progress | None = None) -> tuple[Corpus, Release]:
+    """The corpus the settings point at (a bundle, or sources through the cache), its indexes built."""
     started = time.perf_counter()
-    tables = load_corpus(settings.data, cache_dir=settings.cache_dir, use_cache=settings.use_cache)
+    tables, release = load_data(
+        settings.data, cache_dir=settings.cache_dir, use_cache=settings.use_cache, progress=progress
+    )
+    if progress is not None:
+        progress.begin("indexing")
     corpus = Corpus(tables)
     # Built now rather than on the first request: with gunicorn --preload the workers then share them.
     corpus.search_index  # noqa: B018
@@ -32,16 +45,23 @@ def load_settings_corpus(settings: Settings) -> Corpus:
     log.info(
         "corpus ready in %.2f s: %d figures, %d genes", time.perf_counter() - started, corpus.n_figures, corpus.n_genes
     )
-    return corpus
+    return corpus, release
 
 
-def describe_sources(settings: Settings) -> str:
-    """A short description of where the data came from, for the header."""
+def describe_data(settings: Settings, release: Release) -> str:
+    """Where the data came from and which release it is, for the header."""
+    if release.kind == "bundle":
+        built = (release.built or "").replace("T", " ").removesuffix("Z")
+        return (
+            f"bundle {release.name} (built {built} UTC by pfocr-dashboard {release.built_by}; {release.figures:,}"
+            f" figures, {release.links:,} links) · pfocr-dashboard {release.software}"
+        )
     names = [
         "the embedded demo corpus (seeds/)" if Path(path).resolve() == DEFAULT_DATA.resolve() else str(path)
         for path in settings.data
     ]
-    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    where = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"{where} · pfocr-dashboard {release.software}"
 
 
 def report_callback_error(error: Exception) -> None:
@@ -50,10 +70,12 @@ def report_callback_error(error: Exception) -> None:
     set_props(ids.NOTICE, {"children": "That action could not be completed; the error was logged. Try another."})
 
 
-def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -> Dash:
+def create_app(settings: Settings | None = None, corpus: Corpus | None = None, release: Release | None = None) -> Dash:
     """A Dash app serving the corpus (loaded from the settings unless given), debug off unless asked for."""
     settings = settings or Settings()
-    corpus = corpus if corpus is not None else load_settings_corpus(settings)
+    if corpus is None:
+        corpus, release = load_settings_corpus(settings)
+    release = release or sources_release(settings, corpus)
     app = Dash(
         __name__,
         title="PFOCR dashboard",
@@ -64,7 +86,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         on_error=report_callback_error,
     )
-    app.layout = build_layout(corpus, describe_sources(settings))
+    app.layout = build_layout(corpus, describe_data(settings, release))
     register_callbacks(app, corpus)
     register_api(app.server, corpus)
 
@@ -80,7 +102,157 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
 
     @app.server.get("/healthz")
     def healthz():
-        return jsonify(status="ok", figures=corpus.n_figures)
+        return jsonify(status="ok", figures=corpus.n_figures, release=release.to_json())
 
+    if settings.debug:
+        app.enable_dev_tools(debug=True, dev_tools_hot_reload=False)
     app.server.config["PFOCR_CORPUS"] = corpus
     return app
+
+
+def sources_release(settings: Settings, corpus: Corpus) -> Release:
+    """The release of a corpus handed in ready-made (as the tests do): its sources and counts."""
+    return Release(
+        kind="sources",
+        name=", ".join(settings.data),
+        built=None,
+        built_by=None,
+        software=software_version(),
+        figures=corpus.n_figures,
+        links=int(corpus.incidence.nnz),
+        problems=len(corpus.tables.problems),
+    )
+
+
+LOADING_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="{refresh}">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>PFOCR dashboard — {title}</title>
+<style>body {{ font-family: system-ui, sans-serif; margin: 3em; color: #1f2933; }} progress {{ width: 28em; }}
+.muted {{ color: #66727f; }}</style></head>
+<body><h1>PFOCR dashboard</h1><p id="loading">{headline}</p>{bar}<p class="muted">{detail}</p></body></html>
+"""
+
+
+class Boot:
+    """The WSGI application of a web process: it answers at once, and loads the corpus in a background thread.
+
+    Until the corpus is ready every page is a "loading N of M records" page and `/healthz` answers 503 with the
+    progress; then requests go to the Dash app. Under gunicorn with --preload the master loads while its first
+    workers (forked meanwhile) show the progress from the shared counters; once loaded, the master is asked
+    (`call_when_ready`) to fork new workers, which share its corpus, and to retire the old ones.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.progress = Progress()
+        self._server = None
+        self._lock = threading.Lock()
+        self._when_ready: list[Callable[[], None]] = []
+        self._loader_pid: int | None = None
+        self._done = threading.Event()
+
+    def start(self) -> Boot:
+        """Start loading in a background thread of this process."""
+        self._loader_pid = os.getpid()
+        threading.Thread(target=self._load, name="corpus-loader", daemon=True).start()
+        return self
+
+    def _load(self) -> None:
+        try:
+            corpus, release = load_settings_corpus(self.settings, self.progress)
+            server = create_app(self.settings, corpus, release).server
+        except CorpusError as exc:
+            log.error("cannot serve: %s", exc)
+            self.progress.fail(str(exc))
+            self._done.set()
+            return
+        except Exception as exc:
+            log.exception("loading the corpus failed")
+            self.progress.fail(f"loading the corpus failed: {type(exc).__name__}: {exc}")
+            self._done.set()
+            return
+        # Everything built so far lives as long as the process. Freezing it keeps the workers' garbage collector
+        # from writing to those objects, which would copy the pages they share with the master into each worker.
+        gc.freeze()
+        with self._lock:
+            self._server = server
+            self.progress.finish(corpus.n_figures, f"serving {corpus.n_figures:,} figures")
+            callbacks, self._when_ready = self._when_ready, []
+        self._done.set()
+        for callback in callbacks:
+            callback()
+
+    def call_when_ready(self, callback: Callable[[], None]) -> None:
+        """Call back (from the loading thread) once the corpus is ready; never if it is ready already."""
+        with self._lock:
+            if self._server is None:
+                self._when_ready.append(callback)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the load to end in this process; True if the corpus is ready."""
+        self._done.wait(timeout)
+        return self._server is not None
+
+    @property
+    def failed(self) -> bool:
+        return self.progress.failed
+
+    def __call__(self, environ: dict, start_response: Callable):
+        server = self._server
+        if server is not None:
+            return server(environ, start_response)
+        if os.getpid() != self._loader_pid:
+            self._adopt()
+        return self._loading(environ, start_response)
+
+    def _adopt(self) -> None:
+        """In a process forked while another loads (gunicorn --preload without our hooks): once that load is
+        done, load here too (from the cache or bundle it left), rather than wait for a corpus that never comes."""
+        with self._lock:
+            if os.getpid() == self._loader_pid or not self.progress.ready:
+                return
+            log.warning(
+                "worker %d was forked before the corpus was ready and is loading its own copy; start gunicorn"
+                " with --config python:dashboard.web.gunicorn_config to have the workers share the master's",
+                os.getpid(),
+            )
+            self.progress = Progress()
+            self.start()
+
+    def _loading(self, environ: dict, start_response: Callable):
+        snapshot = self.progress.snapshot()
+        failed = snapshot.phase == "failed"
+        status = "500 Internal Server Error" if failed else "503 Service Unavailable"
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz" or path.startswith(("/api/", "/_dash")):
+            payload = {"status": "failed", "error": snapshot.message} if failed else {"status": "loading"}
+            body = json.dumps({**payload, **snapshot.to_json()}).encode()
+            content_type = "application/json"
+        else:
+            body = self._loading_page(snapshot).encode()
+            content_type = "text/html; charset=utf-8"
+        headers = [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-store"),
+            ("Retry-After", "2"),
+        ]
+        start_response(status, headers)
+        return [body]
+
+    @staticmethod
+    def _loading_page(snapshot: Snapshot) -> str:
+        if snapshot.phase == "failed":
+            headline, title, bar, refresh = "The data could not be loaded.", "failed", "", 30
+            detail = snapshot.message
+        else:
+            title, refresh = "loading", 2
+            if snapshot.total:
+                headline = f"Loading {snapshot.done:,} of {snapshot.total:,} records…"
+                bar = f'<progress max="{snapshot.total}" value="{snapshot.done}"></progress>'
+            else:
+                headline, bar = f"Loading the data: {snapshot.phase}…", "<progress></progress>"
+            detail = snapshot.describe() + f" · {snapshot.elapsed:,.0f} s since start"
+        return LOADING_PAGE.format(
+            refresh=refresh, title=title, headline=escape(headline), bar=bar, detail=escape(detail)
+        )

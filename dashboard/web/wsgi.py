@@ -1,18 +1,16 @@
 """Web floor: the WSGI entry point (`gunicorn dashboard.web.wsgi:server`), the one module-level app.
 
-Settings come from the environment (PFOCR_DATA, PFOCR_CACHE_DIR, DASH_DEBUG); with `--preload` the corpus is
-loaded once in the master process and shared by the forked workers.
+Settings come from the environment (PFOCR_DATA, PFOCR_CACHE_DIR, DASH_DEBUG). Importing this module starts loading
+the corpus in a background thread and returns at once, so gunicorn binds its port and answers (a loading page,
+/healthz 503) within seconds even when the sources must be parsed. With `--preload` and the hooks of
+`dashboard.web.gunicorn_config`, the master loads the corpus once and then forks workers that share it.
 """
 
-import gc
 import logging
 
-from dashboard.web.app import create_app
+from dashboard.web.app import Boot
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-app = create_app()
-server = app.server
-# Everything built so far lives as long as the process. Freezing it keeps the workers' garbage collector from
-# writing to those objects, which would copy the pages they share with the master (copy-on-write) into each worker.
-gc.freeze()
+boot = Boot().start()
+server = boot

@@ -1,0 +1,190 @@
+"""Deploy benchmark: cold ingest into a bundle (time, peak memory), bundle size, and boot under the Procfile.
+
+    pip install -e ".[bench]"
+    python benchmarks/bench_boot.py --sizes 10000 30000 110000 [--corpus-dir /tmp/pfocr-bench]
+
+For each corpus size (made with make_corpus.py if missing) it prints:
+- build: `pfocr-dashboard build CORPUS --out BUNDLE --no-cache`, wall time and the peak of the summed resident
+  memory (RSS) of all its processes, sampled every 50 ms;
+- bundle: its size on disk;
+- cold boot: the Procfile's gunicorn (--preload, two workers) on the sources with an empty cache — seconds until
+  the port answers (the loading page), until /healthz says ok, and the peak summed RSS meanwhile;
+- bundle boot: the same on the bundle — seconds to the first answer, to /healthz ok and to the first page, then the
+  RSS of each process and their PSS (shared pages split between the processes that map them) once serving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import make_corpus  # noqa: E402 - the generator beside this script
+
+MIB = 2**20
+
+
+class Sampler:
+    """The peak of the summed RSS of a process and all its descendants, sampled in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def tree(self) -> list[psutil.Process]:
+        try:
+            root = psutil.Process(self.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            for proc in self.tree():
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    total += proc.memory_info().rss
+            self.peak = max(self.peak, total)
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def status_of(port: int, path: str) -> int | None:
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except OSError:
+        return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def procfile_command() -> str:
+    return (ROOT / "Procfile").read_text().strip().removeprefix("web: ")
+
+
+def build(corpus: Path, bundle: Path) -> tuple[float, int]:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "build", str(corpus), "--out", str(bundle), "--no-cache"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    sampler = Sampler(process.pid)
+    assert process.wait() == 0, "build failed"
+    return time.perf_counter() - started, sampler.stop()
+
+
+def boot(data: Path, cache: Path) -> dict:
+    """Start the Procfile's gunicorn on `data` and time its first answer, readiness and first page."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "PFOCR_DATA": str(data), "PFOCR_CACHE_DIR": str(cache)}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        ["bash", "-c", "exec " + procfile_command()],
+        env=env,
+        cwd=cache.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    sampler = Sampler(process.pid)
+    found: dict = {}
+    try:
+        while time.perf_counter() - started < 900:
+            status = status_of(port, "/healthz")
+            if status is not None and "answer" not in found:
+                found["answer"] = time.perf_counter() - started
+            if status == 200:
+                found["ready"] = time.perf_counter() - started
+                break
+            time.sleep(0.05)
+        # The first page from a worker forked after the load (the master replaces its workers when ready).
+        while status_of(port, "/") != 200 and time.perf_counter() - started < 900:
+            time.sleep(0.05)
+        found["page"] = time.perf_counter() - started
+        deadline = time.monotonic() + 60
+        while len(sampler.tree()) > 3 and time.monotonic() < deadline:  # the replaced workers exit gracefully
+            time.sleep(0.2)
+        time.sleep(1)
+        found["peak_rss"] = sampler.stop()
+        rss, pss = [], 0
+        for proc in sampler.tree():
+            info = proc.memory_full_info()
+            rss.append(info.rss)
+            pss += info.pss
+        found["rss"], found["pss"] = rss, pss
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+    return found
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--corpus-dir", type=Path, default=Path(tempfile.gettempdir()) / "pfocr-bench")
+    args = parser.parse_args()
+    for size in args.sizes:
+        corpus = args.corpus_dir / f"corpus-{size}"
+        if not corpus.exists():
+            make_corpus.write_corpus(corpus, size, seed=1)
+        work = Path(tempfile.mkdtemp(prefix=f"boot-{size}-"))
+        try:
+            bundle = work / "bundle"
+            seconds, peak = build(corpus, bundle)
+            cold = boot(corpus, work / "empty-cache")
+            warm = boot(bundle, work / "unused-cache")
+        finally:
+            size_on_disk = folder_bytes(work / "bundle") if (work / "bundle").exists() else 0
+            shutil.rmtree(work, ignore_errors=True)
+        print(f"\n{size:,} figures")
+        print(f"  build (cold ingest → bundle)   {seconds:6.1f} s, peak RSS of all processes {peak / MIB:,.0f} MiB")
+        print(f"  bundle size                    {size_on_disk / MIB:,.0f} MiB")
+        print(
+            f"  cold boot from sources          first answer {cold['answer']:.1f} s, ready {cold['ready']:.1f} s,"
+            f" peak RSS of all processes {cold['peak_rss'] / MIB:,.0f} MiB"
+        )
+        print(
+            f"  boot from the bundle            first answer {warm['answer']:.1f} s, ready {warm['ready']:.1f} s,"
+            f" first page {warm['page']:.1f} s"
+        )
+        per_process = " + ".join(f"{rss / MIB:,.0f}" for rss in warm["rss"])
+        print(f"  serving (master + 2 workers)    RSS {per_process} MiB; PSS sum {warm['pss'] / MIB:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

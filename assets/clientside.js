@@ -8,5 +8,80 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       api.paginationGoToFirstPage();
       return window.dash_clientside.no_update;
     },
+    // A table row opened a record: the detail panel may be far above the tables, so bring it into view, with its
+    // top shown, and flash it once.
+    showRecord: function (figureCell, enrichCell, panelId) {
+      const triggered = (window.dash_clientside.callback_context.triggered || [])[0];
+      const panel = document.getElementById(panelId);
+      if (!triggered || !triggered.value || !panel) return window.dash_clientside.no_update;
+      const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      panel.scrollTop = 0;
+      panel.scrollIntoView({ block: "nearest", behavior: still ? "auto" : "smooth" });
+      panel.classList.remove("record-flash");
+      void panel.offsetWidth; // restart the animation
+      panel.classList.add("record-flash");
+      return Date.now();
+    },
+    // A link opened in another form than its canonical one: rewrite it in place. Replacing (not pushing) the
+    // history entry lets Back leave the link instead of returning to a form that would be rewritten again.
+    replaceUrl: function (search) {
+      if (typeof search !== "string") return window.dash_clientside.no_update;
+      const url = window.location.pathname + search + window.location.hash;
+      window.history.replaceState(window.history.state, "", url);
+      return Date.now();
+    },
+    // The open figure changes without the network being redrawn: move the ring around it (or hide it).
+    ringOpenFigure: function (state, figure) {
+      const noUpdate = window.dash_clientside.no_update;
+      if (!figure || !Array.isArray(figure.data)) return noUpdate;
+      const ringIndex = figure.data.findIndex((t) => t.name === "Open figure");
+      if (ringIndex < 0) return noUpdate;
+      const open = state && state.figure ? "figure:" + state.figure : null;
+      let found = { x: [], y: [], size: [], nodes: [] };
+      if (open) {
+        for (const trace of figure.data) {
+          if (trace.name === "Open figure" || !Array.isArray(trace.customdata)) continue;
+          const i = trace.customdata.indexOf(open);
+          if (i < 0) continue;
+          const size = Array.isArray(trace.marker.size) ? trace.marker.size[i] : trace.marker.size;
+          found = { x: [trace.x[i]], y: [trace.y[i]], size: [size + 10], nodes: [open] };
+          break;
+        }
+      }
+      const ring = figure.data[ringIndex];
+      if ((ring.customdata || []).join() === found.nodes.join()) return noUpdate;
+      const data = figure.data.slice();
+      data[ringIndex] = Object.assign({}, ring, {
+        x: found.x,
+        y: found.y,
+        customdata: found.nodes,
+        showlegend: found.nodes.length > 0,
+        marker: Object.assign({}, ring.marker, { size: found.size }),
+      });
+      return Object.assign({}, figure, { data: data });
+    },
+  },
+});
+
+// Functions the AG Grids call by name (their `eventListeners`).
+window.dashAgGridFunctions = Object.assign({}, window.dashAgGridFunctions, {
+  // Enter on a focused row of the figure table opens its record, as a click does.
+  pfocrOpenRowOnEnter: function (params, setGridProps) {
+    if (params.event.key !== "Enter" || !params.node || !params.node.id) return;
+    setGridProps({
+      cellClicked: {
+        value: params.value,
+        colId: params.column.getColId(),
+        rowIndex: params.rowIndex,
+        rowId: params.node.id,
+        timestamp: Date.now(),
+      },
+    });
+  },
+  // Enter on a focused enrichment result picks it, as a click does.
+  pfocrSelectRowOnEnter: function (params, setGridProps) {
+    if (params.event.key !== "Enter" || !params.node || !params.node.data) return;
+    params.node.setSelected(true, true);
+    window.dashAgGridFunctions.pfocrOpenRowOnEnter(params, setGridProps);
   },
 });

@@ -34,7 +34,7 @@ def test_gene_neighbourhood(site_corpus):
     figures = sorted(n for n in sub.graph if n.startswith("figure:"))
     assert figures == ["figure:PMC1000002__new-f2", "figure:PMC1000003__new-f3"]
     assert sub.graph.nodes["gene:7157"]["focus"]
-    assert not sub.cut and sub.total_nodes == sub.shown
+    assert not sub.cut and sub.shown_genes == sub.total_genes and sub.shown_figures == sub.total_figures
 
 
 def test_budget_is_never_exceeded_and_cut_is_reported(seed_corpus):

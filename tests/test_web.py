@@ -78,7 +78,7 @@ def test_query_round_trip(seed_corpus):
         ("?years=2020-2010", "were reversed; read as 2010-2020"),
         ("?figure=PMC0__none", "Figure 'PMC0__none' is not in this corpus."),
         ("?budget=999999", "Node budget '999999' is not a number"),
-        ("?colour=red", "Unknown parameter 'colour' ignored."),
+        ("?color=red", "Unknown parameter 'color' ignored."),
         ("?genes=" + "A" * 10_000, "were ignored"),
     ],
 )
@@ -176,16 +176,16 @@ def test_gene_options_keep_the_selection_and_find_ocr_words(seed_corpus):
 def test_network_for_default_gene_and_empty_views(seed_corpus):
     figure, status = update_network(seed_corpus, ViewState())
     go.Figure(figure)  # the dict is a valid plotly figure (plotly's own validation)
-    assert status.startswith("Showing") and "Cut to the node budget" in status
+    assert status.startswith("Showing") and "left out by the node budget" in status
     names = {trace["name"] for trace in figure["data"]}
-    assert {"Figure", "Gene", "links"} <= names
-    n_nodes = sum(len(t["x"]) for t in figure["data"] if t["name"] != "links")
+    assert {"Figure", "Gene in several figures", "links"} <= names
+    n_nodes = sum(len(t["x"]) for t in figure["data"] if t["name"] not in ("links", "Open figure"))
     assert n_nodes <= 300
 
     figure, status = update_network(seed_corpus, ViewState(genes=(8600,)))
     go.Figure(figure)
-    chosen = [t for t in figure["data"] if t["name"] == "Chosen gene"]
-    assert chosen[0]["customdata"] == ["gene:8600"]
+    chosen = [t for t in figure["data"] if t["name"] == "TNFSF11 (chosen)"]
+    assert chosen[0]["customdata"] == ["gene:8600"] and chosen[0]["text"] == ["TNFSF11"]
     edges = next(t for t in figure["data"] if t["name"] == "links")
     drawn = select_subgraph(seed_corpus, to_selection(seed_corpus, ViewState(genes=(8600,)))).graph
     assert len(edges["x"]) == 3 * drawn.number_of_edges() and edges["x"][2] is None  # a segment and a gap per link

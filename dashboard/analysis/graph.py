@@ -24,8 +24,12 @@ DEFAULT_BUDGET = 300
 LAYOUT_ITERATIONS = 250  # igraph's default is 500; past 250 the picture barely changes and the time doubles
 MAX_BUDGET = 2_000
 MIN_BUDGET = 10
+FIGURE_SHARE = 10  # one figure per this many nodes of the budget: 30 labelled figures at the default budget
+GENES_PER_FIGURE = 4  # gene nodes per drawn figure at most (the most shared ones); the others go in bundles
+MIN_GENE_NODES = 40
 FIGURE = "figure"
 GENE = "gene"
+BUNDLE = "bundle"  # one node for a figure's genes that no other drawn figure holds
 
 
 def figure_node(figid: str) -> str:
@@ -36,10 +40,14 @@ def gene_node(gene_id: int) -> str:
     return f"{GENE}:{gene_id}"
 
 
+def bundle_node(figid: str) -> str:
+    return f"{BUNDLE}:{figid}"
+
+
 def parse_node(node: str) -> tuple[str, str] | None:
-    """`figure:<figid>` / `gene:<id>` → (kind, key); None for anything else."""
+    """`figure:<figid>` / `gene:<id>` / `bundle:<figid>` → (kind, key); None for anything else."""
     kind, _, key = node.partition(":")
-    if kind in (FIGURE, GENE) and key:
+    if kind in (FIGURE, GENE, BUNDLE) and key:
         return kind, key
     return None
 
@@ -53,14 +61,30 @@ class Subgraph:
     total_figures: int  # figures of the selection that hold at least one gene
     how: str  # how the nodes were chosen, for the user
     geneless: int = 0  # figures of the selection without any gene: nothing to draw
+    total_genes: int = 0  # genes of the selection's figures
+    shown_genes: int = 0  # genes of the drawn figures: nodes of their own, or inside a bundle
 
     @property
     def shown(self) -> int:
+        """Nodes drawn (a bundle counts as one)."""
         return self.graph.number_of_nodes()
 
     @property
+    def shown_figures(self) -> int:
+        return sum(1 for _, kind in self.graph.nodes(data="kind") if kind == FIGURE)
+
+    @property
+    def gene_nodes(self) -> int:
+        """Genes drawn as nodes of their own."""
+        return sum(1 for _, kind in self.graph.nodes(data="kind") if kind == GENE)
+
+    @property
+    def bundles(self) -> int:
+        return sum(1 for _, kind in self.graph.nodes(data="kind") if kind == BUNDLE)
+
+    @property
     def cut(self) -> bool:
-        return self.shown < self.total_nodes
+        return self.shown_figures < self.total_figures or self.shown_genes < self.total_genes
 
 
 def clamp_budget(budget: object) -> int:
@@ -72,50 +96,141 @@ def clamp_budget(budget: object) -> int:
     return max(MIN_BUDGET, min(MAX_BUDGET, value))
 
 
-def select_subgraph(corpus: Corpus, selection: Selection, budget: int = DEFAULT_BUDGET) -> Subgraph:
-    """The part of the selection to draw: a gene's neighbourhood, or the most connected part of the filtered corpus."""
+def select_subgraph(
+    corpus: Corpus,
+    selection: Selection,
+    budget: int = DEFAULT_BUDGET,
+    expanded: tuple[str, ...] = (),
+    centre: str | None = None,
+) -> Subgraph:
+    """The part of the selection to draw, structure first: a gene's (or a figure's) neighbourhood, or the most
+    connected part of the filtered corpus. Genes that link drawn figures are nodes; each figure's genes that no
+    other drawn figure holds are one bundle node (`+N genes`), except for the `expanded` figures. With no gene
+    chosen, a `centre` figure puts that figure and the figures sharing most genes with it in view. At most
+    `budget` nodes, bundles included."""
     budget = clamp_budget(budget)
     mask = filter_selection(corpus, selection)
     matrix = corpus.matrix(selection.exact)
     focus = np.array(sorted(set(selection.genes)), dtype=np.int64)
+    centre_row = corpus.figure_row(centre) if centre and not focus.size else None
     if focus.size:
         figures = figures_for_genes(corpus, tuple(focus), selection.match, mask, selection.exact)
         # Figures holding more of the chosen genes first, then the most recent, then by id: deterministic.
         held = np.asarray(corpus.matrix_by_gene(selection.exact)[:, focus].sum(axis=1)).ravel()[figures]
         order = np.lexsort((figures, -np.nan_to_num(corpus.years[figures], nan=0), -held))
         how = "figures holding the most chosen genes (then newest), and the genes they share most"
+    elif centre_row is not None:
+        own = matrix.indices[matrix.indptr[centre_row] : matrix.indptr[centre_row + 1]]
+        shared = np.asarray(corpus.matrix_by_gene(selection.exact)[:, own].sum(axis=1)).ravel()
+        shared[centre_row] = np.inf  # the figure itself first
+        figures = np.flatnonzero(mask & (shared > 0))
+        order = np.lexsort((figures, -shared[figures]))
+        how = "the open figure and the figures sharing most genes with it"
     else:
         figures = np.flatnonzero(mask)
         degree = gene_figure_counts(corpus, figures, selection.exact)
         # A figure scores by the popularity of its genes: the densest, best-connected part of the selection.
         score = np.asarray(matrix @ degree.astype(np.float32)).ravel()[figures]  # no copy of the selected rows
         order = np.lexsort((figures, -score))
-        how = "the figures whose genes recur most, and their most shared genes"
+        how = "the figures whose genes recur most, and the genes they share"
     figures = figures[order]
-    with_genes = corpus.figure_sizes(selection.exact)[figures] > 0
+    sizes = corpus.figure_sizes(selection.exact)
+    with_genes = sizes[figures] > 0
     geneless = int((~with_genes).sum())
     figures = figures[with_genes]
     counts = gene_figure_counts(corpus, figures, selection.exact)
     all_genes = np.flatnonzero(counts)
     total = len(figures) + len(all_genes)
 
-    figure_cap = min(len(figures), max(1, budget // 4) if focus.size else max(1, budget // 3))
-    if len(figures) + len(all_genes) <= budget:
-        figure_cap = len(figures)
+    # A figure costs two nodes at most (itself and its bundle) and room for its label; the rest of the budget goes
+    # to the genes that link figures.
+    figure_cap = min(len(figures), max(1, budget // FIGURE_SHARE))
     chosen_figures = figures[:figure_cap]
     chosen_counts = gene_figure_counts(corpus, chosen_figures, selection.exact)
-    candidates = np.flatnonzero(chosen_counts)
-    focus_in = np.intersect1d(focus, candidates)
-    others = np.setdiff1d(candidates, focus_in)
+    focus_in = np.intersect1d(focus, np.flatnonzero(chosen_counts))
     # Even the chosen genes give way to the budget when there are more of them than room (most figures first).
-    focus_in = focus_in[np.lexsort((focus_in, -chosen_counts[focus_in]))][: max(0, budget - len(chosen_figures))]
-    others = others[np.lexsort((others, -counts[others], -chosen_counts[others]))]
-    room = max(0, budget - len(chosen_figures) - len(focus_in))
-    chosen_genes = np.concatenate([focus_in, others[:room]])
+    focus_in = focus_in[np.lexsort((focus_in, -chosen_counts[focus_in]))][: max(0, budget - 2 * len(chosen_figures))]
+    room = max(0, budget - 2 * len(chosen_figures) - len(focus_in))
+    core = min(room, max(MIN_GENE_NODES, GENES_PER_FIGURE * len(chosen_figures)))  # a readable core
+    shared = np.setdiff1d(np.flatnonzero(chosen_counts >= 2), focus_in)
+    shared = shared[np.lexsort((shared, -counts[shared], -chosen_counts[shared]))][:core]
+    room -= len(shared)  # an opened bundle may use the whole budget
+    private: list[np.ndarray] = []
+    for figid in dict.fromkeys(expanded):
+        row = corpus.figure_row(figid)
+        if row is None or room <= 0 or row not in set(chosen_figures.tolist()):
+            continue
+        own = matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]]
+        own = np.setdiff1d(own, np.concatenate([focus_in, shared, *private]))
+        own = own[np.lexsort((own, -counts[own]))][:room]
+        private.append(own)
+        room -= len(own)
+    chosen_genes = np.unique(np.concatenate([focus_in, shared, *private]).astype(np.int64))
     graph = build_graph(corpus, chosen_figures, chosen_genes, selection.exact, focus=set(focus.tolist()))
+    _add_bundles(corpus, graph, chosen_figures, sizes)
     # A figure none of whose genes made the cut would float alone and say nothing: leave it out.
     graph.remove_nodes_from([n for n in list(nx.isolates(graph)) if graph.nodes[n]["kind"] == FIGURE])
-    return Subgraph(graph=graph, total_nodes=total, total_figures=len(figures), how=how, geneless=geneless)
+    drawn = np.array([data["row"] for _, data in graph.nodes(data=True) if data["kind"] == FIGURE], dtype=np.int64)
+    return Subgraph(
+        graph=graph,
+        total_nodes=total,
+        total_figures=len(figures),
+        how=how,
+        geneless=geneless,
+        total_genes=len(all_genes),
+        shown_genes=int(np.count_nonzero(gene_figure_counts(corpus, drawn, selection.exact))),
+    )
+
+
+def _add_bundles(corpus: Corpus, graph: nx.Graph, figure_rows: np.ndarray, sizes: np.ndarray) -> None:
+    """One bundle node per drawn figure for its genes that are not drawn as nodes, sized by their number."""
+    figids = corpus.figids[figure_rows]
+    for row, figid in zip(figure_rows.tolist(), figids, strict=True):
+        node = figure_node(figid)
+        rest = int(sizes[row]) - graph.degree(node)
+        if rest > 0:
+            bundle = bundle_node(figid)
+            graph.add_node(
+                bundle,
+                bipartite=1,
+                kind=BUNDLE,
+                label=f"+{rest:,} gene{'s' if rest > 1 else ''}",  # the figure's genes not drawn as nodes
+                key=figid,
+                count=rest,
+                figure=graph.nodes[node]["label"],
+            )
+            graph.add_edge(node, bundle)
+
+
+def spread_layout(positions: np.ndarray, radii: np.ndarray, gap: float = 2.0, rounds: int = 400) -> np.ndarray:
+    """Move nodes apart until no two discs overlap (centres at least r_i + r_j + gap apart), keeping the layout's
+    shape: each round pushes every overlapping pair apart along the line between them by half the shortfall."""
+    from scipy.spatial import cKDTree  # imported on first use, as in `enrich`
+
+    points = np.array(positions, dtype=float, copy=True)
+    if len(points) < 2:
+        return points
+    reach = 2 * float(radii.max()) + gap
+    for attempt in range(rounds):
+        pairs = cKDTree(points).query_pairs(reach, output_type="ndarray")
+        if not len(pairs):
+            break
+        i, j = pairs[:, 0], pairs[:, 1]
+        delta = points[j] - points[i]
+        distance = np.hypot(delta[:, 0], delta[:, 1])
+        need = radii[i] + radii[j] + gap
+        short = distance < need
+        if not short.any():
+            break
+        i, j, delta, distance, need = i[short], j[short], delta[short], distance[short], need[short]
+        # Coincident nodes get a deterministic direction of their own.
+        angle = (i * 2.399963 + j * 0.618 + attempt) % (2 * np.pi)
+        fallback = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+        unit = np.where(distance[:, None] > 1e-9, delta / np.maximum(distance, 1e-9)[:, None], fallback)
+        push = unit * ((need - distance) / 2 + 0.01)[:, None]
+        np.add.at(points, i, -push)
+        np.add.at(points, j, push)
+    return points
 
 
 def build_graph(
@@ -134,6 +249,7 @@ def build_graph(
     figids = corpus.figids[figure_rows]
     titles = corpus.figures[C.TITLE].iloc[figure_rows].fillna("").to_numpy(dtype=object)
     years = corpus.years[figure_rows]
+    organisms = [", ".join(corpus.figure_organisms[row]) for row in figure_rows.tolist()]
     graph.add_nodes_from(
         (
             figure_node(figid),
@@ -144,9 +260,12 @@ def build_graph(
                 "key": figid,
                 "row": int(row),
                 "year": None if np.isnan(year) else int(year),
+                "organisms": organism,
             },
         )
-        for row, figid, title, year in zip(figure_rows.tolist(), figids, titles, years, strict=True)
+        for row, figid, title, year, organism in zip(
+            figure_rows.tolist(), figids, titles, years, organisms, strict=True
+        )
     )
     gene_ids = corpus.gene_ids[gene_rows]
     graph.add_nodes_from(

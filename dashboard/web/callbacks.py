@@ -9,12 +9,12 @@ import logging
 from dataclasses import replace
 
 import numpy as np
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment, enrich
 from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, describe_gene_list, read_gene_list
-from dashboard.analysis.graph import clamp_budget, select_subgraph
+from dashboard.analysis.graph import MAX_BUDGET, MIN_BUDGET, clamp_budget, select_subgraph
 from dashboard.analysis.model import (
     UNSTATED,
     Corpus,
@@ -30,17 +30,21 @@ from dashboard.corpus import columns as C
 from dashboard.corpus.numbers import to_int, to_int_in
 from dashboard.web import ids
 from dashboard.web.exports import (
+    export_blockers,
     export_name,
+    figure_genes_name,
     to_enrichment_records,
     to_enrichment_tsv,
+    to_figure_genes_tsv,
     to_figures_csv,
     to_gmt,
     to_graphml,
 )
-from dashboard.web.figures import build_message_figure, build_network_figure
+from dashboard.web.figures import ViewOptions, build_message_figure, build_network_figure
 from dashboard.web.layout import organism_options
-from dashboard.web.panels import build_figure_detail, build_gene_detail, build_welcome
+from dashboard.web.panels import build_figure_detail, build_figure_image, build_gene_detail, build_welcome
 from dashboard.web.state import (
+    COLOUR_MODES,
     MAX_GENES,
     ViewState,
     apply_node_click,
@@ -61,6 +65,8 @@ CONTROL_PROPS = {  # each control of CONTROLS: the component and property that h
     "years": (ids.YEAR_FILTER, "value"),
     "exact": (ids.EXACT_SWITCH, "value"),
     "budget": (ids.NODE_BUDGET, "value"),
+    "colour": (ids.COLOUR_MODE, "value"),
+    "label_all": (ids.LABEL_ALL, "value"),
 }
 
 
@@ -90,7 +96,7 @@ def _gene_label(corpus: Corpus, row: int) -> str:
     return f"{corpus.gene_label(row)} · {corpus.gene_organisms[row]} · {corpus.genes[C.N_FIGURES].iloc[row]} fig."
 
 
-CONTROLS = ("genes", "match", "organisms", "unstated", "years", "exact", "budget")  # controls that set the state
+CONTROLS = tuple(CONTROL_PROPS)  # the controls that set the view state
 
 
 def state_from_controls(corpus: Corpus, previous: ViewState, controls: dict) -> ViewState:
@@ -111,6 +117,7 @@ def state_from_controls(corpus: Corpus, previous: ViewState, controls: dict) -> 
         figure = None
     match = controls.get("match")
     budget = controls.get("budget")
+    colour = controls.get("colour")
     return ViewState(
         genes=tuple(dict.fromkeys(gene_ids))[:MAX_GENES],
         match=match if match in ("any", "all") else "any",
@@ -120,6 +127,9 @@ def state_from_controls(corpus: Corpus, previous: ViewState, controls: dict) -> 
         exact=_strings(controls.get("exact")) == ["exact"],
         budget=clamp_budget(budget) if _is_int(budget) else previous.budget,
         unstated=_strings(controls.get("unstated")) == ["unstated"],
+        expanded=previous.expanded,
+        colour=colour if colour in COLOUR_MODES else "plain",
+        label_all=_strings(controls.get("label_all")) == ["all"],
     )
 
 
@@ -155,6 +165,8 @@ def to_controls(corpus: Corpus, state: ViewState) -> dict:
         "years": list(state.years) if state.years else list(span),
         "exact": ["exact"] if state.exact else [],
         "budget": state.budget,
+        "colour": state.colour,
+        "label_all": ["all"] if state.label_all else [],
     }
 
 
@@ -164,14 +176,16 @@ def next_state(
     """The view state after an event, with notices for the user; None when the event changes nothing.
 
     `trigger` is the id of what fired (None on the first call), `values` the current values of the URL search
-    (`search`), of every control (CONTROLS), and of the clickable things (`click`, `cell`, `picked`); `clicked` is
-    false when a pattern-matched chip or link was only drawn, not clicked.
+    (`search`), of every control (CONTROLS), of the clickable things (`click`, `cell`, `picked`) and of the
+    "clicking a gene adds it" switch (`grow`); `clicked` is false when a pattern-matched chip or link was only
+    drawn, not clicked.
     """
+    grow = _strings(values.get("grow")) == ["grow"]
     if trigger == ids.URL or trigger is None or previous is None:
         return parse_query(corpus, values.get("search"))
     if trigger == ids.NETWORK:
         node = _first_point(values.get("click")).get("customdata")
-        return apply_node_click(previous, node if isinstance(node, str) else None), []
+        return apply_node_click(previous, node if isinstance(node, str) else None, grow), []
     if trigger == ids.FIGURE_TABLE:
         cell = values.get("cell")
         figid = cell.get("rowId") if isinstance(cell, dict) else None
@@ -182,24 +196,35 @@ def next_state(
     if isinstance(trigger, dict):
         if not clicked:
             return None
+        if trigger.get("type") == ids.BACK_TO_GENES:
+            return replace(previous, figure=None), []
         key = str(trigger.get("index"))
         node = f"gene:{key}" if trigger.get("type") == ids.GENE_CHIP else f"figure:{key}"
-        return apply_node_click(previous, node), []
+        return apply_node_click(previous, node, grow), []
     return state_from_controls(corpus, previous, {name: values.get(name) for name in CONTROLS}), []
 
 
 def view_outputs(
     corpus: Corpus, trigger: object, state: ViewState, previous: ViewState | None, notices: list[str], search: object
 ) -> dict:
-    """Everything that shows a new view state: URL, stores, notice and controls, by output name."""
+    """Everything that shows a new view state: URL, stores, notice and controls, by output name.
+
+    A link as opened (the URL fired) is never pushed back to the URL: when its canonical form differs it goes to
+    `canonical`, which replaces the history entry in place, so Back leaves the link instead of returning to a form
+    that would be rewritten again. Every other event pushes its query as a new history entry."""
     query = to_query(corpus, state)
     controls = to_controls(corpus, state)
-    # Views that do not depend on the open figure are only redrawn when the selection itself changed.
-    changed = previous is None or replace(previous, figure=None) != replace(state, figure=None)
+    opened = trigger == ids.URL or trigger is None
+    # Each view is redrawn only when what it depends on changed: the table and counts on the selection, the
+    # network on the selection, its options and (with no gene chosen) the figure it centres on.
+    selection = state.selection_part()
+    network = state.network_part()
     return {
-        "search": no_update if trigger == ids.URL and query == search else query,
+        "search": no_update if opened else query,
+        "canonical": query if opened and isinstance(search, str) and query != search else no_update,
         "state": state.to_dict(),
-        "selection": replace(state, figure=None).to_dict() if changed else no_update,
+        "selection": selection.to_dict() if previous is None or previous.selection_part() != selection else no_update,
+        "network": network.to_dict() if previous is None or previous.network_part() != network else no_update,
         "notice": " ".join(notices) if notices else None,
         "gene_options": gene_options(corpus, None, controls["genes"]),
         **controls,
@@ -247,7 +272,7 @@ def explain_empty(corpus: Corpus, state: ViewState) -> str:
 
 def update_network(corpus: Corpus, state: ViewState):
     """The network figure and the line that says what it shows."""
-    subgraph = select_subgraph(corpus, to_selection(corpus, state), state.budget)
+    subgraph = select_subgraph(corpus, to_selection(corpus, state), state.budget, state.expanded, state.figure)
     if subgraph.shown == 0:
         message = (
             explain_empty(corpus, state)
@@ -255,12 +280,18 @@ def update_network(corpus: Corpus, state: ViewState):
             else (f"The {subgraph.geneless:,} figure(s) of this selection hold no genes: nothing to draw.")
         )
         return build_message_figure(message), message
-    status = f"Showing {subgraph.shown:,} of {subgraph.total_nodes:,} nodes ({subgraph.total_figures:,} figures)."
+    status = (
+        f"Showing {subgraph.shown_figures:,} of {subgraph.total_figures:,} figures and their {subgraph.shown_genes:,} "
+        f"genes ({subgraph.gene_nodes:,} as nodes"
+    )
+    status += f", the others in {subgraph.bundles:,} bundles)." if subgraph.bundles else ")."
     if subgraph.cut:
-        status += f" Cut to the node budget: {subgraph.how}."
+        status += f" {subgraph.total_figures - subgraph.shown_figures:,} figures left out by the node budget"
+        status += f" ({state.budget:,}): {subgraph.how}."
     if subgraph.geneless:
         status += f" {subgraph.geneless:,} figure(s) without genes are not drawn."
-    return build_network_figure(subgraph.graph), status
+    options = ViewOptions(colour=state.colour, label_all=state.label_all, open_figure=state.figure)
+    return build_network_figure(subgraph.graph, options), status
 
 
 def update_table(corpus: Corpus, state: ViewState, start: object, end: object, sort_model: list | None):
@@ -382,6 +413,52 @@ def export_file(corpus: Corpus, state: ViewState, which: str, query: dict | None
     return None
 
 
+EXPORT_BUTTONS = {  # each export button: what it exports (a key of `export_blockers`) and its tooltip
+    ids.EXPORT_FIGURES: ("figures", "The selection's figures with their fields, as CSV"),
+    ids.EXPORT_GMT: ("gene-sets", "The selection's figure gene sets, in one species, as GMT (for GSEA)"),
+    ids.EXPORT_GRAPHML: ("network", "The network of the selection, as GraphML"),
+    ids.EXPORT_ENRICHMENT: ("enrichment", "All results of the last enrichment under the current filters, as TSV"),
+}
+
+
+def export_buttons(corpus: Corpus, state: ViewState, query: dict | None) -> dict:
+    """Each export button's `disabled` and `title`, keyed `<button id>.<property>`: a button with nothing to
+    export is disabled, and its title says why."""
+    blockers = export_blockers(corpus, state, query)
+    buttons = {}
+    for button, (what, hint) in EXPORT_BUTTONS.items():
+        buttons[f"{button}.disabled"] = what in blockers
+        buttons[f"{button}.title"] = blockers.get(what, hint)
+    return buttons
+
+
+def export_download(corpus: Corpus, state: ViewState, which: str, query: dict | None) -> tuple[dict | None, str]:
+    """A download button's click: the file (`dcc.Download` data) and a line naming it, or no file and a line
+    saying why there is nothing to export — never a silent no-op or an empty file."""
+    what = EXPORT_BUTTONS[which][0] if which in EXPORT_BUTTONS else None
+    blocker = export_blockers(corpus, state, query).get(what) if what else None
+    found = export_file(corpus, state, which, query) if blocker is None else None
+    if found is None:
+        return None, blocker or "There is nothing to export for this selection."
+    return found, f"Exported {found['filename']}."
+
+
+def figure_genes_file(corpus: Corpus, state: ViewState, figid: str) -> dict | None:
+    """A figure's gene table as `dcc.Download` data (TSV, under the exact-symbol switch); None for an unknown
+    figure."""
+    content = to_figure_genes_tsv(corpus, figid, state.exact)
+    return None if content is None else {"content": content, "filename": figure_genes_name(figid, state.exact)}
+
+
+def budget_note(trigger: object, value: object, state: ViewState) -> str | None:
+    """The line under the node budget: after a budget the view cannot use (the browser sends none for a number
+    outside the input's range), the allowed range and the budget the view keeps; nothing otherwise."""
+    if trigger != ids.NODE_BUDGET or (_is_int(value) and MIN_BUDGET <= value <= MAX_BUDGET):
+        return None
+    typed = f"{int(value):,} is not a node budget" if _is_int(value) else "That is not a node budget"
+    return f"{typed}: type a whole number from {MIN_BUDGET} to {MAX_BUDGET:,}. The view uses {state.budget:,}."
+
+
 def _as_int(value: object, default: int) -> int:
     try:
         return int(value)  # type: ignore[arg-type]
@@ -425,10 +502,13 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
     @app.callback(
         output={
             "search": Output(ids.URL, "search"),
+            "canonical": Output(ids.URL_CANONICAL, "data"),
             "state": Output(ids.STATE, "data"),
             "selection": Output(ids.SELECTION, "data"),
+            "network": Output(ids.NETWORK_VIEW, "data"),
             "notice": Output(ids.NOTICE, "children"),
             "gene_options": Output(ids.GENE_SEARCH, "options", allow_duplicate=True),
+            "budget_note": Output(ids.BUDGET_NOTE, "children"),
             **{name: Output(component, prop) for name, (component, prop) in CONTROL_PROPS.items()},
         },
         inputs={
@@ -439,12 +519,14 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
             "picked": Input(ids.ENRICH_TABLE, "selectedRows"),
             "chips": Input({"type": ids.GENE_CHIP, "index": ALL}, "n_clicks"),
             "links": Input({"type": ids.FIGURE_LINK, "index": ALL}, "n_clicks"),
+            "back": Input({"type": ids.BACK_TO_GENES, "index": ALL}, "n_clicks"),
         },
-        state={"stored": State(ids.STATE, "data")},
+        state={"stored": State(ids.STATE, "data"), "grow": State(ids.CLICK_ADDS, "value")},
         prevent_initial_call="initial_duplicate",
     )
-    def sync_state(stored, **values):
+    def sync_state(stored, grow, **values):
         """One place where the URL, the controls and clicks meet: each event yields the next view state."""
+        values["grow"] = grow
         trigger = ctx.triggered_id
         previous = ViewState.from_dict(stored) if stored is not None else None
         clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
@@ -452,7 +534,16 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         if found is None:
             raise PreventUpdate  # a chip or link was drawn, not clicked
         state, notices = found
-        return view_outputs(corpus, trigger, state, previous, notices, values.get("search"))
+        outputs = view_outputs(corpus, trigger, state, previous, notices, values.get("search"))
+        return {**outputs, "budget_note": budget_note(trigger, values.get("budget"), state)}
+
+    # A link opened in another form than its canonical one is rewritten in place (history.replaceState).
+    app.clientside_callback(
+        ClientsideFunction(namespace="pfocr", function_name="replaceUrl"),
+        Output(ids.URL_REPLACED, "data"),
+        Input(ids.URL_CANONICAL, "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(ids.GENE_SEARCH, "options", allow_duplicate=True),
@@ -468,11 +559,33 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
     @app.callback(
         Output(ids.NETWORK, "figure"),
         Output(ids.NETWORK_STATUS, "children"),
-        Input(ids.SELECTION, "data"),
+        Input(ids.NETWORK_VIEW, "data"),
+        State(ids.STATE, "data"),
         prevent_initial_call=True,
     )
-    def network(stored):
-        return update_network(corpus, ViewState.from_dict(stored))
+    def network(view, stored):
+        # The open figure is ringed when drawn; the clientside `ringOpenFigure` moves the ring later on.
+        figure = ViewState.from_dict(stored).figure if isinstance(stored, dict) else None
+        return update_network(corpus, replace(ViewState.from_dict(view), figure=figure))
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="pfocr", function_name="ringOpenFigure"),
+        Output(ids.NETWORK, "figure", allow_duplicate=True),
+        Input(ids.STATE, "data"),
+        State(ids.NETWORK, "figure"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output({"type": ids.IMAGE_BOX, "index": MATCH}, "children"),
+        Input({"type": ids.IMAGE_SHOW, "index": MATCH}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def show_image(clicks):
+        figid = ctx.triggered_id.get("index") if isinstance(ctx.triggered_id, dict) else None
+        if not clicks or not isinstance(figid, str):
+            raise PreventUpdate
+        return build_figure_image(corpus, figid) or html.P("No image for this figure.", className="muted")
 
     @app.callback(
         Output(ids.DETAIL, "children"),
@@ -556,6 +669,7 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
 
     @app.callback(
         Output(ids.DOWNLOAD, "data"),
+        Output(ids.EXPORT_STATUS, "children"),
         Input(ids.EXPORT_FIGURES, "n_clicks"),
         Input(ids.EXPORT_GMT, "n_clicks"),
         Input(ids.EXPORT_GRAPHML, "n_clicks"),
@@ -565,5 +679,39 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         prevent_initial_call=True,
     )
     def download(_figures, _gmt, _graphml, _enrichment, stored, query):
-        found = export_file(corpus, ViewState.from_dict(stored), str(ctx.triggered_id), query)
+        found, message = export_download(corpus, ViewState.from_dict(stored), str(ctx.triggered_id), query)
+        return (found if found is not None else no_update), message
+
+    # An export with nothing to export is disabled, and its tooltip says why.
+    @app.callback(
+        output={
+            "status": Output(ids.EXPORT_STATUS, "children", allow_duplicate=True),
+            **{f"{button}.{prop}": Output(button, prop) for button in EXPORT_BUTTONS for prop in ("disabled", "title")},
+        },
+        inputs={"stored": Input(ids.SELECTION, "data"), "query": Input(ids.ENRICH_QUERY, "data")},
+        prevent_initial_call=True,
+    )
+    def exports_available(stored, query):
+        return {"status": None, **export_buttons(corpus, ViewState.from_dict(stored), query)}
+
+    @app.callback(
+        Output(ids.DOWNLOAD, "data", allow_duplicate=True),
+        Input({"type": ids.FIGURE_GENES_TSV, "index": ALL}, "n_clicks"),
+        State(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def download_figure_genes(_clicks, stored):
+        if not (ctx.triggered and ctx.triggered[0].get("value")) or not isinstance(ctx.triggered_id, dict):
+            raise PreventUpdate  # the button was drawn, not clicked
+        found = figure_genes_file(corpus, ViewState.from_dict(stored), str(ctx.triggered_id.get("index")))
         return found if found is not None else no_update
+
+    # A table row opened a record: bring the detail panel (far above the tables) into view.
+    app.clientside_callback(
+        ClientsideFunction(namespace="pfocr", function_name="showRecord"),
+        Output(ids.RECORD_SHOWN, "data"),
+        Input(ids.FIGURE_TABLE, "cellClicked"),
+        Input(ids.ENRICH_TABLE, "cellClicked"),
+        State(ids.DETAIL, "id"),
+        prevent_initial_call=True,
+    )

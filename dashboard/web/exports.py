@@ -1,5 +1,5 @@
 """Web floor: what the current selection exports as — figures (CSV), figure gene sets (GMT), the drawn subgraph
-(GraphML) and enrichment results (TSV) — with file names that say what they hold."""
+(GraphML) and enrichment results (TSV) — and one figure's genes (TSV), with file names that say what they hold."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ import pandas as pd
 
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment
 from dashboard.analysis.graph import select_subgraph
-from dashboard.analysis.model import Corpus, figure_table, main_species, selection_figures
+from dashboard.analysis.model import (
+    Corpus,
+    Selection,
+    figure_table,
+    genes_of_figure,
+    main_species,
+    selection_figures,
+)
 from dashboard.corpus import columns as C
 from dashboard.web.state import ViewState, gene_token, to_selection
 
@@ -71,7 +78,7 @@ def to_gmt(corpus: Corpus, state: ViewState) -> tuple[str | None, str]:
 
 def to_graphml(corpus: Corpus, state: ViewState) -> str:
     """The subgraph the network view draws for this selection, as GraphML (attributes without missing values)."""
-    graph = select_subgraph(corpus, to_selection(corpus, state), state.budget).graph
+    graph = select_subgraph(corpus, to_selection(corpus, state), state.budget, state.expanded, state.figure).graph
     clean = nx.Graph()
     for node, data in graph.nodes(data=True):
         clean.add_node(node, **{k: v for k, v in data.items() if v is not None and k != "row"})
@@ -124,3 +131,74 @@ def to_enrichment_records(result: Enrichment, limit: int) -> list[dict]:
             }
         )
     return records
+
+
+FAMILY_SOURCES = frozenset({"famplex_relations", "bioentities_symbol"})  # a family name read as its member genes
+NCBI_GENE_URL = "https://www.ncbi.nlm.nih.gov/gene/{}"
+
+
+def match_kind(exact: bool, sources: list[str]) -> str:
+    """How a gene was read in a figure: `exact` (its own symbol), `family` (a family name expanded to its member
+    genes) or `alias` (a synonym or previous symbol)."""
+    if exact:
+        return "exact"
+    return "family" if FAMILY_SOURCES.intersection(sources) else "alias"
+
+
+def to_figure_genes_tsv(corpus: Corpus, figid: str, exact: bool = False) -> str | None:
+    """A figure's genes as TSV, after a `#` line naming the figure: symbol, organism, NCBI Gene id and link, the
+    words printed in the figure (`;`-separated), how the gene was matched and through which sources. None for a
+    figure that is not in the corpus."""
+    row = corpus.figure_row(figid)
+    if row is None:
+        return None
+    genes = genes_of_figure(corpus, row, exact)
+    table = pd.DataFrame(
+        {
+            "symbol": genes[C.SYMBOL],
+            "organism": genes[C.ORGANISM],
+            "ncbi_gene_id": genes[C.GENE_ID],
+            "ncbi_gene_url": [NCBI_GENE_URL.format(g) for g in genes[C.GENE_ID]],
+            "printed_as": [";".join(w for w in words if w) for words in genes[C.WORDS]],
+            "match": [match_kind(e, s) for e, s in zip(genes[C.EXACT], genes[C.SOURCES], strict=True)],
+            "sources": [";".join(s) for s in genes[C.SOURCES]],
+        }
+    )
+    buffer = io.StringIO()
+    buffer.write(f"# PFOCR figure {figid}: {len(table):,} genes" + (", exact symbol matches only" if exact else ""))
+    buffer.write("\n")
+    table.to_csv(buffer, sep="\t", index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def figure_genes_name(figid: str, exact: bool = False) -> str:
+    """`pfocr-genes_<figid>[_exact].tsv`, safe for any file system."""
+    return _UNSAFE.sub("-", f"pfocr-genes_{figid}" + ("_exact" if exact else ""))[:180] + ".tsv"
+
+
+def has_gene_sets(corpus: Corpus, selection: Selection, rows: np.ndarray) -> bool:
+    """Whether the GMT of a selection (its figure `rows`) holds a set: some figure has a gene with a symbol in the
+    file's species (what `to_gmt` tests, without writing the file)."""
+    species = main_species(corpus, selection, rows)
+    if species is None or not len(rows):
+        return False
+    usable = (corpus.species_mask(species) & (corpus.symbols != "")).astype(np.float32)
+    return bool((corpus.matrix(selection.exact) @ usable)[rows].max() > 0)
+
+
+def export_blockers(corpus: Corpus, state: ViewState, query: dict | None) -> dict[str, str]:
+    """Why an export has nothing to give, by export (`figures`, `gene-sets`, `network`, `enrichment`); an export
+    that has something is not named."""
+    blockers: dict[str, str] = {}
+    if not isinstance(query, dict) or not query.get("genes"):
+        blockers["enrichment"] = "Run an enrichment first: there are no results to export yet."
+    selection = to_selection(corpus, state)
+    rows = selection_figures(corpus, selection)
+    if not len(rows):
+        empty = "No figures in this selection: nothing to export."
+        return {**blockers, "figures": empty, "gene-sets": empty, "network": empty}
+    if not has_gene_sets(corpus, selection, rows):
+        blockers["gene-sets"] = "No figure of this selection has a gene with a symbol: no gene sets to export."
+    if not corpus.figure_sizes(state.exact)[rows].any():
+        blockers["network"] = "The figures of this selection hold no genes: no network to export."
+    return blockers

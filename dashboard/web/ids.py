@@ -17,6 +17,10 @@ NODE_BUDGET = "node-budget"
 SELECTION_SUMMARY = "selection-summary"
 
 NETWORK = "network-graph"
+NETWORK_VIEW = "network-view"  # what the network depends on: the selection, view options, a centre figure
+COLOUR_MODE = "network-colour"
+LABEL_ALL = "network-label-all"
+CLICK_ADDS = "network-click-adds"  # a clicked gene is added to the chosen ones instead of replacing them
 NETWORK_STATUS = "network-status"
 DETAIL = "detail-panel"
 FIGURE_TABLE = "figure-table"
@@ -26,6 +30,9 @@ TABLE_REFRESH = "table-refresh"
 # Pattern-matching ids of the clickable items inside the detail panel.
 GENE_CHIP = "gene-chip"
 FIGURE_LINK = "figure-link"
+BACK_TO_GENES = "back-to-genes"  # in a figure's record: close it and return to the chosen genes
+IMAGE_SHOW = "figure-image-show"  # a figure's image is fetched from Europe PMC only when asked for
+IMAGE_BOX = "figure-image-box"
 
 # Gene-list enrichment
 ENRICH_GENES = "enrich-genes"
@@ -44,3 +51,12 @@ EXPORT_GMT = "export-gmt"
 EXPORT_GRAPHML = "export-graphml"
 EXPORT_ENRICHMENT = "export-enrichment"
 DOWNLOAD = "download"
+
+# Tables, records and controls that say what they did (issue 10)
+URL_CANONICAL = "url-canonical"  # the canonical form of a link just opened: it replaces the history entry
+RECORD_SHOWN = "record-shown"  # written when a table row opened a record, which is then scrolled into view
+BUDGET_NOTE = "node-budget-note"
+EXPORT_STATUS = "export-status"
+FIGURE_GENES_TSV = "figure-genes-tsv"  # pattern-matched: the "download TSV" button of a figure's gene table
+FIGURE_GENES_COPY = "figure-genes-copy"
+URL_REPLACED = "url-replaced"  # when the history entry was last replaced by the canonical link

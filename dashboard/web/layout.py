@@ -111,6 +111,7 @@ def build_filters(corpus: Corpus) -> html.Aside:
                 marks=year_marks(span),
                 tooltip={"placement": "bottom"},
                 allowCross=False,
+                className="year-slider",  # its number inputs stay shown in the narrow filter column
             ),
             dcc.Checklist(
                 id=ids.EXACT_SWITCH,
@@ -124,46 +125,117 @@ def build_filters(corpus: Corpus) -> html.Aside:
                 type="number",
                 min=MIN_BUDGET,
                 max=MAX_BUDGET,
-                step=10,
+                step=1,  # any whole number in range is valid: the browser sends no value for an invalid one
                 value=DEFAULT_BUDGET,
                 debounce=True,
             ),
+            html.Div(id=ids.BUDGET_NOTE, className="field-note", role="status"),
             html.Div(id=ids.SELECTION_SUMMARY, className="summary", role="status"),
         ],
         className="filters",
     )
 
 
+# Number columns have fixed widths that hold their longest value ("8.5e-12") and header; text columns share the
+# rest, down to a minimum, and show their full text as a tooltip. No autoHeight: the figure table pages its rows
+# from the server (AG Grid's infinite row model, which has fixed row heights), so a title is clamped to two lines.
+NUMBER_COLUMN = {"type": "rightAligned", "wrapHeaderText": True, "autoHeaderHeight": True}
+SCIENTIFIC = {  # 8.5e-12, 5.7e-5, 0.034
+    "function": "params.value == null ? '' : "
+    "d3.format(params.value > 0 && params.value < 1e-3 ? '.2~e' : '.2~g')(params.value)"
+}
+SCIENTIFIC_FULL = {"function": "params.value == null ? '' : d3.format('.4~e')(params.value)"}
+ROW_HEIGHT = 50  # two lines of a title
+GRID_TOOLTIP_DELAY = 300  # ms
+
 FIGURE_TABLE_COLUMNS = [
-    {"headerName": "Title", "field": C.TITLE, "flex": 4, "wrapText": True, "autoHeight": True},
-    {"headerName": "Year", "field": C.YEAR, "flex": 1, "sort": "desc"},
-    {"headerName": "Organisms", "field": C.ORGANISMS, "flex": 2, "wrapText": True, "autoHeight": True},
-    {"headerName": "Genes", "field": "n_genes", "flex": 1},
-    {"headerName": "Chosen genes", "field": "n_chosen", "flex": 1},
-    {"headerName": "Figure id", "field": C.FIGID, "flex": 2, "cellClass": "mono"},
+    {
+        "headerName": "Title",
+        "field": C.TITLE,
+        "flex": 3,
+        "minWidth": 200,
+        "tooltipField": C.TITLE,
+        "cellClass": "cell-clamp",
+    },
+    {**NUMBER_COLUMN, "headerName": "Year", "field": C.YEAR, "width": 90, "sort": "desc"},
+    {"headerName": "Organisms", "field": C.ORGANISMS, "flex": 1, "minWidth": 120, "tooltipField": C.ORGANISMS},
+    {
+        **NUMBER_COLUMN,
+        "headerName": "Genes",
+        "field": "n_genes",
+        "width": 84,
+        "headerTooltip": "genes read from the figure",
+    },
+    {
+        **NUMBER_COLUMN,
+        "headerName": "Chosen genes",
+        "field": "n_chosen",
+        "width": 92,
+        "headerTooltip": "how many of the chosen genes the figure holds",
+    },
+    {
+        "headerName": "Figure id",
+        "field": C.FIGID,
+        "flex": 1,
+        "minWidth": 150,
+        "cellClass": "mono",
+        "tooltipField": C.FIGID,
+    },
 ]
 
 
 ENRICH_COLUMNS = [
-    {"headerName": "Figure", "field": C.TITLE, "flex": 4, "tooltipField": C.TITLE},
-    {"headerName": "Year", "field": C.YEAR, "flex": 1},
-    {"headerName": "Overlap", "field": "overlap", "flex": 1},
-    {"headerName": "Set size", "field": "set_size", "flex": 1},
+    {"headerName": "Figure", "field": C.TITLE, "flex": 3, "minWidth": 150, "tooltipField": C.TITLE},
+    {**NUMBER_COLUMN, "headerName": "Year", "field": C.YEAR, "width": 72},
     {
+        **NUMBER_COLUMN,
+        "headerName": "Overlap",
+        "field": "overlap",
+        "width": 98,
+        "headerTooltip": "genes of the list in the figure",
+    },
+    {
+        **NUMBER_COLUMN,
+        "headerName": "Set size",
+        "field": "set_size",
+        "width": 72,
+        "headerTooltip": "the figure's genes tested: those of the list's species in the background",
+    },
+    {
+        **NUMBER_COLUMN,
         "headerName": "p",
         "field": "p_value",
-        "flex": 1,
-        "valueFormatter": {"function": "d3.format('.2e')(params.value)"},
+        "width": 80,
+        "headerTooltip": "one-sided Fisher exact test (hypergeometric upper tail)",
+        "valueFormatter": SCIENTIFIC,
+        "tooltipValueGetter": SCIENTIFIC_FULL,
     },
-    {"headerName": "FDR", "field": "fdr", "flex": 1, "valueFormatter": {"function": "d3.format('.2e')(params.value)"}},
     {
+        **NUMBER_COLUMN,
+        "headerName": "FDR",
+        "field": "fdr",
+        "width": 80,
+        "headerTooltip": "Benjamini–Hochberg false discovery rate over all sets tested",
+        "valueFormatter": SCIENTIFIC,
+        "tooltipValueGetter": SCIENTIFIC_FULL,
+    },
+    {
+        **NUMBER_COLUMN,
         "headerName": "Odds ratio",
         "field": "odds_ratio",
-        "flex": 1,
+        "width": 76,
         "headerTooltip": "sample odds ratio; — where it is infinite or undefined",
         "valueFormatter": {"function": "params.value == null ? '—' : d3.format('.3~g')(params.value)"},
     },
-    {"headerName": "Overlapping genes", "field": "overlap_label", "flex": 3, "tooltipField": "overlap_label"},
+    {
+        "headerName": "Overlapping genes",
+        "field": "overlap_label",
+        "flex": 2,
+        "minWidth": 110,
+        "tooltipField": "overlap_label",
+        "wrapHeaderText": True,
+        "autoHeaderHeight": True,
+    },
 ]
 
 
@@ -223,7 +295,7 @@ def build_enrichment(corpus: Corpus) -> html.Section:
                                 columnDefs=ENRICH_COLUMNS,
                                 rowData=[],
                                 getRowId="params.data.figid",
-                                defaultColDef={"sortable": True, "resizable": True},
+                                defaultColDef={"sortable": True, "resizable": True, "suppressHeaderMenuButton": True},
                                 dashGridOptions={
                                     "rowSelection": {
                                         "mode": "singleRow",
@@ -234,8 +306,10 @@ def build_enrichment(corpus: Corpus) -> html.Section:
                                     "paginationPageSize": 10,
                                     "paginationPageSizeSelector": False,
                                     "domLayout": "autoHeight",
-                                    "tooltipShowDelay": 300,
+                                    "tooltipShowDelay": GRID_TOOLTIP_DELAY,
                                 },
+                                # Enter on a focused result opens it, as a click does.
+                                eventListeners={"cellKeyDown": ["pfocrSelectRowOnEnter(params, setGridProps)"]},
                                 className="ag-theme-quartz",
                             ),
                         ],
@@ -250,13 +324,62 @@ def build_enrichment(corpus: Corpus) -> html.Section:
     )
 
 
+# The modebar without anything that could send the data elsewhere (plotly's "edit in Chart Studio", cloud links).
+NETWORK_CONFIG = {
+    "displaylogo": False,
+    "scrollZoom": True,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+    "modeBarButtonsToRemove": ["sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"],
+    "toImageButtonOptions": {"filename": "pfocr-network", "scale": 2},
+}
+
+
+def build_network_controls() -> html.Div:
+    """How the network is drawn: figure colours, labels, and what clicking a gene does."""
+    return html.Div(
+        [
+            html.Span("Colour figures:", className="muted"),
+            dcc.RadioItems(
+                id=ids.COLOUR_MODE,
+                options=[
+                    {"label": "plain", "value": "plain"},
+                    {"label": "by organism", "value": "organism"},
+                    {"label": "by year", "value": "year"},
+                ],
+                value="plain",
+                inline=True,
+                className="radio",
+            ),
+            dcc.Checklist(
+                id=ids.LABEL_ALL,
+                options=[{"label": " label all nodes", "value": "all"}],
+                value=[],
+                className="switch",
+            ),
+            dcc.Checklist(
+                id=ids.CLICK_ADDS,
+                options=[{"label": " clicking a gene adds it to the chosen ones", "value": "grow"}],
+                value=[],
+                className="switch",
+            ),
+        ],
+        className="network-controls",
+    )
+
+
 def build_layout(corpus: Corpus, sources: str) -> html.Div:
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE, data=None),
             dcc.Store(id=ids.SELECTION, data=None),
+            dcc.Store(id=ids.NETWORK_VIEW, data=None),
             dcc.Store(id=ids.TABLE_REFRESH, data=None),
+            dcc.Store(id=ids.URL_CANONICAL, data=None),
+            dcc.Store(id=ids.URL_REPLACED, data=None),
+            dcc.Store(id=ids.RECORD_SHOWN, data=None),
             build_header(corpus, sources),
             html.Div(id=ids.NOTICE, className="notice", role="alert"),
             html.Main(
@@ -265,12 +388,9 @@ def build_layout(corpus: Corpus, sources: str) -> html.Div:
                     html.Section(
                         [
                             html.Div(id=ids.NETWORK_STATUS, className="network-status", role="status"),
+                            build_network_controls(),
                             dcc.Loading(
-                                dcc.Graph(
-                                    id=ids.NETWORK,
-                                    config={"displaylogo": False, "scrollZoom": True},
-                                    className="network",
-                                ),
+                                dcc.Graph(id=ids.NETWORK, config=NETWORK_CONFIG, className="network"),
                                 delay_show=300,
                             ),
                         ],
@@ -292,11 +412,18 @@ def build_layout(corpus: Corpus, sources: str) -> html.Div:
                                     html.Button("Figures (CSV)", id=ids.EXPORT_FIGURES, className="export"),
                                     html.Button("Gene sets (GMT)", id=ids.EXPORT_GMT, className="export"),
                                     html.Button("Network (GraphML)", id=ids.EXPORT_GRAPHML, className="export"),
-                                    html.Button("Enrichment (TSV)", id=ids.EXPORT_ENRICHMENT, className="export"),
+                                    html.Button(
+                                        "Enrichment (TSV)",
+                                        id=ids.EXPORT_ENRICHMENT,
+                                        className="export",
+                                        disabled=True,
+                                        title="Run an enrichment first: there are no results to export yet.",
+                                    ),
                                     dcc.Download(id=ids.DOWNLOAD),
                                 ],
                                 className="exports",
                             ),
+                            html.Div(id=ids.EXPORT_STATUS, className="export-status", role="status"),
                         ],
                         className="table-head",
                     ),
@@ -314,8 +441,11 @@ def build_layout(corpus: Corpus, sources: str) -> html.Div:
                             "cacheBlockSize": TABLE_PAGE_SIZE,
                             "maxBlocksInCache": 20,
                             "domLayout": "autoHeight",
+                            "rowHeight": ROW_HEIGHT,
+                            "tooltipShowDelay": GRID_TOOLTIP_DELAY,
                         },
-                        columnSize="responsiveSizeToFit",
+                        # Enter on a focused row opens its record, as a click does.
+                        eventListeners={"cellKeyDown": ["pfocrOpenRowOnEnter(params, setGridProps)"]},
                         className="ag-theme-quartz",
                     ),
                 ],

@@ -7,13 +7,14 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
 from dashboard.analysis.enrich import gene_partners, similar_figures
 from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, genes_of_figure
 from dashboard.corpus import columns as C
 from dashboard.corpus.records import SEP
 from dashboard.web import ids
+from dashboard.web.exports import NCBI_GENE_URL, match_kind
 from dashboard.web.state import ViewState
 
 LINK_HOSTS = frozenset({"www.ncbi.nlm.nih.gov", "europepmc.org", "doi.org", "www.ndexbio.org"})
@@ -50,15 +51,22 @@ def species_label(name: str) -> str:
     return name[:24]
 
 
-def gene_chip(gene_id: int, label: str, detail: str = "", title: str = "", species: str = "") -> html.Button:
-    """A clickable gene: re-centres the view on it. `species` labels it where genes of several species meet."""
+def gene_chip(
+    gene_id: int, label: str, detail: str = "", title: str = "", species: str = "", alias: bool = False
+) -> html.Button:
+    """A clickable gene: re-centres the view on it. `species` labels it where genes of several species meet;
+    `alias` marks a gene read through a synonym or a family name, not its own symbol."""
     children = [html.Span(label, className="chip-label")]
     if species:
         children.append(html.Span(species_label(species), className="chip-species"))
     if detail:
         children.append(html.Span(detail, className="chip-detail"))
     return html.Button(
-        children, id={"type": ids.GENE_CHIP, "index": str(gene_id)}, className="chip", title=title or label, n_clicks=0
+        children,
+        id={"type": ids.GENE_CHIP, "index": str(gene_id)},
+        className="chip chip-alias" if alias else "chip",
+        title=title or label,
+        n_clicks=0,
     )
 
 
@@ -173,6 +181,7 @@ def build_figure_detail(corpus: Corpus, state: ViewState, figid: str) -> html.Di
             f"{g[C.SYMBOL]} ({g[C.ORGANISM]}, NCBI Gene {g[C.GENE_ID]}) read from: {', '.join(g[C.WORDS])}; "
             f"via {', '.join(g[C.SOURCES])}",
             species=str(g[C.ORGANISM]) if mixed else "",
+            alias=not g[C.EXACT],
         )
         for g in genes.to_dict("records")
     ]
@@ -184,22 +193,37 @@ def build_figure_detail(corpus: Corpus, state: ViewState, figid: str) -> html.Di
         external_link(figure[C.NDEX_URL], "NDEx network ↗"),
     ]
     image_href = safe_href(_text(figure[C.IMAGE_URL]))
+    # The image comes from Europe PMC: fetched only when the user asks, so that opening a record sends nothing
+    # to a third party on its own.
     image = (
-        html.Figure(
-            [
-                html.Img(src=image_href, alt=f"Figure {figid}", className="figure-image", referrerPolicy="no-referrer"),
-                html.Figcaption(
-                    external_link(figure_url or image_href, "Image unavailable here: open the figure ↗"),
-                    className="image-fallback",
-                ),
-            ],
-            className="figure-image-box",
+        html.Div(
+            html.Button(
+                "Show the figure image (loads it from Europe PMC)",
+                id={"type": ids.IMAGE_SHOW, "index": figid},
+                className="export",
+                n_clicks=0,
+            ),
+            id={"type": ids.IMAGE_BOX, "index": figid},
+            className="figure-image-slot",
         )
         if image_href
         else None
     )
+    back = (
+        html.Button(
+            "← Back to "
+            + ", ".join(corpus.gene_label(r) for g in state.genes[:3] if (r := corpus.gene_row(g)) is not None)
+            + (" …" if len(state.genes) > 3 else ""),
+            id={"type": ids.BACK_TO_GENES, "index": "genes"},
+            className="export back-to-genes",
+            n_clicks=0,
+        )
+        if state.genes
+        else None
+    )
     return html.Div(
         [
+            back,
             html.Div("Figure", className="detail-kind"),
             html.H2(_text(figure[C.TITLE]) or figid, className="detail-title"),
             html.P(
@@ -222,11 +246,122 @@ def build_figure_detail(corpus: Corpus, state: ViewState, figid: str) -> html.Di
             html.P(_text(figure[C.REFTEXT]), className="citation"),
             html.H3(f"Genes ({len(chips)})"),
             html.Div(chips, className="chips") if chips else html.P("No genes were read from this figure."),
+            _gene_table(figid, genes) if chips else None,
             _terms("Chemicals", corpus.tables.chemicals, figid),
             _terms("Diseases", corpus.tables.diseases, figid),
             _similar(corpus, row, state.exact),
         ],
         className="detail-figure",
+    )
+
+
+MATCH_TITLES = {
+    "exact": "printed as the gene's own symbol",
+    "alias": "printed as a synonym or previous symbol of the gene",
+    "family": "printed as the name of a family the gene belongs to",
+}
+
+
+def gene_list_text(genes: pd.DataFrame) -> str:
+    """A figure's gene symbols, each once, one a line (what "copy gene list" copies)."""
+    return "\n".join(dict.fromkeys(str(s) for s in genes[C.SYMBOL]))
+
+
+def _gene_table(figid: str, genes: pd.DataFrame) -> html.Div:
+    """A figure's genes as a table — symbol, organism, NCBI Gene link, printed word(s), how the gene was matched —
+    with "copy gene list" and "download TSV"; genes read through an alias or a family look different."""
+    rows = []
+    for g in genes.to_dict("records"):
+        kind = match_kind(bool(g[C.EXACT]), list(g[C.SOURCES]))
+        organism = _text(g[C.ORGANISM])
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(str(g[C.SYMBOL]), className="gene-symbol"),
+                    html.Td(species_label(organism) if organism else "unknown", title=organism),
+                    html.Td(external_link(NCBI_GENE_URL.format(int(g[C.GENE_ID])), f"{int(g[C.GENE_ID])} ↗")),
+                    html.Td(", ".join(w for w in g[C.WORDS] if w), className="gene-words"),
+                    html.Td(html.Span(kind, className=f"match-kind match-{kind}", title=MATCH_TITLES[kind])),
+                ],
+                className=f"gene-row match-{kind}",
+            )
+        )
+    return html.Div(
+        [
+            html.Div(
+                [
+                    dcc.Clipboard(
+                        html.Span("Copy gene list"),
+                        id=ids.FIGURE_GENES_COPY,
+                        content=gene_list_text(genes),
+                        copied_children=html.Span("Copied ✓"),
+                        title="Copy the symbols, one a line",
+                        className="gene-action",
+                    ),
+                    html.Button(
+                        "Download TSV",
+                        id={"type": ids.FIGURE_GENES_TSV, "index": figid},
+                        className="gene-action",
+                        n_clicks=0,
+                    ),
+                    html.Span(
+                        [
+                            html.Span("exact", className="match-kind match-exact"),
+                            " own symbol · ",
+                            html.Span("alias", className="match-kind match-alias"),
+                            " / ",
+                            html.Span("family", className="match-kind match-family"),
+                            " read through another name",
+                        ],
+                        className="match-legend muted",
+                    ),
+                ],
+                className="gene-actions",
+            ),
+            html.Div(
+                html.Table(
+                    [
+                        html.Thead(
+                            html.Tr(
+                                [
+                                    html.Th("Gene"),
+                                    html.Th("Organism"),
+                                    html.Th("NCBI Gene"),
+                                    html.Th("Printed as"),
+                                    html.Th("Match"),
+                                ]
+                            )
+                        ),
+                        html.Tbody(rows),
+                    ],
+                    className="stats-table gene-table",
+                ),
+                className="gene-table-box",
+            ),
+        ],
+        className="figure-genes",
+    )
+
+
+def build_figure_image(corpus: Corpus, figid: str) -> html.Figure | None:
+    """A figure's image from Europe PMC, with the link to the figure in its place when it cannot load."""
+    row = corpus.figure_row(figid)
+    if row is None:
+        return None
+    figure = corpus.figures.iloc[row]
+    image_href = safe_href(_text(figure[C.IMAGE_URL]))
+    if image_href is None:
+        return None
+    figure_url = safe_href(_text(figure[C.FIGURE_URL]))
+    return html.Figure(
+        [
+            html.Img(src=image_href, alt=f"Figure {figid}", className="figure-image", referrerPolicy="no-referrer"),
+            html.Figcaption(
+                external_link(figure_url or image_href, "Image unavailable here: open the figure ↗"),
+                className="image-fallback",
+            ),
+        ],
+        className="figure-image-box",
     )
 
 

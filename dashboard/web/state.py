@@ -1,7 +1,8 @@
 """Web floor: the view state the URL and the browser hold (small values only), and its query-string form.
 
-`genes`, `match`, `organisms`, `years`, `figure` are the shareable parameters of the page URL; `exact` and `budget`
-ride along. Unknown or malformed values are dropped, each with a notice the page shows.
+`genes`, `match`, `organisms`, `years`, `figure` are the shareable parameters of the page URL; `include_unstated`,
+`exact`, `budget` and the network's `expand`, `colour` and `labels` ride along. Unknown or malformed values are
+dropped, each with a notice the page shows.
 """
 
 from __future__ import annotations
@@ -18,7 +19,21 @@ MAX_QUERY = 8_192  # characters of query string read at all
 MAX_GENES = 50  # genes one view can be centred on
 MAX_SHOWN_VALUE = 40  # characters of a bad value echoed back in a notice
 _YEARS = re.compile(r"\s*([0-9]{4})\s*(?:[-–:]\s*([0-9]{4})\s*)?")
-KNOWN_PARAMS = ("genes", "match", "organisms", "include_unstated", "years", "figure", "exact", "budget")
+KNOWN_PARAMS = (
+    "genes",
+    "match",
+    "organisms",
+    "include_unstated",
+    "years",
+    "figure",
+    "exact",
+    "budget",
+    "expand",
+    "colour",
+    "labels",
+)
+COLOUR_MODES = ("plain", "organism", "year")
+MAX_EXPANDED = 20  # bundles opened at once
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -34,6 +49,9 @@ class ViewState:
     exact: bool = False
     budget: int = DEFAULT_BUDGET
     unstated: bool = False  # with an organism filter, also the figures that state no organism
+    expanded: tuple[str, ...] = ()  # figures whose bundle of private genes is opened in the network
+    colour: str = "plain"  # what the network's figure colours say: plain, organism or year
+    label_all: bool = False  # label every node of the network, not only those that fit
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,9 +76,28 @@ class ViewState:
                 exact=bool(data.get("exact")),
                 budget=to_int_in(data.get("budget"), MIN_BUDGET, MAX_BUDGET) or DEFAULT_BUDGET,
                 unstated=bool(data.get("unstated")),
+                expanded=tuple(str(f) for f in data.get("expanded") or ())[:MAX_EXPANDED],
+                colour=data.get("colour") if data.get("colour") in COLOUR_MODES else "plain",
+                label_all=bool(data.get("label_all")),
             )
         except (TypeError, IndexError, KeyError, AttributeError):
             return cls()
+
+    def selection_part(self) -> ViewState:
+        """What the figure table, counts and enrichment depend on: the genes and filters only."""
+        return ViewState(
+            genes=self.genes,
+            match=self.match,
+            organisms=self.organisms,
+            years=self.years,
+            exact=self.exact,
+            unstated=self.unstated,
+        )
+
+    def network_part(self) -> ViewState:
+        """What the network depends on: the selection, the view options, and the open figure only when no gene is
+        chosen (then the view centres on it)."""
+        return replace(self, figure=None if self.genes else self.figure)
 
     @property
     def focus_gene(self) -> int | None:
@@ -143,6 +180,21 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
             state = replace(state, budget=number)
         else:
             notices.append(f"Node budget '{_shown(budget)}' is not a number from {MIN_BUDGET} to {MAX_BUDGET}.")
+
+    if expand := params.get("expand", "").strip():
+        figures = [f.strip() for f in expand.split(",") if f.strip()]
+        known = [f for f in figures if corpus.figure_row(f) is not None]
+        notices.extend(f"Figure '{_shown(f)}' to expand is not in this corpus." for f in figures if f not in known)
+        state = replace(state, expanded=tuple(dict.fromkeys(known))[:MAX_EXPANDED])
+
+    if "colour" in params:
+        if params["colour"] in COLOUR_MODES:
+            state = replace(state, colour=params["colour"])
+        else:
+            notices.append(f"Colour '{_shown(params['colour'])}' is not one of {', '.join(COLOUR_MODES)}.")
+
+    if "labels" in params:
+        state = replace(state, label_all=params["labels"].strip().lower() == "all")
     return state, notices
 
 
@@ -193,6 +245,12 @@ def to_query(corpus: Corpus, state: ViewState) -> str:
         params.append(("exact", "1"))
     if state.budget != DEFAULT_BUDGET:
         params.append(("budget", str(state.budget)))
+    if state.expanded:
+        params.append(("expand", ",".join(state.expanded)))
+    if state.colour != "plain":
+        params.append(("colour", state.colour))
+    if state.label_all:
+        params.append(("labels", "all"))
     return "?" + urlencode(params, safe=",") if params else ""
 
 
@@ -209,14 +267,23 @@ def to_selection(corpus: Corpus, state: ViewState) -> Selection:
     )
 
 
-def apply_node_click(state: ViewState, node: str | None) -> ViewState:
-    """A click on a network node: a gene re-centres the view on it, a figure opens its record."""
+def apply_node_click(state: ViewState, node: str | None, grow: bool = False) -> ViewState:
+    """A click on a network node (or a chip or list item): a gene re-centres the view on it — or, with `grow`, is
+    added to the chosen genes —, a figure opens its record, a bundle opens (or closes) its figure's genes."""
     parsed = parse_node(node or "")
     if parsed is None:
         return state
     kind, key = parsed
     if kind == "gene" and is_ascii_digits(key):
-        return replace(state, genes=(int(key),), figure=None)
+        gene = int(key)
+        if grow and state.genes:
+            return replace(state, genes=tuple(dict.fromkeys((*state.genes, gene)))[:MAX_GENES], figure=None)
+        return replace(state, genes=(gene,), figure=None)
     if kind == "figure":
         return replace(state, figure=key)
+    if kind == "bundle":
+        opened = tuple(f for f in state.expanded if f != key)
+        if len(opened) == len(state.expanded):
+            opened = (*state.expanded, key)[-MAX_EXPANDED:]
+        return replace(state, expanded=opened)
     return state

@@ -1,0 +1,144 @@
+"""A network a biologist can read: no overlapping nodes, labels for the chosen genes and the figures, bundles of a
+figure's other genes that open on click, colours that mean something, a view that grows, and a page that sends
+nothing to a third party on its own."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from dashboard.analysis.graph import select_subgraph
+from dashboard.web import ids
+from dashboard.web.callbacks import next_state, show_detail, update_network
+from dashboard.web.figures import CHAR_WIDTH, LINE_HEIGHT, _label_box
+from dashboard.web.layout import NETWORK_CONFIG
+from dashboard.web.state import ViewState, apply_node_click, parse_query, to_query, to_selection
+
+FIGURE = "PMC7090164__fcell-08-00089-g002"
+VIEWS = [
+    ViewState(),
+    ViewState(genes=(7157,)),
+    ViewState(genes=(7157, 207)),
+    ViewState(figure=FIGURE),
+    ViewState(genes=(8600,), expanded=(FIGURE,)),
+]
+
+
+def nodes_of(figure: dict) -> list[tuple[str, float, float, float, str, str]]:
+    """(node, x, y, marker size, label, textposition) of every drawn node."""
+    found = []
+    for trace in figure["data"]:
+        if trace["name"] in ("links", "Open figure"):
+            continue
+        sizes = trace["marker"]["size"]
+        for i, node in enumerate(trace["customdata"]):
+            found.append((node, trace["x"][i], trace["y"][i], sizes[i], trace["text"][i], trace["textposition"][i]))
+    return found
+
+
+@pytest.mark.parametrize("state", VIEWS, ids=lambda s: to_query_name(s))
+def test_no_two_nodes_overlap(seed_corpus, state):
+    figure, _ = update_network(seed_corpus, state)
+    go.Figure(figure)
+    nodes = nodes_of(figure)
+    assert len(nodes) > 3
+    scale = figure["layout"]["meta"]["px_per_unit"]  # on screen at the default zoom
+    xy = np.array([(x, y) for _, x, y, *_ in nodes]) * scale
+    radii = np.array([size / 2 for _, _, _, size, _, _ in nodes])
+    gaps = [np.hypot(*(xy[i] - xy[j])) - radii[i] - radii[j] for i, j in itertools.combinations(range(len(nodes)), 2)]
+    assert min(gaps) >= 0, min(gaps)
+
+
+def to_query_name(state: ViewState) -> str:
+    return "default" if state == ViewState() else "&".join(f"{k}={v}" for k, v in state.to_dict().items() if v)
+
+
+def test_labels_of_chosen_genes_and_figures_do_not_collide(seed_corpus):
+    figure, _ = update_network(seed_corpus, ViewState(genes=(7157, 207)))
+    nodes = nodes_of(figure)
+    labels = {node: text for node, *_, text, _ in nodes}
+    assert labels["gene:7157"] == "TP53" and labels["gene:207"] == "AKT1"
+    chosen = [t for t in figure["data"] if t["name"].endswith("(chosen)")]
+    assert len(chosen) == 2 and chosen[0]["marker"]["color"] != chosen[1]["marker"]["color"]
+    figures = [node for node in labels if node.startswith("figure:")]
+    assert sum(1 for node in figures if labels[node]) >= len(figures) * 0.6
+    # The placed labels' boxes (as the placer estimates them) never overlap one another, except chosen genes'.
+    boxes = []
+    scale = figure["layout"]["meta"]["px_per_unit"]
+    for node, x, y, size, text, position in nodes:
+        if text and node not in ("gene:7157", "gene:207"):
+            vertical, horizontal = position.split(" ")
+            dx = {"left": -1, "center": 0, "right": 1}[horizontal]
+            dy = {"top": 1, "middle": 0, "bottom": -1}[vertical]
+            boxes.append(_label_box(x * scale, y * scale, size / 2, CHAR_WIDTH * len(text) + 2, dx, dy))
+    assert boxes
+    for a, b in itertools.combinations(boxes, 2):
+        assert min(a[2], b[2]) - max(a[0], b[0]) <= 0.5 or min(a[3], b[3]) - max(a[1], b[1]) <= 0.5
+    assert LINE_HEIGHT > 0
+
+
+def test_label_all_labels_every_node(seed_corpus):
+    figure, _ = update_network(seed_corpus, ViewState(genes=(7157,), label_all=True))
+    assert all(text for *_, text, _ in nodes_of(figure))
+    auto, _ = update_network(seed_corpus, ViewState())
+    assert not all(text for *_, text, _ in nodes_of(auto))  # the dense overview leaves some to hover
+
+
+def test_bundles_hold_each_figures_other_genes_and_open_on_click(seed_corpus):
+    state = ViewState(genes=(8600,))
+    graph = select_subgraph(seed_corpus, to_selection(seed_corpus, state)).graph
+    bundles = [n for n, d in graph.nodes(data=True) if d["kind"] == "bundle"]
+    assert bundles
+    for bundle in bundles:
+        figid = bundle.split(":", 1)[1]
+        row = seed_corpus.figure_row(figid)
+        genes_drawn = sum(1 for n in graph[f"figure:{figid}"] if n.startswith("gene:"))
+        assert genes_drawn + graph.nodes[bundle]["count"] == seed_corpus.incidence[row].nnz
+    opened = apply_node_click(state, bundles[0])
+    assert opened.expanded == (bundles[0].split(":", 1)[1],)
+    graph = select_subgraph(seed_corpus, to_selection(seed_corpus, opened), expanded=opened.expanded).graph
+    assert bundles[0] not in graph
+    assert apply_node_click(opened, bundles[0]).expanded == ()  # a second click closes it
+    assert parse_query(seed_corpus, to_query(seed_corpus, opened))[0] == opened  # and it lives in the link
+
+
+def test_a_figure_alone_centres_the_view(seed_corpus):
+    graph = select_subgraph(seed_corpus, to_selection(seed_corpus, ViewState()), centre=FIGURE).graph
+    assert f"figure:{FIGURE}" in graph and "gene:8600" in graph
+    figure, _ = update_network(seed_corpus, ViewState(figure=FIGURE))
+    ring = next(t for t in figure["data"] if t["name"] == "Open figure")
+    assert ring["customdata"] == [f"figure:{FIGURE}"]
+    own = next(n for n in nodes_of(figure) if n[0] == f"figure:{FIGURE}")
+    assert (ring["x"][0], ring["y"][0]) == (own[1], own[2])
+
+
+def test_colour_by_organism_and_by_year(seed_corpus):
+    figure, _ = update_network(seed_corpus, ViewState(colour="organism"))
+    names = [t["name"] for t in figure["data"] if t["name"].startswith("Figure")]
+    assert "Figure · Homo sapiens" in names and len(names) > 2
+    figure, _ = update_network(seed_corpus, ViewState(colour="year"))
+    go.Figure(figure)
+    coloured = next(t for t in figure["data"] if t["name"] == "Figure (colour: year)")
+    assert coloured["marker"]["showscale"] and min(coloured["marker"]["color"]) >= 1998
+
+
+def test_the_view_grows_and_goes_back(seed_corpus):
+    before = ViewState(genes=(8600,), figure=FIGURE)
+    values = {"search": "", "grow": ["grow"]}
+    chip = {"type": ids.GENE_CHIP, "index": "8792"}
+    assert next_state(seed_corpus, chip, values, before)[0].genes == (8600, 8792)
+    assert next_state(seed_corpus, chip, {**values, "grow": []}, before)[0].genes == (8792,)
+    back = {"type": ids.BACK_TO_GENES, "index": "genes"}
+    assert next_state(seed_corpus, back, values, before)[0] == ViewState(genes=(8600,))
+    detail = str(show_detail(seed_corpus, before))
+    assert "Back to TNFSF11" in detail
+
+
+def test_nothing_goes_to_a_third_party_on_its_own(seed_corpus):
+    assert NETWORK_CONFIG["showSendToCloud"] is False and NETWORK_CONFIG["showEditInChartStudio"] is False
+    assert "sendDataToCloud" in NETWORK_CONFIG["modeBarButtonsToRemove"]
+    detail = str(show_detail(seed_corpus, ViewState(figure=FIGURE)))
+    assert "europepmc.org" not in detail  # the image is fetched only when the user asks for it

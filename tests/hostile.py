@@ -8,10 +8,13 @@ adds what only an unprivileged reader meets (permission denied); `as_unprivilege
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import socket
 import stat
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -202,6 +205,20 @@ def _drop_privileges() -> None:
     os.setgroups([])
     os.setgid(NOBODY)
     os.setuid(NOBODY)
+
+
+@contextlib.contextmanager
+def shared_temporary_folder() -> Iterator[Path]:
+    """A temporary folder that the `nobody` user can reach (pytest's own are private to their owner)."""
+    folder = Path(tempfile.mkdtemp(prefix="pfocr-test-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        for path in [folder, *folder.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(0o700)
+        shutil.rmtree(folder)
 
 
 def as_unprivileged(function: Callable, *args):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from hostile import (
     XSS_FIGURE,
     alias_bomb,
     as_unprivileged,
+    shared_temporary_folder,
     write_hostile_corpus,
     write_unreadable_corpus,
 )
@@ -86,14 +85,8 @@ def test_an_alias_bomb_is_refused_at_once(tmp_path):
 
 @pytest.fixture
 def shared_tmp():
-    """A temporary folder that the `nobody` user can reach (pytest's own are private to their owner)."""
-    folder = Path(tempfile.mkdtemp(prefix="pfocr-test-"))
-    folder.chmod(0o755)
-    yield folder
-    for path in [folder, *folder.rglob("*")]:
-        if not path.is_symlink():
-            path.chmod(0o700)
-    shutil.rmtree(folder)
+    with shared_temporary_folder() as folder:
+        yield folder
 
 
 def _load_report(folder: Path) -> tuple[list[str], dict[str, str]]:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import threading
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import PLAIN, SEEDS, SITE, write
+from hostile import as_unprivileged, shared_temporary_folder
 
 from dashboard.corpus import columns as C
 from dashboard.corpus.cache import load_corpus
-from dashboard.corpus.loader import CorpusError, discover, read_corpus
+from dashboard.corpus.loader import CorpusError, discover, parse_file, read_corpus
 
 GOOD = "---\nfigid: PMC5__good\npmcid: PMC5\nyear: '2010'\norganisms: Homo sapiens\n---\n"
 
@@ -214,3 +218,80 @@ def test_large_ingest_runs_apart_and_serves_from_the_mapped_cache(tmp_path, monk
     assert len(tables.figures) == 4 and len(tables.links) == 10
     assert any("ingested in a child process" in r.message for r in caplog.records)
     assert list(tmp_path.glob("corpus-*/figures.arrow"))
+
+
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [("real/up", ".."), ("another-route", "real")],  # a link back up the tree; a second route to the folder
+)
+def test_a_folder_reached_twice_is_read_once_under_its_real_path(tmp_path, link, target):
+    """Mutation: `_walk` without its `walked` check → the record is read again through the link (duplicate
+    figids; the loop goes on until the OS refuses 40 links deep)."""
+    record = write(tmp_path, "real/PMC5__good.md", GOOD)
+    (tmp_path / link).symlink_to(target, target_is_directory=True)
+    tables = read_corpus([tmp_path])
+    assert tables.figures[C.PATH].tolist() == [str(record)]
+    assert tables.problems[C.PATH].tolist() == [str(tmp_path / link)]
+    assert tables.problems[C.REASON].iloc[0].startswith("symbolic link to a folder already read")
+
+
+def test_a_named_path_that_is_not_a_file_is_reported_not_opened(tmp_path):
+    fifo = tmp_path / "named.md"
+    os.mkfifo(fifo)
+    good = write(tmp_path / "data", "good.md", GOOD)
+    tables = read_corpus([fifo, good])
+    assert tables.figures[C.FIGID].tolist() == ["PMC5__good"]
+    assert tables.problems.values.tolist() == [[str(fifo), "not a regular file (a FIFO); not read"]]
+    with pytest.raises(CorpusError, match=r"no record files found .*named.md: not a regular file \(a FIFO\)"):
+        read_corpus([fifo])
+
+
+def test_a_fifo_put_in_place_of_a_record_after_the_walk_does_not_block(tmp_path):
+    """Mutation: `_read_text` opening without O_NONBLOCK → the open waits for a writer forever (caught by the
+    timeout)."""
+    record = write(tmp_path, "a.md", GOOD)
+    (path,) = discover([tmp_path]).records
+    record.unlink()
+    os.mkfifo(record)
+    result = {}
+    reader = threading.Thread(target=lambda: result.update(problems=parse_file(path, {})[5]), daemon=True)
+    reader.start()
+    reader.join(10)
+    try:
+        assert not reader.is_alive(), "reading a FIFO blocked"
+    finally:
+        if reader.is_alive():  # release the blocked open, so that the test run can end
+            os.close(os.open(record, os.O_WRONLY | os.O_NONBLOCK))
+    assert result["problems"] == [(path, "not a regular file (a FIFO); not read")]
+
+
+def _snapshot(folder: Path) -> list[tuple[str, int, int, int]]:
+    """Every entry below a folder (and the folder) with its mode, size and modification time."""
+    return sorted(
+        (str(p.relative_to(folder)), p.lstat().st_mode, p.lstat().st_size, p.lstat().st_mtime_ns)
+        for p in [folder, *folder.rglob("*")]
+    )
+
+
+def _load_twice(data: Path, cache: Path) -> tuple[list[str], list[str], list[str]]:
+    cold = load_corpus([data], cache_dir=cache)
+    warm = load_corpus([data], cache_dir=cache)
+    return sorted(cold.figures[C.FIGID]), sorted(warm.figures[C.FIGID]), sorted(p.name for p in cache.iterdir())
+
+
+def test_a_read_only_data_folder_loads_and_nothing_is_written_there():
+    """Loaded by a user who cannot write there (`nobody` when the tests run as root), and every entry's mode,
+    size and mtime compared before and after. Mutation: `discover` writing a marker file into each root → the
+    load fails with PermissionError (and, as root, the snapshot differs)."""
+    with shared_temporary_folder() as folder:
+        data, cache = folder / "data", folder / "cache"
+        shutil.copytree(SITE, data)
+        cache.mkdir()
+        cache.chmod(0o777)
+        for path in [data, *data.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        before = _snapshot(data)
+        cold, warm, entries = as_unprivileged(_load_twice, data, cache)
+        assert cold == warm == ["PMC1000001__old-f1", "PMC1000002__new-f2", "PMC1000003__new-f3", "PMC1000004__new-f4"]
+        assert [name for name in entries if name.startswith("corpus-")]  # the cache went where it was told
+        assert _snapshot(data) == before

@@ -1,22 +1,29 @@
-"""Corpus floor: a cache of the parsed tables, keyed by the sources' paths, sizes and modification times.
+"""Corpus floor: a cache of the parsed tables, keyed by the sources' paths, sizes, modification and status change
+times and inodes, and by the version of the code that parsed them.
 
 A second start with unchanged sources reads no YAML at all. The tables are stored as uncompressed Arrow IPC
 (Feather v2) files and memory-mapped when read: a warm start costs milliseconds, and the workers that gunicorn forks
 share the mapped pages instead of each holding a copy. The cache is an optimisation only: a cache that cannot be
-written (read-only disk) or read (corrupt, older format) is logged and the sources are parsed instead.
+written (read-only disk) or read (corrupt, older format) is logged and the sources are parsed instead. Several
+processes may share one cache folder: entries appear and disappear by atomic renames.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import multiprocessing
 import os
+import re
 import shutil
+import socket
 import tempfile
 import time
+import uuid
 from collections.abc import Sequence
+from importlib import metadata, resources
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +35,35 @@ from dashboard.corpus.progress import Progress
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = "7"  # bump whenever parsing rules or table layouts change
 TABLES = ("figures", "genes", "links", "words", "chemicals", "diseases", "problems")
 KEEP_ENTRIES = 4
+STAGING = ".staging-"  # + owner pid, host, random suffix: an entry being written
+TRASH = ".trash-"  # an entry being deleted
+STALE_AFTER = 3600  # seconds; a staging folder this old is a leftover whoever owns it (writing takes seconds)
+
+
+def derive_format_version() -> str:
+    """The cache format: the software version and a digest of the corpus floor's code, which decides what is
+    parsed and how the tables are laid out. Read through importlib.resources, so it holds in a wheel or a zip too.
+    """
+    try:
+        version = metadata.version("pfocr-dashboard")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    digest = hashlib.sha256()
+    sources = sorted(
+        (item for item in resources.files(__package__).iterdir() if item.name.endswith(".py")),
+        key=lambda item: item.name,
+    )
+    for item in sources:
+        digest.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
+    if not sources:
+        log.warning("no source of %s found; the cache format follows the version number only", __package__)
+    return f"{version}+{digest.hexdigest()[:16]}"
+
+
+# Entries written by other code are never read: a new version or any change to the corpus floor makes a new key.
+FORMAT_VERSION = derive_format_version()
 
 
 def default_cache_dir() -> Path:
@@ -42,12 +75,14 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(sources: Sources) -> str:
-    """A digest of every source file's absolute path, size and modification time, in the order the walk met
-    them (an unchanged folder lists in the same order; a copy elsewhere has other paths anyway)."""
+    """A digest of the format version and every source file's absolute path, size, modification time, inode and
+    status change time, in the order the walk met them (an unchanged folder lists in the same order; a copy
+    elsewhere has other paths anyway). The ctime catches a same-size rewrite that kept or restored its mtime;
+    the inode a file replaced by another."""
     digest = hashlib.sha256(FORMAT_VERSION.encode())
     digest.update("\n".join(sources.seen).encode())
-    digest.update(np.array(sources.sizes, dtype=np.int64).tobytes())
-    digest.update(np.array(sources.mtimes, dtype=np.int64).tobytes())
+    for values in (sources.sizes, sources.mtimes, sources.inodes, sources.ctimes):
+        digest.update(np.array(values, dtype=np.int64).tobytes())
     return digest.hexdigest()[:32]
 
 
@@ -81,27 +116,93 @@ def write_tables(folder: Path, tables: CorpusTables) -> None:
     (folder / "meta.json").write_text(json.dumps(meta))
 
 
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname())
+
+
+def make_staging(folder: Path) -> Path:
+    """A new staging folder, named after its owner (pid and host) so that a leftover can be told from work."""
+    return Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-{_host()}-", dir=folder))
+
+
 def write_cached(entry: Path, tables: CorpusTables) -> None:
     """Store the tables atomically (write to a temporary folder, then rename)."""
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=entry.parent))
+        staging = make_staging(entry.parent)
         write_tables(staging, tables)
-        if entry.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-            return
-        staging.rename(entry)
+        try:
+            staging.rename(entry)
+        except OSError:
+            _remove(staging)
+            if not (entry / "meta.json").is_file():
+                raise
+            log.debug("cache %s was written by another process meanwhile", entry)
     except OSError as exc:
         log.warning("could not write the cache at %s (%s); the next start parses the sources again", entry, exc)
         return
-    _prune(entry.parent)
+    prune(entry.parent)
 
 
-def _prune(folder: Path) -> None:
-    """Keep only the most recent cache entries."""
-    entries = sorted(folder.glob("corpus-*"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP_ENTRIES:]:
-        shutil.rmtree(old, ignore_errors=True)
+def _remove(path: Path) -> None:
+    """Delete a folder (or a stray file or link) that others may be deleting too."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _discard(path: Path) -> None:
+    """Take an entry out of use by renaming it (only one of several pruning processes succeeds), then delete it."""
+    trash = path.with_name(f"{TRASH}{uuid.uuid4().hex}")
+    try:
+        path.rename(trash)
+    except OSError:
+        return  # gone already: another process pruned it
+    _remove(trash)
+
+
+def _owner_alive(name: str) -> bool:
+    """Whether the process that made a staging folder may still be writing it (unknown owners count as alive)."""
+    pid, _, rest = name.removeprefix(STAGING).partition("-")
+    if not pid.isascii() or not pid.isdigit() or rest.rpartition("-")[0] != _host():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, under another user
+    return True
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Delete what killed processes left: staging folders whose owner is gone or that are older than an hour,
+    and half-deleted entries."""
+    now = time.time()
+    for path in [*folder.glob(f"{STAGING}*"), *folder.glob(f"{TRASH}*")]:
+        try:
+            age = now - path.lstat().st_mtime
+        except OSError:
+            continue
+        if path.name.startswith(TRASH) or age > STALE_AFTER or not _owner_alive(path.name):
+            log.info("removing %s, left by an interrupted cache write", path)
+            _remove(path)
+
+
+def prune(folder: Path) -> None:
+    """Keep only the most recently used cache entries, and remove leftovers; safe with other processes pruning
+    the same folder at once."""
+    entries = []
+    for path in folder.glob("corpus-*"):
+        try:
+            entries.append((path.lstat().st_mtime_ns, path))
+        except OSError:
+            continue  # pruned by another process since the listing
+    entries.sort(reverse=True)
+    for _, old in entries[KEEP_ENTRIES:]:
+        _discard(old)
+    remove_leftovers(folder)
 
 
 def load_corpus(
@@ -125,6 +226,8 @@ def load_corpus(
     tables = read_cached(entry)
     if tables is not None:
         log.info("read %d figures from cache %s in %.2f s", len(tables.figures), entry, time.perf_counter() - started)
+        with contextlib.suppress(OSError):  # mark it recently used, so pruning keeps it (a read-only cache stays)
+            os.utime(entry)
         return tables
     if len(sources.records) >= INGEST_APART_FROM and _writable(entry.parent):
         tables = _ingest_apart(sources, entry, workers, progress)

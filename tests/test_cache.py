@@ -1,0 +1,189 @@
+"""Corpus floor: the cache is keyed by everything that can change a source file, versioned by the code that
+parsed it, and shared safely by processes that write, read and prune it at once."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from importlib import metadata
+from multiprocessing import get_context
+from pathlib import Path
+
+import pytest
+from conftest import SITE, write
+
+import dashboard
+from dashboard.corpus import cache
+from dashboard.corpus import columns as C
+from dashboard.corpus.cache import KEEP_ENTRIES, cache_key, load_corpus, prune, read_cached, write_cached
+from dashboard.corpus.loader import Sources, read_corpus
+
+GOOD = "---\nfigid: PMC5__good\npmcid: PMC5\nyear: '2010'\norganisms: Homo sapiens\n---\n"
+
+
+def test_a_same_size_rewrite_that_keeps_its_mtime_is_noticed(tmp_path):
+    """An editor or sync tool that rewrites a file in place and restores its mtime changes only its ctime.
+    Mutation: ctimes left out of `cache_key` → the stale year 2010 is served."""
+    data, entries = tmp_path / "data", tmp_path / "cache"
+    record = write(data, "a.md", GOOD)
+    assert load_corpus([data], cache_dir=entries).figures[C.YEAR].tolist() == [2010]
+    before = record.stat()
+    time.sleep(0.05)  # past the file system's timestamp granularity
+    with open(record, "r+b") as handle:
+        handle.write(GOOD.replace("2010", "2012").encode())
+    os.utime(record, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = record.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    assert after.st_ctime_ns != before.st_ctime_ns
+    assert load_corpus([data], cache_dir=entries).figures[C.YEAR].tolist() == [2012]
+
+
+def _sources(**changed: int) -> Sources:
+    values = {"sizes": 100, "mtimes": 1_000, "inodes": 42, "ctimes": 2_000} | changed
+    return Sources(seen=["/data/a.md"], **{name: [value] for name, value in values.items()})
+
+
+@pytest.mark.parametrize("field", ["sizes", "mtimes", "inodes", "ctimes"])
+def test_each_part_of_a_files_identity_changes_the_key(field):
+    """A file replaced by another of the same size, mtime and ctime (a restored backup, a copy made within one
+    timestamp tick) differs in its inode only. Mutation: any one of the four left out of `cache_key` → caught."""
+    assert cache_key(_sources(**{field: 7})) != cache_key(_sources())
+    assert cache_key(_sources()) == cache_key(_sources())
+
+
+def _copy_package(folder: Path) -> Path:
+    """The dashboard package's sources, copied as they are installed (no caches)."""
+    target = folder / "dashboard"
+    shutil.copytree(Path(dashboard.__file__).parent, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def _format_version_from(path: Path, cwd: Path) -> tuple[str, str]:
+    """FORMAT_VERSION and the module file as a fresh interpreter importing dashboard from `path` sees them."""
+    code = "from dashboard.corpus import cache; print(cache.__file__); print(cache.FORMAT_VERSION)"
+    env = {**os.environ, "PYTHONPATH": str(path)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+    where, version = done.stdout.split()
+    return where, version
+
+
+def test_the_format_version_follows_the_software_version_and_the_corpus_code(tmp_path):
+    """Mutation: a hand-kept `FORMAT_VERSION = "7"` → the edited copy keeps the version (caught); the sources
+    found through `Path(__file__).parent` instead of importlib.resources → the zip's version differs (caught)."""
+    assert cache.FORMAT_VERSION.startswith(metadata.version("pfocr-dashboard") + "+")
+    same, edited, zipped = tmp_path / "same", tmp_path / "edited", tmp_path / "zipped"
+    _copy_package(same)
+    records = _copy_package(edited) / "corpus" / "records.py"
+    records.write_text(records.read_text() + "\n# a change to the parsing code\n")
+    where, version = _format_version_from(same, tmp_path)
+    assert where.startswith(str(same)) and version == cache.FORMAT_VERSION  # from the code, not its location
+    where, version = _format_version_from(edited, tmp_path)
+    assert where.startswith(str(edited)) and version != cache.FORMAT_VERSION
+    archive = zipped / "dashboard.zip"  # no file system folder at all, as in a zipped application
+    zipped.mkdir()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for path in sorted((same / "dashboard").rglob("*.py")):
+            bundle.write(path, path.relative_to(same).as_posix())
+    where, version = _format_version_from(archive, tmp_path)
+    assert where.startswith(str(archive)) and version == cache.FORMAT_VERSION
+
+
+def _fill(folder: Path, count: int) -> None:
+    for i in range(count):
+        (folder / f"corpus-{i:05d}").mkdir()
+
+
+def _prune_at(folder: Path, start: float) -> None:
+    while time.time() < start:  # both processes begin at the same moment
+        pass
+    prune(folder)
+
+
+def test_processes_pruning_at_once_never_raise(tmp_path):
+    """Each process lists the entries, then deletes the old ones while the other is still looking at them.
+    Mutation: the former `sorted(glob, key=stat().st_mtime)` and `rmtree` → FileNotFoundError in one of them."""
+    context = get_context("fork")
+    for _ in range(8):
+        _fill(tmp_path, 400)
+        start = time.time() + 0.15
+        workers = [context.Process(target=_prune_at, args=(tmp_path, start)) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+        assert [worker.exitcode for worker in workers] == [0, 0]
+        left = sorted(p.name for p in tmp_path.iterdir())
+        assert len(left) == KEEP_ENTRIES and all(name.startswith("corpus-") for name in left)
+        for name in left:
+            (tmp_path / name).rmdir()
+
+
+def test_an_entry_that_is_a_dangling_link_does_not_stop_pruning(tmp_path):
+    (tmp_path / "corpus-dangling").symlink_to(tmp_path / "nowhere")
+    os.utime(tmp_path / "corpus-dangling", (0, 0), follow_symlinks=False)  # the oldest: pruned
+    _fill(tmp_path, KEEP_ENTRIES)
+    prune(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"corpus-{i:05d}" for i in range(KEEP_ENTRIES)]
+
+
+def _leave_staging(folder: Path) -> None:
+    """A writer killed after it made its staging folder: it exits without cleaning up."""
+    staging = cache.make_staging(folder)
+    (staging / "figures.arrow").write_bytes(b"half written")
+    os._exit(0)
+
+
+def test_staging_left_by_a_killed_writer_is_removed(tmp_path):
+    """Mutation: `remove_leftovers` not checking the owner's pid → the dead writer's folder stays (caught);
+    not checking the age → the day-old folder stays (caught)."""
+    child = get_context("fork").Process(target=_leave_staging, args=(tmp_path,))
+    child.start()
+    child.join()
+    (dead,) = tmp_path.glob(".staging-*")
+    assert dead.name.startswith(f".staging-{child.pid}-")
+    working = cache.make_staging(tmp_path)  # ours, alive and fresh: another write in progress
+    stale = cache.make_staging(tmp_path)  # ours but a day old: its pid may be reused by now
+    os.utime(stale, (time.time() - 86_400,) * 2)
+    (tmp_path / ".trash-0123").mkdir()  # a deletion that was interrupted
+    load_corpus([SITE], cache_dir=tmp_path)
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("corpus-"))
+    assert left == [working.name]
+
+
+def test_writing_an_entry_that_another_process_wrote_meanwhile_is_quiet(tmp_path, caplog):
+    """Mutation: the former `if entry.exists(): …` check before the rename, with the rename racing it, or a rename
+    failure not cleaned up → a warning and a staging folder left behind (caught)."""
+    tables = read_corpus([SITE])
+    entry = tmp_path / "corpus-same"
+    write_cached(entry, tables)
+    caplog.set_level(logging.DEBUG)
+    write_cached(entry, tables)  # as if two processes had ingested the same sources at once
+    assert not [r for r in caplog.records if r.name == cache.__name__ and r.levelno >= logging.WARNING]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus-same"]
+    assert read_cached(entry) is not None
+
+
+def test_pruning_removes_the_least_recently_used_entry(tmp_path):
+    """Reading an entry marks it used. Mutation: no `os.utime` on a cache hit → the entry read last, written
+    first, is the one pruned (caught)."""
+    entries = tmp_path / "cache"
+    folders = [tmp_path / f"data-{i}" for i in range(KEEP_ENTRIES + 1)]
+    written = []
+    for age, folder in enumerate(folders[:KEEP_ENTRIES], start=1):
+        before = set(entries.glob("corpus-*"))
+        write(folder, "a.md", GOOD)
+        load_corpus([folder], cache_dir=entries)
+        (entry,) = set(entries.glob("corpus-*")) - before
+        os.utime(entry, (age * 1_000, age * 1_000))  # written in this order, seconds apart
+        written.append(entry)
+    first, second = written[:2]
+    load_corpus([folders[0]], cache_dir=entries)  # served from the cache: now the most recently used
+    write(folders[-1], "a.md", GOOD)
+    load_corpus([folders[-1]], cache_dir=entries)
+    assert first.exists() and not second.exists()
+    assert len(list(entries.glob("corpus-*"))) == KEEP_ENTRIES

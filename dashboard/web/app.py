@@ -150,6 +150,11 @@ class Boot:
         self._when_ready: list[Callable[[], None]] = []
         self._loader_pid: int | None = None
         self._done = threading.Event()
+        # A worker forked while the loading thread held the lock must not inherit it held.
+        os.register_at_fork(after_in_child=self._reset_lock)
+
+    def _reset_lock(self) -> None:
+        self._lock = threading.Lock()
 
     def start(self) -> Boot:
         """Start loading in a background thread of this process."""

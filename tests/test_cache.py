@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from importlib import metadata
 from multiprocessing import get_context
 from pathlib import Path
@@ -153,6 +156,22 @@ def test_staging_left_by_a_killed_writer_is_removed(tmp_path):
     load_corpus([SITE], cache_dir=tmp_path)
     left = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("corpus-"))
     assert left == [working.name]
+
+
+def _write_with_a_small_disk(entry: Path, tables) -> list[str]:
+    """write_cached where no file may grow past 4 KiB (as on a full disk); what is left in the folder."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead of killing us
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+    write_cached(entry, tables)
+    return sorted(p.name for p in entry.parent.iterdir())
+
+
+def test_a_write_that_fails_midway_leaves_nothing(tmp_path):
+    """Mutation: the staging folder not removed when writing fails → it stays until an hour has passed (caught)."""
+    tables = read_corpus([SITE])
+    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+        left = pool.submit(_write_with_a_small_disk, tmp_path / "corpus-x", tables).result()
+    assert left == []
 
 
 def test_writing_an_entry_that_another_process_wrote_meanwhile_is_quiet(tmp_path, caplog):

@@ -126,21 +126,20 @@ def make_staging(folder: Path) -> Path:
 
 
 def write_cached(entry: Path, tables: CorpusTables) -> None:
-    """Store the tables atomically (write to a temporary folder, then rename)."""
+    """Store the tables atomically (write to a temporary folder, then rename); a failed write leaves nothing."""
+    staging = None
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         staging = make_staging(entry.parent)
         write_tables(staging, tables)
-        try:
-            staging.rename(entry)
-        except OSError:
-            _remove(staging)
-            if not (entry / "meta.json").is_file():
-                raise
-            log.debug("cache %s was written by another process meanwhile", entry)
+        staging.rename(entry)
     except OSError as exc:
-        log.warning("could not write the cache at %s (%s); the next start parses the sources again", entry, exc)
-        return
+        if staging is not None:
+            _remove(staging)
+        if not (entry / "meta.json").is_file():
+            log.warning("could not write the cache at %s (%s); the next start parses the sources again", entry, exc)
+            return
+        log.debug("cache %s was written by another process meanwhile", entry)
     prune(entry.parent)
 
 

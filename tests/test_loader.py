@@ -16,7 +16,7 @@ from hostile import as_unprivileged, shared_temporary_folder
 
 from dashboard.corpus import columns as C
 from dashboard.corpus.cache import load_corpus
-from dashboard.corpus.loader import CorpusError, discover, parse_file, read_corpus
+from dashboard.corpus.loader import CorpusError, _read_text, discover, parse_file, read_corpus
 
 GOOD = "---\nfigid: PMC5__good\npmcid: PMC5\nyear: '2010'\norganisms: Homo sapiens\n---\n"
 
@@ -295,3 +295,12 @@ def test_a_read_only_data_folder_loads_and_nothing_is_written_there():
         assert cold == warm == ["PMC1000001__old-f1", "PMC1000002__new-f2", "PMC1000003__new-f3", "PMC1000004__new-f4"]
         assert [name for name in entries if name.startswith("corpus-")]  # the cache went where it was told
         assert _snapshot(data) == before
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux's /proc")
+def test_a_file_that_holds_more_than_its_size_says_is_read_whole():
+    """A file that grew between the stat and the read, as /proc files always do (their size says 0). Mutation:
+    only the stat's size read → one byte."""
+    text = _read_text("/proc/self/status")
+    assert os.stat("/proc/self/status").st_size == 0
+    assert text.startswith("Name:") and "\nPid:" in text

@@ -251,8 +251,9 @@ def _read_text(path: str) -> str:
             raise RecordError(f"file is larger than the {MAX_FILE_BYTES // 2**20} MiB limit")
         # One read of the known size (a read of the whole limit allocates 32 MiB per file, 4× slower here).
         data = os.read(handle, info.st_size + 1)
-        while len(data) <= MAX_FILE_BYTES and (more := os.read(handle, MAX_FILE_BYTES + 1 - len(data))):
-            data += more  # the file grew since it was looked at
+        if len(data) > info.st_size:  # the file grew since it was looked at
+            with open(handle, "rb", closefd=False) as rest:
+                data += rest.read(MAX_FILE_BYTES + 1 - len(data))
     finally:
         os.close(handle)
     if len(data) > MAX_FILE_BYTES:

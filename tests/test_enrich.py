@@ -66,7 +66,7 @@ def test_a_lower_case_list_is_read_in_one_species(seed_corpus):
     """The reported case: 8 lower-case symbols gave 11 genes of four species; now 8 human genes."""
     result = enrich(seed_corpus, "mapk1 mapk3 akt1 tp53 kras braf raf1 grb2")
     assert result.species == HUMAN and result.query_size == 8
-    expected = rows_named(seed_corpus, "mapk1 mapk3 akt1 tp53 kras braf raf1 grb2".split(), HUMAN)
+    expected = rows_named(seed_corpus, ["mapk1", "mapk3", "akt1", "tp53", "kras", "braf", "raf1", "grb2"], HUMAN)
     assert set(result.genes.rows) == expected
     for overlap in result.results["overlap_ids"]:
         assert all(seed_corpus.gene_organisms[seed_corpus.gene_row(g)] == HUMAN for g in overlap)
@@ -103,6 +103,15 @@ def test_filters_background_and_min_size(seed_corpus):
     assert "nosuch (background)" in custom.unrecognised
     assert set(custom.outside_background) == set(QUERY.split()) - {"MAPK1", "MAPK3", "AKT1", "TP53"}
     assert (custom.results["set_size"] <= 5).all()
+
+
+def test_fdr_is_benjamini_hochberg():
+    p = np.array([0.01, 0.04, 0.03, 0.2, 0.5])
+    order = np.argsort(p)
+    expected = np.minimum.accumulate((p[order] * len(p) / np.arange(1, len(p) + 1))[::-1])[::-1]
+    adjusted = np.empty_like(p)
+    adjusted[order] = np.minimum(expected, 1)
+    assert benjamini_hochberg(p) == pytest.approx(adjusted)
 
 
 def test_unrecognised_entries_are_listed(seed_corpus):

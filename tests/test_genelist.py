@@ -74,7 +74,7 @@ def labels(corpus, rows):
 
 
 def test_a_list_is_read_in_the_species_most_entries_name(corpus):
-    genes = resolve_gene_list(corpus, "akt1 tp53 dup genex GENEX 11651 nosuch".split())
+    genes = resolve_gene_list(corpus, ["akt1", "tp53", "dup", "genex", "GENEX", "11651", "nosuch"])
     assert genes.species == HUMAN and genes.inferred
     assert labels(corpus, genes.rows) == ["AKT1:207", "TP53:7157", "GENEX:900002"]  # exact case settles GENEX
     assert {token: sorted(corpus.gene_ids[list(rows)]) for token, rows in genes.ambiguous} == {

@@ -34,12 +34,13 @@ ORGANISM_COLOURS = ("#e07b39", "#8c564b", "#2ca02c", "#9467bd", "#17becf", "#bcb
 HOVER_TITLE = 90
 SHORT_TITLE = 24  # characters of a figure's title in its label
 DIGITS = 1  # coordinates are in (default-zoom) pixels: a tenth is finer than the eye
-BOX = (640.0, 460.0)  # the drawing area a layout is fitted to, in pixels at the default zoom
+BOX = (600.0, 420.0)  # the drawing area a layout is fitted to, in pixels at the default zoom
 FILL = 0.10  # share of the drawing area the nodes' discs may cover; marker sizes shrink to keep it
 LABEL_ROOM = 0.25  # share of the drawing area that figures' label room may take
 FONT = 11
-CHAR_WIDTH = 6.6  # average width of a label character at FONT px
-LINE_HEIGHT = 14
+NARROW = frozenset(" .,;:!'|()[]/-ijlrtfI1")
+LINE_HEIGHT = 13
+LABEL_MARGIN = 3.0  # pixels kept free around a placed label
 DISC_TOLERANCE = 4.0  # pixels a label may reach over other nodes' discs (its text has a halo); never over labels
 MAX_LABEL_TRIES = 600  # labels tried in priority order; past these, nodes show their label on hover
 
@@ -51,6 +52,12 @@ class ViewOptions:
     colour: str = "plain"
     label_all: bool = False
     open_figure: str | None = None
+
+
+def text_width(text: str) -> float:
+    """A label's width in pixels at FONT px in the page's sans-serif (measured in Chromium: capitals and digits
+    7.6, narrow letters and punctuation 3.6, other letters 6.0), with 5% and two pixels to spare."""
+    return 2 + 1.05 * sum(3.6 if c in NARROW else 7.6 if c.isupper() or c.isdigit() else 6.0 for c in text)
 
 
 def _hover_text(text: str, limit: int = HOVER_TITLE) -> str:
@@ -73,6 +80,16 @@ def _size(graph: nx.Graph, node: str) -> float:
         return 8 + 2.2 * math.sqrt(data.get("count", 1))
     size = 7 + 3.2 * math.sqrt(graph.degree(node))
     return size * 1.35 if data.get("focus") else size
+
+
+_SHAPE_REACH = {"star": 1.4, "square": 1.2}
+
+
+def _shape(graph: nx.Graph, node: str) -> str:
+    data = graph.nodes[node]
+    if data["kind"] == FIGURE:
+        return "square"
+    return "star" if data.get("focus") else "circle"
 
 
 def _layout() -> dict:
@@ -112,7 +129,8 @@ def place_nodes(
         area = float(np.sum(np.pi * (sizes / 2) ** 2))
         sizes *= min(1.0, math.sqrt(FILL * BOX[0] * BOX[1] / area)) if area else 1.0
         sizes = np.maximum(sizes, 5.0)
-        reach = sizes / 2
+        # A star's points and a square's corners reach past half the marker size.
+        reach = sizes / 2 * np.array([_SHAPE_REACH.get(_shape(graph, n), 1.0) for n in nodes])
         if room:
             # Label room shrinks when many nodes ask for it, so that the picture still fits the drawing area.
             wanted = float(sum(math.pi * r**2 for r in room.values()))
@@ -137,34 +155,24 @@ def display_scale(xy: np.ndarray, sizes: np.ndarray) -> float:
     return float(min(1.0, BOX[0] / max(extent[0], 1e-9), BOX[1] / max(extent[1], 1e-9)))
 
 
-_POSITIONS = (  # plotly textposition, and where its box lies relative to the node (unit offsets in x and y)
-    ("middle right", 1, 0),
-    ("middle left", -1, 0),
-    ("top center", 0, 1),
-    ("bottom center", 0, -1),
-    ("top right", 1, 1),
-    ("bottom right", 1, -1),
-    ("top left", -1, 1),
-    ("bottom left", -1, -1),
-)
+_DIRECTIONS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))  # right, left, over, …
+_DIRECTIONS_BELOW = ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1))  # a figure's: under first
+_GAPS = (1.0, 10.0, 22.0)  # pixels between a node and its label: beside it, then a little away (with a leader line)
 
 
-_POSITIONS_BELOW = (_POSITIONS[3], _POSITIONS[2], *_POSITIONS[:2], *_POSITIONS[4:])  # centred under, over, …
-
-
-def _label_box(x: float, y: float, radius: float, width: float, dx: int, dy: int) -> tuple[float, ...]:
-    """(x0, y0, x1, y1) of a label of the given width beside a node, in pixels with y upwards."""
+def _label_box(x: float, y: float, radius: float, width: float, dx: int, dy: int, gap: float = 1.0) -> tuple:
+    """(x0, y0, x1, y1) of a label of the given width beside a node, `gap` pixels away, in pixels with y up."""
     height = LINE_HEIGHT
     if dx > 0:
-        x0 = x + radius + 1
+        x0 = x + radius + gap
     elif dx < 0:
-        x0 = x - radius - 1 - width
+        x0 = x - radius - gap - width
     else:
         x0 = x - width / 2
     if dy > 0:
-        y0 = y + radius
+        y0 = y + radius + gap - 1
     elif dy < 0:
-        y0 = y - radius - height
+        y0 = y - radius - gap + 1 - height
     else:
         y0 = y - height / 2
     return x0, y0, x0 + width, y0 + height
@@ -205,39 +213,39 @@ def place_labels(
     sizes: np.ndarray,
     order: list[int],
     always: set[int],
-    tolerance: dict[int, float] | None = None,
     below: set[int] | None = None,
-) -> dict[int, str]:
-    """Node index → plotly textposition for the labels that fit, in priority `order`: a label goes where it
-    overlaps no placed label and reaches at most its `tolerance` (pixels; default DISC_TOLERANCE) over other
-    nodes; nodes in `always` get their least crowded place regardless. Only the first MAX_LABEL_TRIES of the order
-    are tried unless they are in `always`."""
-    tolerance = tolerance or {}
-    below = below or set()
+) -> dict[int, tuple[float, float, float, float]]:
+    """Node index → the box (pixels) of its label, for the labels that fit, in priority `order`: beside the node
+    or a little away from it, where the label overlaps no placed label and reaches at most DISC_TOLERANCE over
+    other nodes; nodes in `always` get their least crowded place regardless. Only the first MAX_LABEL_TRIES of the
+    order are tried unless they are in `always`; `below` nodes try under and over themselves first."""
     from scipy.spatial import cKDTree
 
+    below = below or set()
     labels = _Grid()
     radii = sizes / 2
     tree = cKDTree(xy) if len(xy) else None
     reach = float(radii.max()) if len(radii) else 0.0
-    placed: dict[int, str] = {}
+    placed: dict[int, tuple[float, float, float, float]] = {}
     for tried, i in enumerate(order):
         if tried >= MAX_LABEL_TRIES and i not in always:
             continue
-        width = CHAR_WIDTH * len(texts[i]) + 2
+        width = text_width(texts[i])
         x, y = xy[i]
-        allowed = tolerance.get(i, DISC_TOLERANCE)
         best, best_cost = None, math.inf
-        for position, dx, dy in _POSITIONS_BELOW if i in below else _POSITIONS:
-            box = _label_box(x, y, radii[i], width, dx, dy)
-            cost = labels.overlap(box) * 4 + _disc_overlap(tree, xy, radii, reach, box, i)
-            if cost < best_cost:
-                best, best_cost = (position, box), cost
-            if cost <= allowed:
+        for gap in _GAPS:
+            for dx, dy in _DIRECTIONS_BELOW if i in below else _DIRECTIONS:
+                box = _label_box(x, y, radii[i], width, dx, dy, gap)
+                crossing = labels.overlap(box)
+                cost = crossing * 4 + _disc_overlap(tree, xy, radii, reach, box, i) + gap / 100
+                if cost < best_cost:
+                    best, best_cost = box, cost
+            if best_cost <= DISC_TOLERANCE:
                 break
-        if best is not None and (best_cost <= allowed or i in always):
-            placed[i] = best[0]
-            labels.add(best[1])
+        if best is not None and (best_cost <= DISC_TOLERANCE or i in always):
+            placed[i] = best
+            # Kept apart by a margin: the page may draw the picture a little smaller than the drawing area.
+            labels.add((best[0] - LABEL_MARGIN, best[1] - LABEL_MARGIN, best[2] + LABEL_MARGIN, best[3] + LABEL_MARGIN))
     return placed
 
 
@@ -329,7 +337,7 @@ def build_network_figure(graph: nx.Graph, options: ViewOptions | None = None) ->
     other genes as pale discs, chosen genes each in its own colour, the open figure ringed; labelled."""
     options = options or ViewOptions()
     room = {
-        node: min(CHAR_WIDTH * len(short_title(str(data["label"]))) / 2, 70.0)
+        node: min(text_width(short_title(str(data["label"]))) / 2, 70.0)
         for node, data in graph.nodes(data=True)
         if data["kind"] == FIGURE
     }
@@ -375,11 +383,7 @@ def build_network_figure(graph: nx.Graph, options: ViewOptions | None = None) ->
     # Every figure is labelled (users look for figures); a crowded one goes where it covers the fewest labels and
     # nodes, over which its text keeps a halo. Genes and bundles are labelled only where they fit.
     forced = always | {index[n] for n in figures} | (set(order) if options.label_all else set())
-    positions = place_labels(texts, xy * scale, sizes, order, forced, below={index[n] for n in figures})
-
-    textfont = {"size": FONT, "color": "#1f2933"}
-    if kind == "scatter":  # a halo of the background colour keeps labels readable over links (SVG only)
-        textfont["shadow"] = "auto"
+    boxes = place_labels(texts, xy * scale, sizes, order, forced, below={index[n] for n in figures})
 
     def trace(name: str, members: list[str], marker: dict, legend: bool = True, group: str | None = None) -> dict:
         rows = [index[n] for n in members]
@@ -387,14 +391,11 @@ def build_network_figure(graph: nx.Graph, options: ViewOptions | None = None) ->
             "type": kind,
             "x": xy[rows, 0].tolist(),
             "y": xy[rows, 1].tolist(),
-            "mode": "markers+text",
+            "mode": "markers",
             "name": name,
             "legendgroup": group or name,
             "showlegend": legend,
             "customdata": members,
-            "text": [html.escape(texts[r], quote=False) if r in positions else "" for r in rows],
-            "textposition": [positions.get(r, "middle right") for r in rows],
-            "textfont": textfont,
             "hovertext": [_node_hover(graph, n) for n in members],
             "hovertemplate": "%{hovertext}<extra></extra>",
             "marker": {"size": sizes[rows].tolist(), **marker},
@@ -413,30 +414,80 @@ def build_network_figure(graph: nx.Graph, options: ViewOptions | None = None) ->
     for number, node in enumerate(chosen):
         colour = CHOSEN_COLOURS[number % len(CHOSEN_COLOURS)]
         style = {"color": colour, "symbol": "star", "line": {"width": 1, "color": "white"}}
-        chosen_trace = trace(f"{graph.nodes[node]['label']} (chosen)", [node], style)
-        chosen_trace["textfont"] = {**textfont, "size": FONT + 1, "color": colour}
-        traces.append(chosen_trace)
+        traces.append(trace(f"{graph.nodes[node]['label']} (chosen)", [node], style))
+    colours = {index[n]: CHOSEN_COLOURS[k % len(CHOSEN_COLOURS)] for k, n in enumerate(chosen)}
+    traces[1:1] = label_traces(kind, nodes, xy, sizes, scale, texts, boxes, colours)
     ring = [open_node] if open_node in index else []
     traces.append(open_figure_trace(kind, xy[[index[n] for n in ring]], sizes[[index[n] for n in ring]], ring))
     layout = _layout()
     layout["showlegend"] = True
     layout["meta"] = {"px_per_unit": round(scale, 4)}  # the scale the layout was spread and labelled for
     if len(nodes):
-        layout["xaxis"]["range"], layout["yaxis"]["range"] = _ranges(xy, sizes, scale, texts, positions)
+        layout["xaxis"]["range"], layout["yaxis"]["range"] = _ranges(xy, sizes, scale, boxes)
     return {"data": traces, "layout": layout}
 
 
+def label_traces(
+    kind: str,
+    nodes: list[str],
+    xy: np.ndarray,
+    sizes: np.ndarray,
+    scale: float,
+    texts: list[str],
+    boxes: dict[int, tuple[float, float, float, float]],
+    colours: dict[int, str],
+) -> list[dict]:
+    """The placed labels as one text trace (customdata: the node each names), and thin leader lines from a node to
+    a label set a little away from it."""
+    placed = sorted(boxes)
+    centres = np.array([((boxes[i][0] + boxes[i][2]) / 2, (boxes[i][1] + boxes[i][3]) / 2) for i in placed])
+    centres = centres.reshape(-1, 2) / scale
+    textfont = {"size": FONT, "color": [colours.get(i, "#1f2933") for i in placed]}
+    if kind == "scatter":  # a halo of the background colour keeps labels readable over links (SVG only)
+        textfont["shadow"] = "auto"
+    line_x: list[float | None] = []
+    line_y: list[float | None] = []
+    for i in placed:
+        x0, y0, x1, y1 = boxes[i]
+        px, py = xy[i] * scale
+        nearest = (min(max(px, x0), x1), min(max(py, y0), y1))
+        if math.hypot(nearest[0] - px, nearest[1] - py) > sizes[i] / 2 + 6:  # set away: draw the leader
+            line_x += [round(px / scale, DIGITS), round(nearest[0] / scale, DIGITS), None]
+            line_y += [round(py / scale, DIGITS), round(nearest[1] / scale, DIGITS), None]
+    return [
+        {
+            "type": kind,
+            "x": line_x,
+            "y": line_y,
+            "mode": "lines",
+            "line": {"width": 0.8, "color": "rgba(60,60,60,0.55)"},
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "name": "label lines",
+        },
+        {
+            "type": kind,
+            "x": np.round(centres[:, 0], DIGITS).tolist(),
+            "y": np.round(centres[:, 1], DIGITS).tolist(),
+            "mode": "text",
+            "text": [html.escape(texts[i], quote=False) for i in placed],
+            "textposition": "middle center",
+            "textfont": textfont,
+            "customdata": [nodes[i] for i in placed],
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "name": "labels",
+        },
+    ]
+
+
 def _ranges(
-    xy: np.ndarray, sizes: np.ndarray, scale: float, texts: list[str], positions: dict[int, str]
+    xy: np.ndarray, sizes: np.ndarray, scale: float, boxes: dict[int, tuple[float, float, float, float]]
 ) -> tuple[list[float], list[float]]:
     """Axis ranges that show every node and every placed label whole (plotly's autorange ignores text)."""
-    offsets = {name: (dx, dy) for name, dx, dy in _POSITIONS}
     px = xy * scale
-    boxes = [(x - r, y - r, x + r, y + r) for (x, y), r in zip(px, sizes / 2, strict=True)]
-    for i, position in positions.items():
-        dx, dy = offsets[position]
-        boxes.append(_label_box(px[i, 0], px[i, 1], sizes[i] / 2, CHAR_WIDTH * len(texts[i]) + 2, dx, dy))
-    edges = np.array(boxes)
+    edges = [(x - r, y - r, x + r, y + r) for (x, y), r in zip(px, sizes / 2, strict=True)]
+    edges = np.array(edges + list(boxes.values()))
     pad = 6.0
     x = [round((edges[:, 0].min() - pad) / scale, DIGITS), round((edges[:, 2].max() + pad) / scale, DIGITS)]
     y = [round((edges[:, 1].min() - pad) / scale, DIGITS), round((edges[:, 3].max() + pad) / scale, DIGITS)]

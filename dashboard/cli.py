@@ -204,14 +204,11 @@ def run_serve(args: argparse.Namespace) -> int:
     server = make_server(settings.host, settings.port, boot, threaded=True)
     log.info("listening on http://%s:%d/ (loading the data)", settings.host, server.port)
 
-    def report_until_loaded() -> None:
-        """Show the progress on the terminal while the data loads; stop serving if it cannot be loaded."""
-        with TerminalReport(boot.progress):
-            ready = boot.wait()
-        if not ready:
+    def stop_if_failed() -> None:
+        if not boot.wait():
             server.shutdown()
 
-    threading.Thread(target=report_until_loaded, name="report-until-loaded", daemon=True).start()
+    threading.Thread(target=stop_if_failed, name="stop-if-failed", daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

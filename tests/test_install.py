@@ -43,7 +43,7 @@ def run(*command: str | Path, cwd: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def venv(tmp_path_factory) -> Path:
+def built(tmp_path_factory) -> tuple[Path, Path]:
     """A fresh virtualenv holding only a wheel of this repository (the other packages come from the system's)."""
     work = tmp_path_factory.mktemp("install")
     source = work / "source"
@@ -55,7 +55,18 @@ def venv(tmp_path_factory) -> Path:
     env = work / "venv"
     run(sys.executable, "-m", "venv", "--system-site-packages", env, cwd=work)
     run(env / "bin" / "python", "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall", wheel, cwd=work)
-    return env
+    return env, source
+
+
+@pytest.fixture(scope="module")
+def venv(built) -> Path:
+    return built[0]
+
+
+@pytest.fixture(scope="module")
+def stylesheet(built) -> bytes:
+    """The stylesheet the wheel was built with."""
+    return (built[1] / "assets" / "style.css").read_bytes()
 
 
 def test_every_code_package_is_in_the_wheel():
@@ -64,7 +75,7 @@ def test_every_code_package_is_in_the_wheel():
     assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages in pyproject.toml"
 
 
-def test_installed_package_is_the_wheel_not_the_checkout(venv, tmp_path):
+def test_installed_package_is_the_wheel_not_the_checkout(venv, stylesheet, tmp_path):
     code = (
         "import json, dashboard, dashboard.config as c; "
         "print(json.dumps([dashboard.__file__, str(c.ASSETS), str(c.DEFAULT_DATA)]))"
@@ -72,10 +83,10 @@ def test_installed_package_is_the_wheel_not_the_checkout(venv, tmp_path):
     paths = json.loads(run(venv / "bin" / "python", "-c", code, cwd=tmp_path))
     for path in paths:
         assert Path(path).resolve().is_relative_to(venv.resolve()), path
-    assert (Path(paths[1]) / "style.css").read_bytes() == (ROOT / "assets" / "style.css").read_bytes()
+    assert (Path(paths[1]) / "style.css").read_bytes() == stylesheet
 
 
-def test_installed_serve_from_another_folder(venv, tmp_path):
+def test_installed_serve_from_another_folder(venv, stylesheet, tmp_path):
     port = free_port()
     env = clean_env() | {"PFOCR_CACHE_DIR": str(tmp_path / "cache"), "HOME": str(tmp_path)}
     log = tmp_path / "serve.log"
@@ -92,6 +103,6 @@ def test_installed_serve_from_another_folder(venv, tmp_path):
             status, _, body = fetch(f"http://127.0.0.1:{port}{url}")
             assert status == 200 and body, url
         _, _, style = fetch(f"http://127.0.0.1:{port}/assets/style.css")
-        assert style == (ROOT / "assets" / "style.css").read_bytes()
+        assert style == stylesheet
         _, _, layout = fetch(f"http://127.0.0.1:{port}/_dash-layout")
         assert b"the embedded demo corpus" in layout

@@ -21,7 +21,7 @@ from dashboard.analysis.model import Corpus
 from dashboard.config import ASSETS, DEFAULT_DATA, Settings
 from dashboard.corpus.bundle import Release, load_data, software_version
 from dashboard.corpus.loader import CorpusError
-from dashboard.corpus.progress import Progress, Snapshot
+from dashboard.corpus.progress import Progress, Snapshot, TerminalReport
 from dashboard.web import ids
 from dashboard.web.api import register_api
 from dashboard.web.callbacks import register_callbacks
@@ -164,7 +164,8 @@ class Boot:
 
     def _load(self) -> None:
         try:
-            corpus, release = load_settings_corpus(self.settings, self.progress)
+            with TerminalReport(self.progress):  # a bar on a terminal, log lines in a platform's log
+                corpus, release = load_settings_corpus(self.settings, self.progress)
             server = create_app(self.settings, corpus, release).server
         except CorpusError as exc:
             log.error("cannot serve: %s", exc)

@@ -126,3 +126,44 @@ def test_bad_requests_get_json_errors(client, method, url, body, status, message
 def test_no_recognised_gene_gives_no_results(client):
     body = client.post("/api/v1/enrich", json={"genes": ["nothing", "here"]}).get_json()
     assert body["results"] == [] and body["unrecognised"] == ["nothing", "here"]
+
+
+@pytest.fixture(scope="module")
+def site_client(site_corpus):
+    return create_app(Settings(data=("unused",), use_cache=False), corpus=site_corpus).server.test_client()
+
+
+def test_chemicals_and_diseases_in_the_record(site_client):
+    body = site_client.get("/api/v1/figures/PMC1000002__new-f2").get_json()
+    assert {"word": "NADH", "mesh": "mesh:D009243", "match": "NAD", "name": "NAD(+)", "chebi": "chebi:15846"} in body[
+        "chemicals"
+    ]
+    assert len(body["chemicals"]) == 2  # the duplicated row once, the NA row kept without its missing values
+    assert body["diseases"] == [
+        {"word": "cancer", "mesh": "mesh:D009369", "match": "Neoplasms", "name": "cancer", "doid": "doid:162"}
+    ]
+
+
+def test_gene_figures_all_of_several_and_unrecognised(client, seed_corpus):
+    links = seed_corpus.links
+    with_rankl = set(links.loc[links["gene_id"] == 8600, "figid"])
+    with_rank = set(links.loc[links["gene_id"] == 8792, "figid"])
+    both = client.get("/api/v1/genes/TNFSF11,TNFRSF11A/figures?match=all").get_json()
+    assert {f["figid"] for f in both["figures"]} == with_rankl & with_rank and both["total"] == len(
+        with_rankl & with_rank
+    )
+    either = client.get("/api/v1/genes/TNFSF11,TNFRSF11A,NOPE/figures").get_json()
+    assert {f["figid"] for f in either["figures"]} == with_rankl | with_rank
+    assert either["unrecognised"] == ["NOPE"]
+    assert client.get("/api/v1/genes/NOPE,%C2%B2/figures").status_code == 404  # "²" is no NCBI id
+
+
+def test_an_infinite_odds_ratio_is_null(client):
+    """A figure holding every background gene that the list names and nothing else: b·c = 0, the odds ratio is
+    infinite, and JSON says null (not Infinity, which is no JSON)."""
+    body = client.post("/api/v1/enrich", json={"genes": ["TNFSF11", "TNFRSF11A", "EPHA2"], "min_size": 1}).get_json()
+    top = body["results"][0]
+    assert top["figid"] == FIGURE and top["overlap"] == top["set_size"] == 3
+    assert top["odds_ratio"] is None
+    finite = [r["odds_ratio"] for r in body["results"] if r["overlap"] < r["set_size"] and r["overlap"]]
+    assert finite and all(isinstance(value, float) for value in finite)

@@ -9,6 +9,7 @@ import io
 import networkx as nx
 from conftest import SEEDS, write
 
+from dashboard.analysis.enrich import enrich
 from dashboard.cli import main
 from dashboard.web import ids
 from dashboard.web.callbacks import (
@@ -18,7 +19,7 @@ from dashboard.web.callbacks import (
     run_enrichment,
     to_enrichment_query,
 )
-from dashboard.web.exports import export_name
+from dashboard.web.exports import export_name, to_enrichment_tsv, to_figures_csv
 from dashboard.web.state import ViewState
 
 LIST = "MAPK1\nMAPK3, AKT1 TP53\tnotagene"
@@ -144,3 +145,63 @@ def test_enrich_command(tmp_path, capsys):
     assert main([*mouse[:-1], "Mus muscles"]) == 2
     assert main(["enrich", str(tmp_path / "absent.txt"), "--data", str(SEEDS), "--no-cache"]) == 2
     assert main(["enrich", str(genes), "--data", str(SEEDS), "--no-cache", "--years", "soon"]) == 2
+
+
+def test_exports_never_hand_a_spreadsheet_a_formula(tmp_path):
+    """A title or a printed word starting with = + - @ is exported as text (a leading apostrophe), not a formula."""
+    from dashboard.analysis.model import Corpus
+    from dashboard.corpus.loader import read_corpus
+    from dashboard.web.exports import to_figure_genes_tsv
+
+    write(
+        tmp_path,
+        "_figures/PMC9__x.md",
+        '---\nfigid: PMC9__x\nfigtitle: \'=HYPERLINK("https://evil.example","click")\'\norganisms: [Homo sapiens]\n'
+        "pmcid: PMC9\nfilename: x.jpg\nyear: '2020'\n---\n",
+    )
+    write(
+        tmp_path,
+        "_data/PMC9__x-genes.tsv",
+        "organism_name\tword\tmatch\tncbigene_symbol\tncbigene_id\tsource\n"
+        "Homo sapiens\t@SUM(1+1)\tNA\tTP53\t7157\tncbigene_synonym\n"
+        "Homo sapiens\tMDM2\tMDM2\tMDM2\t4193\tncbigene_symbol\n",
+    )
+    corpus = Corpus(read_corpus([tmp_path]))
+    rows = list(csv.DictReader(io.StringIO(to_figures_csv(corpus, ViewState()))))
+    assert rows[0]["title"].startswith("'=HYPERLINK(")
+    genes = to_figure_genes_tsv(corpus, "PMC9__x")
+    assert "\t'@SUM(1+1)\t" in genes and "\tMDM2\t" in genes  # ordinary cells stay as they are
+    result = enrich(corpus, "TP53 MDM2", min_size=1)
+    table = to_enrichment_tsv(result)
+    assert "'=HYPERLINK(" in table and "\t=HYPERLINK" not in table
+
+
+def test_the_upload_callback_reads_a_file_into_the_list(seed_corpus):
+    """Through Dash's own callback endpoint: an uploaded DESeq2-like table lands in the gene-list box."""
+    from dashboard.config import Settings
+    from dashboard.web.app import create_app
+
+    client = create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus).server.test_client()
+    spec = next(
+        s
+        for s in client.get("/_dash-dependencies").get_json()
+        if any(i["id"] == ids.ENRICH_UPLOAD and i["property"] == "contents" for i in s["inputs"])
+    )
+    table = b'"","baseMean","log2FoldChange"\n"TP53",207,2.1\n'
+    contents = "data:text/csv;base64," + base64.b64encode(table).decode()
+    outputs = [
+        dict(zip(("id", "property"), part.split(".", 1), strict=True)) for part in spec["output"][2:-2].split("...")
+    ]
+    body = {
+        "output": spec["output"],
+        "outputs": outputs,
+        "inputs": [{"id": ids.ENRICH_UPLOAD, "property": "contents", "value": contents}],
+        "state": [{"id": ids.ENRICH_UPLOAD, "property": "filename", "value": "deseq2.csv"}],
+        "changedPropIds": [f"{ids.ENRICH_UPLOAD}.contents"],
+    }
+    response = client.post("/_dash-update-component", json=body).get_json()["response"]
+    assert response[ids.ENRICH_GENES]["value"] == table.decode()
+    assert "deseq2.csv" in response[ids.ENRICH_MESSAGE]["children"]
+    binary = {**body, "inputs": [{"id": ids.ENRICH_UPLOAD, "property": "contents", "value": "data:x;base64,AAEC"}]}
+    refused = client.post("/_dash-update-component", json=binary).get_json()["response"]
+    assert "Could not read" in refused[ids.ENRICH_MESSAGE]["children"]

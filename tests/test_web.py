@@ -205,10 +205,22 @@ def test_big_budget_switches_to_webgl(seed_corpus):
     assert {trace["type"] for trace in figure["data"]} == {"scattergl"}
 
 
-def test_hover_text_is_escaped(site_corpus):
-    figure, _ = update_network(site_corpus, ViewState())
-    texts = [text for trace in figure["data"] for text in trace.get("text", [])]
-    assert texts and not any("<script" in text for text in texts)
+def test_hover_text_and_labels_are_escaped(tmp_path):
+    """A record whose title and gene words are markup: hover texts and labels carry it escaped, as text.
+    (Mutation: drop `html.escape` in `_hover_text` — the raw `<script` then reaches the hover text.)"""
+    from hostile import SCRIPT, XSS_FIGURE, write_hostile_corpus
+
+    from dashboard.analysis.model import Corpus
+    from dashboard.corpus.loader import read_corpus
+
+    write_hostile_corpus(tmp_path)
+    corpus = Corpus(read_corpus([tmp_path]))
+    figure, _ = update_network(corpus, ViewState(figure=XSS_FIGURE))
+    hovers = [text for trace in figure["data"] for text in trace.get("hovertext", [])]
+    labels = next(t for t in figure["data"] if t["name"] == "labels")["text"]
+    assert any("&lt;script&gt;" in text for text in hovers)  # the markup title is there, escaped
+    assert not any("<script" in text or "<img" in text for text in [*hovers, *labels])
+    assert SCRIPT.startswith("<script")
 
 
 def test_table_pages_and_sorts(seed_corpus):
@@ -290,9 +302,15 @@ def test_server_routes(app):
     assert compressed.headers.get("Content-Encoding") in {"gzip", "br"}
 
 
-def test_debug_is_off_by_default(app):
-    assert not app.server.debug
+def test_debug_is_off_unless_asked_for(app, seed_corpus, monkeypatch):
+    """Debug mode (dev tools, tracebacks in the browser) only with DASH_DEBUG=1. (Mutation: enable dev tools
+    unconditionally in create_app — the first assertions fail.)"""
+    monkeypatch.delenv("DASH_DEBUG", raising=False)
     assert Settings().debug is False
+    assert not app.server.debug and not app._dev_tools.ui
+    monkeypatch.setenv("DASH_DEBUG", "1")
+    debugging = create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus)
+    assert Settings().debug is True and debugging._dev_tools.ui
 
 
 def test_load_problems_are_shown_in_the_header(tmp_path):

@@ -44,6 +44,22 @@ def export_name(corpus: Corpus, state: ViewState, what: str, extension: str, spe
     return _UNSAFE.sub("-", "_".join(parts))[:180] + f".{extension}"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return)
+    get a leading apostrophe, as OWASP advises for CSV exports; numbers and other text are left alone."""
+    table = table.copy()
+    for column in table.columns:
+        if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
+            table[column] = [
+                f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+                for value in table[column]
+            ]
+    return table
+
+
 def to_figures_csv(corpus: Corpus, state: ViewState) -> str:
     """The selection's figures with their fields and gene counts, as CSV."""
     selection = to_selection(corpus, state)
@@ -52,7 +68,7 @@ def to_figures_csv(corpus: Corpus, state: ViewState) -> str:
     fields = corpus.figures[[C.PMCID, C.PAPER_TITLE, C.REFTEXT, C.FIGURE_URL, C.DOI_URL]].iloc[rows]
     table = pd.concat([table.reset_index(drop=True), fields.reset_index(drop=True)], axis=1)
     table[C.YEAR] = table[C.YEAR].astype("Int64")
-    return table.to_csv(index=False)
+    return defuse_formulas(table).to_csv(index=False)
 
 
 def to_gmt(corpus: Corpus, state: ViewState) -> tuple[str | None, str]:
@@ -108,7 +124,7 @@ def to_enrichment_tsv(result: Enrichment, query: dict | None = None) -> str:
     ]
     buffer = io.StringIO()
     buffer.write("\n".join(header) + "\n")
-    table.to_csv(buffer, sep="\t", index=False)
+    defuse_formulas(table).to_csv(buffer, sep="\t", index=False)
     return buffer.getvalue()
 
 
@@ -167,7 +183,7 @@ def to_figure_genes_tsv(corpus: Corpus, figid: str, exact: bool = False) -> str 
     buffer = io.StringIO()
     buffer.write(f"# PFOCR figure {figid}: {len(table):,} genes" + (", exact symbol matches only" if exact else ""))
     buffer.write("\n")
-    table.to_csv(buffer, sep="\t", index=False, lineterminator="\n")
+    defuse_formulas(table).to_csv(buffer, sep="\t", index=False, lineterminator="\n")
     return buffer.getvalue()
 
 

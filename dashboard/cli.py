@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from dashboard.config import Settings
 from dashboard.corpus.bundle import build_bundle, load_data
-from dashboard.corpus.cache import load_corpus
 from dashboard.corpus.loader import CorpusError
 from dashboard.corpus.progress import Progress, TerminalReport
 
@@ -47,11 +46,29 @@ def build_parser() -> argparse.ArgumentParser:
     enrich = commands.add_parser(
         "enrich", parents=[common], help="which figures match a gene list? (TSV on standard output)"
     )
-    enrich.add_argument("genes_file", help="a file of gene symbols or NCBI ids (newlines, commas, spaces, tabs)")
-    enrich.add_argument("--data", nargs="+", help="record files or folders (default: $PFOCR_DATA, else seeds/)")
+    enrich.add_argument(
+        "genes_file",
+        help="a file of gene symbols or NCBI ids (newlines, commas, spaces, tabs; of a table, its gene column)",
+    )
+    enrich.add_argument(
+        "--species", help="the species the list is read in, e.g. 'Homo sapiens' (default: the one most entries name)"
+    )
+    enrich.add_argument(
+        "--include-unstated",
+        action="store_true",
+        help="with --organisms, also test the figures that state no organism",
+    )
+    enrich.add_argument(
+        "--data",
+        nargs="+",
+        action="extend",
+        help="record files, folders or one bundle; may be repeated (default: $PFOCR_DATA, else seeds/)",
+    )
     enrich.add_argument("--organisms", default="", help="comma-separated organism names (default: all)")
     enrich.add_argument("--years", default="", help="a year range like 2010-2020 (default: all)")
-    enrich.add_argument("--background", help="a file of background genes (default: all genes of the selection)")
+    enrich.add_argument(
+        "--background", help="a file of background genes (default: the species' genes in the filtered figures)"
+    )
     enrich.add_argument("--min-size", type=int, default=3, help="smallest figure gene set tested (default 3)")
     enrich.add_argument("--exact", action="store_true", help="count only exact symbol matches")
 
@@ -131,31 +148,55 @@ def read_list(path: str) -> str:
 
 def run_enrich(args: argparse.Namespace) -> int:
     from dashboard.analysis.enrich import enrich
+    from dashboard.analysis.genelist import describe_gene_list, read_gene_list
     from dashboard.analysis.model import Corpus
     from dashboard.web.exports import to_enrichment_tsv
     from dashboard.web.state import parse_query
 
-    genes = read_list(args.genes_file)
-    background = read_list(args.background) if args.background else None
+    genes = read_gene_list(read_list(args.genes_file))
+    background = read_gene_list(read_list(args.background)) if args.background else None
     data = tuple(args.data) if args.data else Settings().data
-    corpus = Corpus(load_corpus(data, cache_dir=args.cache_dir, use_cache=not args.no_cache))
-    state, notices = parse_query(corpus, urlencode({"organisms": args.organisms, "years": args.years}))
+    corpus = Corpus(load_data(data, cache_dir=args.cache_dir, use_cache=not args.no_cache)[0])
+    filters = {
+        "organisms": args.organisms,
+        "years": args.years,
+        "include_unstated": "1" if args.include_unstated else "",
+    }
+    state, notices = parse_query(corpus, urlencode({k: v for k, v in filters.items() if v}))
     if any("reversed" not in notice for notice in notices):
         raise CorpusError(" ".join(notices))
-    result = enrich(corpus, genes, state.organisms, state.years, background, max(1, args.min_size), args.exact)
+    if args.species is not None and args.species not in corpus.species_gene_counts:
+        raise CorpusError(f"species {args.species!r} has no genes in this corpus")
+    for note in (genes.note, background.note if background else None):
+        if note:
+            log.info("%s", note)
+    result = enrich(
+        corpus,
+        genes.tokens,
+        species=args.species,
+        organisms=state.organisms,
+        years=state.years,
+        unstated=state.unstated,
+        background=background.tokens if background else None,
+        min_size=max(1, args.min_size),
+        exact=args.exact,
+    )
+    for line in describe_gene_list(corpus, result.genes):
+        log.info("%s", line)
     for token in result.unrecognised:
         log.warning("not recognised: %s", token)
     for symbol in result.outside_background:
         log.warning("not in the background: %s", symbol)
     log.info(
-        "%d genes tested against %d figures (background %d genes)",
+        "%d genes tested against %d figures (background %d genes of %s)",
         result.query_size,
         result.tested,
         result.background_size,
+        result.species,
     )
     if result.query_size == 0:
         raise CorpusError("none of the genes in the list is in the corpus")
-    sys.stdout.write(to_enrichment_tsv(result))
+    sys.stdout.write(to_enrichment_tsv(result, {"min_size": max(1, args.min_size)}))
     return 0
 
 

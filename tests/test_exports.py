@@ -205,3 +205,17 @@ def test_the_upload_callback_reads_a_file_into_the_list(seed_corpus):
     binary = {**body, "inputs": [{"id": ids.ENRICH_UPLOAD, "property": "contents", "value": "data:x;base64,AAEC"}]}
     refused = client.post("/_dash-update-component", json=binary).get_json()["response"]
     assert "Could not read" in refused[ids.ENRICH_MESSAGE]["children"]
+
+
+def test_enrich_command_reads_every_data_path_and_a_bundle(tmp_path, capsys):
+    genes = write(tmp_path, "genes.txt", "TNFSF11 TNFRSF11A")
+    seed = SEEDS / "000_c9901233b1736e20.txt"
+    args = ["enrich", str(genes), "--no-cache", "--min-size", "1"]
+    assert main([*args, "--data", str(SEEDS / "pfocr-sample"), "--data", str(seed)]) == 0
+    both = capsys.readouterr().out
+    assert "PMC7090164__fcell-08-00089-g002" in both  # the seed record, given by the second --data
+    assert "PMC1193889__JCI0526239.f1" in both  # a sample record, given by the first
+    assert main(["build", str(SEEDS), "--out", str(tmp_path / "bundle"), "--no-cache"]) == 0
+    capsys.readouterr()
+    assert main([*args, "--data", str(tmp_path / "bundle")]) == 0
+    assert "PMC7090164__fcell-08-00089-g002" in capsys.readouterr().out

@@ -10,6 +10,7 @@ import pytest
 from conftest import SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client.parser import text_string_to_metric_families
 
 from dashboard.config import Settings
 from dashboard.web.app import create_app
@@ -38,6 +39,14 @@ text = st.text(max_size=60) | st.sampled_from(
         "[]",
         "{}",
         "javascript:alert(1)",
+        "²",
+        "٣",
+        "١٢",
+        "Ⅻ",
+        "½",
+        "7157²",
+        "1_000",
+        "𝟕𝟏𝟓𝟕",
     ]
 )
 json_values = st.recursive(
@@ -95,25 +104,41 @@ def _callback_inputs(dependencies) -> list[tuple[int, str]]:
     ]
 
 
+def errors(client, kind: str) -> float:
+    """The count of unexpected errors of one kind, as /metrics shows it."""
+    for family in text_string_to_metric_families(client.get("/metrics").get_data(as_text=True)):
+        for sample in family.samples:
+            if sample.name == "pfocr_errors_total" and sample.labels.get("kind") == kind:
+                return sample.value
+    raise AssertionError("no pfocr_errors_total in /metrics")
+
+
 @SETTINGS
 @given(data=st.data())
 def test_callbacks_survive_any_input_values(client, dependencies, data):
-    """Every server callback, fed random JSON in every input and state, answers 200 or 204 — never a 500."""
+    """Every server callback, fed random JSON in every input and state, answers 200 or 204 and never raises:
+    the last-resort handler would answer 200 too, so the count of callback errors must not move. (Mutation: a
+    callback that raises on any input fails here through the counter.)"""
     index, changed = data.draw(st.sampled_from(_callback_inputs(dependencies)))
     spec = dependencies[index]
     keys = [f"{e['id']}.{e['property']}" for e in [*spec["inputs"], *spec.get("state", [])]]
     values = {key: data.draw(json_values) for key in keys}
+    before = errors(client, "callback")
     response = client.post("/_dash-update-component", json=_payload(spec, values, changed))
     assert response.status_code in (200, 204), (changed, values, response.get_data(as_text=True)[:300])
     assert b"Traceback" not in response.get_data()
+    assert errors(client, "callback") == before, (changed, values)
 
 
 @SETTINGS
 @given(body=json_values)
 def test_malformed_callback_requests_are_not_500(client, body):
+    """A body Dash's renderer never sends is refused as the client's error, and counts as no error of ours."""
+    before = errors(client, "request") + errors(client, "callback")
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code < 500, response.get_data(as_text=True)[:300]
     assert b"Traceback" not in response.get_data()
+    assert errors(client, "request") + errors(client, "callback") == before
 
 
 @SETTINGS

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, enrich
@@ -135,7 +135,10 @@ def build_api(corpus: Corpus) -> Blueprint:
 
     @api.errorhandler(Exception)
     def unexpected(exc: Exception):
-        log.exception("API error on %s", request.path)
+        log.error("API error on %s", request.path, exc_info=exc)
+        metrics = current_app.extensions.get("pfocr_metrics")
+        if metrics is not None:
+            metrics.count_error("api")
         return _error(500, f"internal error ({type(exc).__name__}); the request was logged")
 
     @api.get("/stats")

@@ -9,7 +9,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from html import escape
 from pathlib import Path
 
@@ -26,8 +26,11 @@ from dashboard.web import ids
 from dashboard.web.api import register_api
 from dashboard.web.callbacks import register_callbacks
 from dashboard.web.layout import build_layout
+from dashboard.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
+
+MAX_REQUEST_BYTES = 8 * 1024 * 1024  # a whole-genome list (2 MB of text) uploaded as base64, with room to spare
 
 
 def load_settings_corpus(settings: Settings, progress: Progress | None = None) -> tuple[Corpus, Release]:
@@ -64,10 +67,37 @@ def describe_data(settings: Settings, release: Release) -> str:
     return f"{where} · pfocr-dashboard {release.software}"
 
 
-def report_callback_error(error: Exception) -> None:
-    """The last net under every callback: log the error, tell the user, change nothing else (never a 500)."""
+def report_callback_error(error: Exception, metrics: Metrics) -> None:
+    """The last net under every callback: log the error with its traceback, count it for monitoring, tell the
+    user, change nothing else."""
     log.error("callback failed: %s", error, exc_info=error)
+    metrics.count_error("callback")
     set_props(ids.NOTICE, {"children": "That action could not be completed; the error was logged. Try another."})
+
+
+def malformed_callback_request(body: object, known_outputs: Container[str]) -> str | None:
+    """Why a callback request body is not one Dash's renderer sends (None if it is): such a request is the
+    client's error (400); an exception while answering a well-formed one is ours (500, logged and counted)."""
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    if body.get("output") not in known_outputs:
+        return "no such callback"
+
+    def dependency(item: object) -> bool:
+        if isinstance(item, list):
+            return all(dependency(i) for i in item)
+        return isinstance(item, dict) and isinstance(item.get("property"), str) and "id" in item
+
+    for key in ("inputs", "state"):
+        if not isinstance(body.get(key, []), list) or not all(dependency(i) for i in body.get(key, [])):
+            return f"'{key}' is not a list of dependencies"
+    outputs = body.get("outputs")
+    if not dependency(outputs if isinstance(outputs, list) else [outputs]):
+        return "'outputs' is not a dependency or a list of them"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "'changedPropIds' is not a list of strings"
+    return None
 
 
 def create_app(settings: Settings | None = None, corpus: Corpus | None = None, release: Release | None = None) -> Dash:
@@ -76,6 +106,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None, r
     if corpus is None:
         corpus, release = load_settings_corpus(settings)
     release = release or sources_release(settings, corpus)
+    metrics = Metrics()
     app = Dash(
         __name__,
         title="PFOCR dashboard",
@@ -84,21 +115,34 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None, r
         update_title=None,
         serve_locally=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
-        on_error=report_callback_error,
+        on_error=lambda error: report_callback_error(error, metrics),
     )
     app.layout = build_layout(corpus, describe_data(settings, release))
     register_callbacks(app, corpus)
     register_api(app.server, corpus)
 
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.server.extensions["pfocr_metrics"] = metrics
+    metrics.install(app.server, app.callback_map)
+
+    @app.server.before_request
+    def refuse_malformed_callbacks():
+        """A callback request Dash's renderer would never send is answered 400 before Dash dispatches it."""
+        if request.method == "POST" and request.path.endswith("/_dash-update-component"):
+            problem = malformed_callback_request(request.get_json(silent=True, cache=True), app.callback_map)
+            if problem is not None:
+                log.warning("malformed callback request: %s", problem)
+                return jsonify(error=f"malformed callback request: {problem}", status=400), 400
+        return None
+
     @app.server.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        """A request Dash cannot even dispatch (a malformed callback body) is the client's error: 400, logged."""
+        """Our error, not the client's: logged at ERROR with its traceback, counted, answered 500 in JSON."""
         if isinstance(error, HTTPException):
             return error
-        log.warning("bad request to %s: %s: %s", request.path, type(error).__name__, error)
-        if request.path.endswith("/_dash-update-component"):
-            return jsonify(error="malformed callback request"), 400
-        return jsonify(error="internal error; it was logged"), 500
+        log.error("unexpected error on %s %s", request.method, request.path, exc_info=error)
+        metrics.count_error("request")
+        return jsonify(error="internal error; it was logged", status=500), 500
 
     @app.server.get("/healthz")
     def healthz():

@@ -318,7 +318,11 @@ def test_load_problems_are_shown_in_the_header(tmp_path):
     (tmp_path / "bad.md").write_text("not a record")
     app = create_app(Settings(data=(str(tmp_path),), use_cache=False))
     layout = json.dumps(app.layout.to_plotly_json(), default=lambda o: o.to_plotly_json())
-    assert "1 problem(s) while loading" in layout and "bad.md" in layout
+    assert "1 problem(s) while loading" in layout and f"{tmp_path.name}/bad.md" in layout
+    # The page shows paths relative to the data root, never where the data lies on the server.
+    assert str(tmp_path.parent) not in layout
+    page = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
+    assert str(tmp_path.parent) not in page
 
 
 def test_app_serves_the_fixture_site():

@@ -59,8 +59,8 @@ def describe_data(settings: Settings, release: Release) -> str:
             f"bundle {release.name} (built {built} UTC by pfocr-dashboard {release.built_by}; {release.figures:,}"
             f" figures, {release.links:,} links) · pfocr-dashboard {release.software}"
         )
-    names = [
-        "the embedded demo corpus (seeds/)" if Path(path).resolve() == DEFAULT_DATA.resolve() else str(path)
+    names = [  # the data's names, not the server's paths
+        "the embedded demo corpus (seeds/)" if Path(path).resolve() == DEFAULT_DATA.resolve() else Path(path).name
         for path in settings.data
     ]
     where = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None, r
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         on_error=lambda error: report_callback_error(error, metrics),
     )
-    app.layout = build_layout(corpus, describe_data(settings, release))
+    app.layout = build_layout(corpus, describe_data(settings, release), settings.data)
     register_callbacks(app, corpus)
     register_api(app.server, corpus)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+
 import dash_ag_grid as dag
 from dash import dcc, html
 
@@ -29,7 +32,19 @@ def organism_options(counts: dict[str, int], selected: list[str] | tuple[str, ..
     return [{"label": f"{name} ({counts.get(name, 0):,})", "value": name} for name in names]
 
 
-def build_header(corpus: Corpus, sources: str) -> html.Header:
+def shown_path(path: str, roots: Sequence[str] = ()) -> str:
+    """A file's path as the page shows it: relative to the data root it was found under (named by the root's last
+    part), never the server's absolute path."""
+    resolved = os.path.abspath(path)
+    for root in roots:
+        base = os.path.abspath(root)
+        if resolved == base or resolved.startswith(base.rstrip(os.sep) + os.sep):
+            inside = os.path.relpath(resolved, os.path.dirname(base.rstrip(os.sep)) or base)
+            return inside.replace(os.sep, "/")
+    return os.path.basename(resolved)
+
+
+def build_header(corpus: Corpus, sources: str, roots: Sequence[str] = ()) -> html.Header:
     span = corpus.year_span
     problems = corpus.tables.problems
     stats = f"{corpus.n_figures:,} figures · {corpus.n_genes:,} genes · {corpus.n_papers:,} papers" + (
@@ -42,7 +57,7 @@ def build_header(corpus: Corpus, sources: str) -> html.Header:
                 html.Summary(f"{len(problems):,} problem(s) while loading"),
                 html.Ul(
                     [
-                        html.Li([html.Code(str(path)), ": ", str(reason)])
+                        html.Li([html.Code(shown_path(str(path), roots)), ": ", str(reason)])
                         for path, reason in problems.head(PROBLEMS_LISTED).itertuples(index=False)
                     ]
                 ),
@@ -369,7 +384,7 @@ def build_network_controls() -> html.Div:
     )
 
 
-def build_layout(corpus: Corpus, sources: str) -> html.Div:
+def build_layout(corpus: Corpus, sources: str, roots: Sequence[str] = ()) -> html.Div:
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh=False),
@@ -380,7 +395,7 @@ def build_layout(corpus: Corpus, sources: str) -> html.Div:
             dcc.Store(id=ids.URL_CANONICAL, data=None),
             dcc.Store(id=ids.URL_REPLACED, data=None),
             dcc.Store(id=ids.RECORD_SHOWN, data=None),
-            build_header(corpus, sources),
+            build_header(corpus, sources, roots),
             html.Div(id=ids.NOTICE, className="notice", role="alert"),
             html.Main(
                 [

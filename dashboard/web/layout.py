@@ -44,6 +44,13 @@ def shown_path(path: str, roots: Sequence[str] = ()) -> str:
     return os.path.basename(resolved)
 
 
+def build_switch(component_id: str, label: str, value: str) -> dcc.Checklist:
+    """A one-box checklist that reads as a switch: its value is `[value]` when ticked, `[]` when not."""
+    return dcc.Checklist(
+        id=component_id, options=[{"label": f" {label}", "value": value}], value=[], className="switch"
+    )
+
+
 def build_header(corpus: Corpus, sources: str, roots: Sequence[str] = ()) -> html.Header:
     span = corpus.year_span
     problems = corpus.tables.problems
@@ -110,12 +117,7 @@ def build_filters(corpus: Corpus) -> html.Aside:
                 value=[],
                 placeholder="All organisms",
             ),
-            dcc.Checklist(
-                id=ids.UNSTATED_SWITCH,
-                options=[{"label": " also the figures that state no organism", "value": "unstated"}],
-                value=[],
-                className="switch",
-            ),
+            build_switch(ids.UNSTATED_SWITCH, "also the figures that state no organism", "unstated"),
             html.Label("Years"),
             dcc.RangeSlider(
                 id=ids.YEAR_FILTER,
@@ -128,12 +130,7 @@ def build_filters(corpus: Corpus) -> html.Aside:
                 allowCross=False,
                 className="year-slider",  # its number inputs stay shown in the narrow filter column
             ),
-            dcc.Checklist(
-                id=ids.EXACT_SWITCH,
-                options=[{"label": " exact symbol matches only", "value": "exact"}],
-                value=[],
-                className="switch",
-            ),
+            build_switch(ids.EXACT_SWITCH, "exact symbol matches only", "exact"),
             html.Label("Node budget", htmlFor=ids.NODE_BUDGET),
             dcc.Input(
                 id=ids.NODE_BUDGET,
@@ -367,18 +364,8 @@ def build_network_controls() -> html.Div:
                 inline=True,
                 className="radio",
             ),
-            dcc.Checklist(
-                id=ids.LABEL_ALL,
-                options=[{"label": " label all nodes", "value": "all"}],
-                value=[],
-                className="switch",
-            ),
-            dcc.Checklist(
-                id=ids.CLICK_ADDS,
-                options=[{"label": " clicking a gene adds it to the chosen ones", "value": "grow"}],
-                value=[],
-                className="switch",
-            ),
+            build_switch(ids.LABEL_ALL, "label all nodes", "all"),
+            build_switch(ids.CLICK_ADDS, "clicking a gene adds it to the chosen ones", "grow"),
         ],
         className="network-controls",
     )

@@ -22,7 +22,7 @@ from dashboard.config import ASSETS, DEFAULT_DATA, Settings
 from dashboard.corpus.bundle import Release, load_data, software_version
 from dashboard.corpus.loader import CorpusError
 from dashboard.corpus.progress import Progress, Snapshot, TerminalReport
-from dashboard.web import ids
+from dashboard.web import cooccurrence, ids, paths, timeline
 from dashboard.web.api import register_api
 from dashboard.web.callbacks import register_callbacks
 from dashboard.web.layout import build_layout
@@ -117,8 +117,14 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None, r
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         on_error=lambda error: report_callback_error(error, metrics),
     )
-    app.layout = build_layout(corpus, describe_data(settings, release), settings.data)
+    views = (("timeline", "Timeline", timeline), ("cooccurrence", "Gene co-occurrence", cooccurrence))
+    views += (("paths", "Paths between two genes", paths),)
+    app.layout = build_layout(
+        corpus, describe_data(settings, release), settings.data, [(v, label, m.build()) for v, label, m in views]
+    )
     register_callbacks(app, corpus)
+    for _, _, view in views:
+        view.register(app, corpus)
     register_api(app.server, corpus)
 
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES

@@ -60,3 +60,15 @@ EXPORT_STATUS = "export-status"
 FIGURE_GENES_TSV = "figure-genes-tsv"  # pattern-matched: the "download TSV" button of a figure's gene table
 FIGURE_GENES_COPY = "figure-genes-copy"
 URL_REPLACED = "url-replaced"  # when the history entry was last replaced by the canonical link
+
+# Pattern views (each its own module: timeline.py, cooccurrence.py, paths.py)
+PATTERN_TABS = "pattern-tabs"
+TIMELINE_GRAPH = "timeline-graph"
+TIMELINE_NOTE = "timeline-note"
+COOCCURRENCE_GRAPH = "cooccurrence-graph"
+COOCCURRENCE_TOP = "cooccurrence-top"
+COOCCURRENCE_NOTE = "cooccurrence-note"
+PATH_FROM = "path-from"
+PATH_TO = "path-to"
+PATH_RUN = "path-run"
+PATH_RESULT = "path-result"

@@ -371,7 +371,26 @@ def build_network_controls() -> html.Div:
     )
 
 
-def build_layout(corpus: Corpus, sources: str, roots: Sequence[str] = ()) -> html.Div:
+def build_patterns(views: Sequence[tuple[str, str, html.Div]]) -> html.Section | None:
+    """The pattern views (value, tab label, content), one tab each; only the chosen tab's view is computed."""
+    if not views:
+        return None
+    return html.Section(
+        [
+            html.H2("Patterns in this selection"),
+            dcc.Tabs(
+                [dcc.Tab(content, label=label, value=value) for value, label, content in views],
+                id=ids.PATTERN_TABS,
+                value=views[0][0],
+            ),
+        ],
+        className="patterns-box",
+    )
+
+
+def build_layout(
+    corpus: Corpus, sources: str, roots: Sequence[str] = (), views: Sequence[tuple[str, str, html.Div]] = ()
+) -> html.Div:
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh=False),
@@ -402,6 +421,7 @@ def build_layout(corpus: Corpus, sources: str, roots: Sequence[str] = ()) -> htm
                 ],
                 className="workspace",
             ),
+            build_patterns(views),
             build_enrichment(corpus),
             html.Section(
                 [

@@ -1,0 +1,101 @@
+"""Web floor: the paths view — "how is TNFSF11 connected to AKT1?": the shortest chains gene → figure → gene … under
+the current filters, each figure a link that opens it. Its layout piece and `register(app, corpus)`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dash import Dash, Input, Output, State, dcc, html, no_update
+
+from dashboard.analysis.model import Corpus, filter_selection
+from dashboard.analysis.patterns import MAX_PATHS, find_paths
+from dashboard.corpus import columns as C
+from dashboard.corpus.numbers import to_int
+from dashboard.web import ids
+from dashboard.web.callbacks import gene_options
+from dashboard.web.state import ViewState, to_query, to_selection
+
+
+def build() -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Label("From", htmlFor=ids.PATH_FROM),
+                    dcc.Dropdown(id=ids.PATH_FROM, options=[], placeholder="a gene (TNFSF11, RANKL…)"),
+                    html.Label("to", htmlFor=ids.PATH_TO),
+                    dcc.Dropdown(id=ids.PATH_TO, options=[], placeholder="another gene (AKT1…)"),
+                    html.Button("Find paths", id=ids.PATH_RUN, className="primary"),
+                ],
+                className="path-form",
+            ),
+            html.Div(id=ids.PATH_RESULT, role="status"),
+        ]
+    )
+
+
+def _gene_link(corpus: Corpus, state: ViewState, row: int) -> dcc.Link:
+    gene_id = int(corpus.gene_ids[row])
+    target = replace(state.selection_part(), genes=(gene_id,))
+    return dcc.Link(corpus.gene_label(row), href="/" + to_query(corpus, target), className="chip")
+
+
+def _figure_link(corpus: Corpus, state: ViewState, row: int) -> dcc.Link:
+    figid = str(corpus.figids[row])
+    title = corpus.figures[C.TITLE].iloc[row]
+    title = figid if title is None or str(title) in ("", "<NA>") else str(title)
+    target = replace(state.selection_part(), figure=figid)
+    return dcc.Link(title, href="/" + to_query(corpus, target), className="path-figure", title=figid)
+
+
+def show_paths(corpus: Corpus, state: ViewState, start: object, end: object) -> html.Div:
+    """The chains between two genes (NCBI ids from the dropdowns) under the view's filters, or why there are none."""
+    first, last = to_int(start), to_int(end)
+    rows = [corpus.gene_row(g) if g is not None else None for g in (first, last)]
+    if rows[0] is None or rows[1] is None:
+        return html.P("Choose two genes of this corpus.", className="muted")
+    selection = to_selection(corpus, state)
+    found = find_paths(corpus, rows[0], rows[1], filter_selection(corpus, selection), selection.exact, MAX_PATHS)
+    names = f"{corpus.gene_label(rows[0])} and {corpus.gene_label(rows[1])}"
+    if found.length is None:
+        return html.P(f"No chain of figures connects {names} under the current filters.", className="muted")
+    chains = []
+    for path in found.paths:
+        steps = []
+        for kind, row in path:
+            if steps:
+                steps.append(html.Span("→", className="path-arrow"))
+            steps.append(_gene_link(corpus, state, row) if kind == "gene" else _figure_link(corpus, state, row))
+        chains.append(html.Li(steps, className="path"))
+    head = (
+        f"{names} are in one figure together."
+        if found.length == 1
+        else f"{names} are connected through {found.length} figures (the shortest chains; at most {MAX_PATHS} shown)."
+    )
+    return html.Div([html.P(head), html.Ol(chains, className="paths")])
+
+
+def register(app: Dash, corpus: Corpus) -> None:
+    for dropdown in (ids.PATH_FROM, ids.PATH_TO):
+
+        @app.callback(
+            Output(dropdown, "options"),
+            Input(dropdown, "search_value"),
+            State(dropdown, "value"),
+            prevent_initial_call=True,
+        )
+        def search(typed, chosen):
+            if not isinstance(typed, str) or not typed:
+                return no_update
+            return gene_options(corpus, typed, [chosen] if isinstance(chosen, str) else [])
+
+    @app.callback(
+        Output(ids.PATH_RESULT, "children"),
+        Input(ids.PATH_RUN, "n_clicks"),
+        State(ids.PATH_FROM, "value"),
+        State(ids.PATH_TO, "value"),
+        State(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )
+    def paths(_clicks, start, end, stored):
+        return show_paths(corpus, ViewState.from_dict(stored), start, end)

@@ -1,0 +1,88 @@
+"""Web floor: the timeline view — a selection's figures per year (count and share of the year's figures) and the
+first year each chosen gene appears in a pathway figure. Its layout piece and `register(app, corpus)`."""
+
+from __future__ import annotations
+
+from dash import Dash, Input, Output, dcc, html
+
+from dashboard.analysis.model import Corpus, filter_selection, selection_figures
+from dashboard.analysis.patterns import build_timeline
+from dashboard.web import ids
+from dashboard.web.state import ViewState, to_selection
+
+BAR_COLOUR = "#3b75af"
+SHARE_COLOUR = "#e07b39"
+
+
+def build() -> html.Div:
+    return html.Div(
+        [
+            html.Div(id=ids.TIMELINE_NOTE, className="muted", role="status"),
+            dcc.Graph(id=ids.TIMELINE_GRAPH, config={"displaylogo": False, "showSendToCloud": False}),
+        ]
+    )
+
+
+def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
+    """The bar chart of figures per year with the share of all figures of the year, and a note on first years."""
+    selection = to_selection(corpus, state)
+    rows = selection_figures(corpus, selection)
+    timeline = build_timeline(corpus, rows, filter_selection(corpus, selection), selection.genes, selection.exact)
+    years = sorted(timeline.years)
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "x": years,
+                "y": [timeline.years[y] for y in years],
+                "name": "figures",
+                "marker": {"color": BAR_COLOUR},
+                "hovertemplate": "%{x}: %{y} figure(s)<extra></extra>",
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": years,
+                "y": [round(100 * timeline.share(y), 2) for y in years],
+                "name": "share of the year's figures (%)",
+                "yaxis": "y2",
+                "line": {"color": SHARE_COLOUR},
+                "hovertemplate": "%{x}: %{y}% of the year's figures<extra></extra>",
+            },
+        ],
+        "layout": {
+            "height": 300,
+            "margin": {"l": 50, "r": 50, "t": 10, "b": 40},
+            "xaxis": {"title": {"text": "year"}, "dtick": 5 if len(years) > 12 else 1},
+            "yaxis": {"title": {"text": "figures"}, "rangemode": "tozero"},
+            "yaxis2": {"title": {"text": "% of the year"}, "overlaying": "y", "side": "right", "rangemode": "tozero"},
+            "legend": {"orientation": "h", "y": 1.12},
+            "plot_bgcolor": "white",
+        },
+    }
+    undated = len(rows) - sum(timeline.years.values())
+    notes = [
+        f"{len(rows):,} figure(s) of this selection by year" + (f" ({undated:,} without a year)." if undated else ".")
+    ]
+    first = [
+        f"{corpus.gene_label(corpus.gene_row(gene))} first in {year}"
+        for gene, year in timeline.first_year.items()
+        if year is not None
+    ]
+    if first:
+        notes.append("First appearance under these filters: " + "; ".join(first) + ".")
+    return figure, " ".join(notes)
+
+
+def register(app: Dash, corpus: Corpus) -> None:
+    @app.callback(
+        Output(ids.TIMELINE_GRAPH, "figure"),
+        Output(ids.TIMELINE_NOTE, "children"),
+        Input(ids.SELECTION, "data"),
+        Input(ids.PATTERN_TABS, "value"),
+        prevent_initial_call=True,
+    )
+    def timeline(stored, tab):
+        if tab != "timeline":
+            return {"data": [], "layout": {"height": 300}}, ""
+        return update_timeline(corpus, ViewState.from_dict(stored))

@@ -1,0 +1,67 @@
+"""The pattern views called with plain values: timeline, gene co-occurrence, paths between two genes — and the
+page and API wiring through the real app."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from conftest import SEEDS
+
+from dashboard.analysis.model import figures_for_genes
+from dashboard.config import Settings
+from dashboard.web import ids
+from dashboard.web.app import create_app
+from dashboard.web.cooccurrence import community_query, update_cooccurrence
+from dashboard.web.paths import show_paths
+from dashboard.web.state import ViewState, parse_query
+from dashboard.web.timeline import update_timeline
+
+
+def walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children] if children is not None else []:
+        yield from walk(child)
+
+
+def test_timeline_of_a_gene(seed_corpus):
+    figure, note = update_timeline(seed_corpus, ViewState(genes=(8600,)))
+    bars = figure["data"][0]
+    rows = figures_for_genes(seed_corpus, (seed_corpus.gene_row(8600),))
+    years = seed_corpus.years[rows]
+    assert sum(bars["y"]) == int((~np.isnan(years)).sum()) and min(bars["x"]) == int(np.nanmin(years))
+    assert f"TNFSF11 first in {int(np.nanmin(years))}" in note
+    shares = figure["data"][1]["y"]
+    assert all(0 < share <= 100 for share in shares)
+
+
+def test_cooccurrence_view_and_a_community_click(seed_corpus):
+    figure, note = update_cooccurrence(seed_corpus, ViewState(organisms=("Homo sapiens",)), 30)
+    communities = [t for t in figure["data"] if t["name"] not in ("shared figures", "no partner")]
+    assert communities and "communities (Louvain)" in note
+    clicked = communities[0]["customdata"][0]
+    query = community_query(seed_corpus, ViewState(organisms=("Homo sapiens",)), clicked, 30)
+    state, notices = parse_query(seed_corpus, query)
+    assert notices == [] and state.organisms == ("Homo sapiens",)
+    assert int(clicked.removeprefix("gene:")) in state.genes and len(state.genes) <= 10
+    members = {c.removeprefix("gene:") for c in communities[0]["customdata"]}
+    assert {str(g) for g in state.genes} <= members
+
+
+def test_paths_view_links_each_figure(seed_corpus):
+    result = show_paths(seed_corpus, ViewState(), "8600", "207")
+    hrefs = [node.href for node in walk(result) if getattr(node, "href", None)]
+    assert any("figure=" in h for h in hrefs) and any(h.startswith("/?genes=") for h in hrefs)
+    text = json.dumps(result.to_plotly_json(), default=lambda o: o.to_plotly_json())
+    assert "connected through" in text or "in one figure together" in text
+    none = show_paths(seed_corpus, ViewState(years=(1900, 1901)), "8600", "207")
+    assert "No chain of figures connects TNFSF11 and AKT1" in str(none.children)
+    assert "Choose two genes" in str(show_paths(seed_corpus, ViewState(), "²", None).children)
+
+
+def test_the_views_are_on_the_page(seed_corpus):
+    app = create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus)
+    layout = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
+    for component in (ids.PATTERN_TABS, ids.TIMELINE_GRAPH, ids.COOCCURRENCE_GRAPH, ids.PATH_RUN):
+        assert f'"{component}"' in layout

@@ -22,12 +22,32 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       panel.classList.add("record-flash");
       return Date.now();
     },
+    // The node budget box, on Enter or when it loses focus: a value the view cannot use (the browser finds it
+    // invalid: out of range, not whole, or empty) is replaced by the budget the view keeps, and the note under the
+    // box says what is allowed; a new valid budget clears the note. Done here because Dash's Input sends no new
+    // value for a second invalid entry in a row, so the server never hears of it.
+    checkBudget: function (submitted, blurred, state, inputId, low, high) {
+      const noUpdate = window.dash_clientside.no_update;
+      const input = document.getElementById(inputId);
+      if (!input || !state || state.budget == null) return noUpdate;
+      if (input.value !== "" && input.checkValidity()) {
+        return Number(input.value) !== state.budget ? "" : noUpdate;
+      }
+      const typed = input.value === "" ? "An empty box" : input.value;
+      input.value = String(state.budget);
+      return (
+        typed + " is not a node budget: type a whole number from " + low + " to " + high.toLocaleString("en") +
+        ". The view keeps " + state.budget.toLocaleString("en") + "."
+      );
+    },
     // A link opened in another form than its canonical one: rewrite it in place. Replacing (not pushing) the
-    // history entry lets Back leave the link instead of returning to a form that would be rewritten again.
-    replaceUrl: function (search) {
+    // history entry lets Back leave the link instead of returning to a form that would be rewritten again. The
+    // Location component is told the new URL too: it pushes any URL of its own that differs from the window's.
+    replaceUrl: function (search, locationId) {
       if (typeof search !== "string") return window.dash_clientside.no_update;
       const url = window.location.pathname + search + window.location.hash;
       window.history.replaceState(window.history.state, "", url);
+      window.dash_clientside.set_props(locationId, { search: search, href: window.location.href });
       return Date.now();
     },
     // The open figure changes without the network being redrawn: move the ring around it (or hide it).
@@ -40,7 +60,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       let found = { x: [], y: [], size: [], nodes: [] };
       if (open) {
         for (const trace of figure.data) {
-          if (trace.name === "Open figure" || !Array.isArray(trace.customdata)) continue;
+          if (trace.name === "Open figure" || !trace.marker || !Array.isArray(trace.customdata)) continue;
           const i = trace.customdata.indexOf(open);
           if (i < 0) continue;
           const size = Array.isArray(trace.marker.size) ? trace.marker.size[i] : trace.marker.size;

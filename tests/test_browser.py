@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import SEEDS
+from dash.testing.wait import until
 from hostile import IMG, SCRIPT, XSS_FIGURE, write_hostile_corpus
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app
+from dashboard.web.exports import to_figure_genes_tsv
+from dashboard.web.state import parse_query, to_query
 
 pytestmark = pytest.mark.browser
 
@@ -59,15 +66,15 @@ def test_page_loads_with_network_and_no_errors(dash_duo, app, seed_corpus):
     dash_duo.start_server(app)
     wait_for_network(dash_duo)
     status = dash_duo.find_element(f"#{ids.NETWORK_STATUS}").text
-    drawable = int((seed_corpus.figure_sizes() > 0).sum()) + seed_corpus.n_genes  # figures with genes, and genes
-    geneless = seed_corpus.n_figures - int((seed_corpus.figure_sizes() > 0).sum())
-    assert "Showing" in status and f"of {drawable:,} nodes" in status
+    drawable = int((seed_corpus.figure_sizes() > 0).sum())  # figures with genes
+    geneless = seed_corpus.n_figures - drawable
+    assert status.startswith("Showing") and f"of {drawable:,} figures" in status
     assert f"{geneless} figure(s) without genes are not drawn" in status
     assert dash_duo.find_element(f"#{ids.HEADER_STATS}").text.startswith("190 figures")
     traces = dash_duo.driver.execute_script(
         "return document.querySelector('#network-graph .js-plotly-plot').data.map(t => t.name)"
     )
-    assert {"Figure", "Gene"} <= set(traces)
+    assert {"Figure", "Gene in several figures"} <= set(traces)
     for element_id in (ids.GENE_SEARCH, ids.ORGANISM_FILTER, ids.YEAR_FILTER, ids.DETAIL, ids.FIGURE_TABLE):
         assert dash_duo.find_element(f"#{element_id}")
     assert_no_console_errors(dash_duo)
@@ -108,7 +115,10 @@ def test_deep_link_opens_a_figure(dash_duo, app):
     assert "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC7090164/figure/F2/" in hrefs
     chips = [c.text for c in detail.find_elements(By.CSS_SELECTOR, ".chip .chip-label")]
     assert sorted(chips) == ["EPHA2", "TNFRSF11A", "TNFSF11"]
-    # The image cannot load here (no outside network): the link to the figure takes its place.
+    # The image is fetched from Europe PMC only when asked for; it cannot load here (no outside network): the
+    # link to the figure takes its place.
+    assert not detail.find_elements(By.CSS_SELECTOR, "img")
+    detail.find_element(By.CSS_SELECTOR, ".figure-image-slot button").click()
     dash_duo.wait_for_element(".figure-image-box.image-failed .image-fallback a", timeout=TIMEOUT)
     assert dash_duo.find_element(".image-fallback a").is_displayed()
     wait_for_network(dash_duo)
@@ -125,7 +135,7 @@ def test_gene_chip_recentres_the_view(dash_duo, app):
     dash_duo.wait_for_contains_text(f"#{ids.NETWORK_STATUS}", "Showing", timeout=TIMEOUT)
     focus = dash_duo.driver.execute_script(
         "return document.querySelector('#network-graph .js-plotly-plot').data"
-        ".filter(t => t.name === 'Chosen gene').flatMap(t => t.customdata)"
+        ".filter(t => t.name.endsWith('(chosen)')).flatMap(t => t.customdata)"
     )
     assert focus == ["gene:8792"]
     assert "genes=TNFRSF11A" in dash_duo.driver.current_url
@@ -182,7 +192,7 @@ def test_enrichment_row_opens_the_figure_and_highlights_its_genes(dash_duo, app)
     dash_duo.wait_for_contains_text(f"#{ids.NETWORK_STATUS}", "Showing", timeout=TIMEOUT)
     chosen = dash_duo.driver.execute_script(
         "return document.querySelector('#network-graph .js-plotly-plot').data"
-        ".filter(t => t.name === 'Chosen gene').flatMap(t => t.customdata)"
+        ".filter(t => t.name.endsWith('(chosen)')).flatMap(t => t.customdata)"
     )
     assert sorted(chosen) == ["gene:207", "gene:5594", "gene:5595", "gene:7157"]
     assert_no_console_errors(dash_duo)
@@ -207,7 +217,7 @@ def test_a_lower_case_list_gives_genes_of_one_species(dash_duo, app, seed_corpus
     dash_duo.wait_for_contains_text(f"#{ids.NETWORK_STATUS}", "Showing", timeout=TIMEOUT)
     chosen = dash_duo.driver.execute_script(
         "return document.querySelector('#network-graph .js-plotly-plot').data"
-        ".filter(t => t.name === 'Chosen gene').flatMap(t => t.customdata)"
+        ".filter(t => t.name.endsWith('(chosen)')).flatMap(t => t.customdata)"
     )
     assert chosen and all(
         seed_corpus.gene_organisms[seed_corpus.gene_row(int(c[5:]))] == "Homo sapiens" for c in chosen
@@ -238,3 +248,266 @@ def test_hostile_records_show_as_text_and_run_nothing(dash_duo, tmp_path):
     problems = dash_duo.find_element(f"#{ids.PROBLEMS}")
     assert f"{len(expected)} problem(s) while loading" in problems.text
     assert_no_console_errors(dash_duo)
+
+
+# --- tables, records, controls and history (issue 10) ---------------------------------------------------------
+# dash_duo's browser log keeps only SEVERE entries; this hook, run before any script of every page, also keeps the
+# console's warnings and errors (in sessionStorage, so they outlive a page load).
+CONSOLE_HOOK = """
+(() => {
+  const keep = (text) => {
+    try {
+      const seen = JSON.parse(sessionStorage.getItem("pfocr-console") || "[]");
+      seen.push(text);
+      sessionStorage.setItem("pfocr-console", JSON.stringify(seen));
+    } catch (error) {}
+  };
+  for (const level of ["warn", "error"]) {
+    const original = console[level].bind(console);
+    console[level] = (...args) => {
+      keep(level + ": " + args.map(String).join(" "));
+      original(...args);
+    };
+  }
+  window.addEventListener("error", (event) => keep("uncaught: " + event.message));
+  window.addEventListener("unhandledrejection", (event) => keep("unhandled rejection: " + event.reason));
+})();
+"""
+# Numbers and headers of both tables that do not show in full (cut, or a word broken over two lines), and a grid
+# whose columns are wider than the grid.
+UNREADABLE = """
+const found = [];
+for (const grid of ["figure-table", "enrich-table"]) {
+  for (const text of document.querySelectorAll("#" + grid + " .ag-header-cell-text")) {
+    const range = document.createRange();
+    range.selectNodeContents(text);
+    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    if (text.scrollWidth > text.clientWidth + 1 || lines > text.textContent.trim().split(/\\s+/).length) {
+      found.push(grid + " header " + text.textContent);
+    }
+  }
+  for (const cell of document.querySelectorAll("#" + grid + " .ag-cell.ag-right-aligned-cell")) {
+    if (cell.scrollWidth > cell.clientWidth) found.push(grid + " cell " + cell.textContent);
+  }
+  const columns = document.querySelector("#" + grid + " .ag-center-cols-container");
+  const viewport = document.querySelector("#" + grid + " .ag-center-cols-viewport");
+  if (columns.scrollWidth > viewport.clientWidth + 1) found.push(grid + " scrolls sideways");
+}
+return found;
+"""
+
+
+def watch_console(dash_duo):
+    """Keep every console warning and error of the pages opened from now on (call before `start_server`)."""
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CONSOLE_HOOK})
+
+
+def assert_console_clean(dash_duo):
+    """Once no callback is running: no errors and no warnings — in the browser's log or the pages' console — except
+    that figure images from europepmc.org cannot load on this closed network."""
+    until(dash_duo._wait_for_callbacks, TIMEOUT)  # dash.testing's own check: no callback pending
+    assert_no_console_errors(dash_duo)
+    kept = dash_duo.driver.execute_script("return JSON.parse(sessionStorage.getItem('pfocr-console') || '[]')")
+    problems = [text for text in kept if "https://europepmc.org/" not in text]
+    assert problems == [], problems
+
+
+def detail_in_view(dash_duo) -> bool:
+    """Whether the whole detail panel is inside the window."""
+    return dash_duo.driver.execute_script(
+        "const r = document.getElementById(arguments[0]).getBoundingClientRect();"
+        "return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;",
+        ids.DETAIL,
+    )
+
+
+def figure_row(dash_duo, index: int):
+    return dash_duo.wait_for_element(
+        f"#{ids.FIGURE_TABLE} .ag-row[row-index='{index}'] .ag-cell[col-id='title']", timeout=TIMEOUT
+    )
+
+
+def click_figure_row(dash_duo, index: int):
+    """Click a row of the figure table, again if the grid redrew its rows (as it does when they arrive)."""
+
+    def clicked():
+        try:
+            figure_row(dash_duo, index).click()
+        except StaleElementReferenceException:
+            return False
+        return True
+
+    until(clicked, TIMEOUT)
+
+
+def run_enrichment(dash_duo, genes: str = "MAPK1 MAPK3 AKT1 TP53 KRAS BRAF RAF1 GRB2 EGFR"):
+    dash_duo.find_element(f"#{ids.ENRICH_GENES}").send_keys(genes)
+    dash_duo.find_element(f"#{ids.ENRICH_RUN}").click()
+    return dash_duo.wait_for_element(f"#{ids.ENRICH_TABLE} .ag-row[row-index='0'] .ag-cell", timeout=TIMEOUT)
+
+
+def test_a_table_row_brings_its_record_into_view(dash_duo, app, seed_corpus):
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?genes=TP53")
+    wait_for_network(dash_duo)
+    cell = figure_row(dash_duo, 2)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+    assert not detail_in_view(dash_duo)  # the record is far above the table
+    figid = dash_duo.find_element(f"#{ids.FIGURE_TABLE} .ag-row[row-index='2']").get_attribute("row-id")
+    cell.click()
+    until(lambda: detail_in_view(dash_duo), TIMEOUT)
+    title = seed_corpus.figures["title"].iloc[seed_corpus.figure_row(figid)]
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", title[:40], timeout=TIMEOUT)
+    assert f"figure={figid}" in dash_duo.driver.current_url
+    assert_console_clean(dash_duo)
+
+
+def test_enter_on_a_focused_row_opens_it(dash_duo, app):
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?genes=TP53")
+    wait_for_network(dash_duo)
+    click_figure_row(dash_duo, 0)  # opens the first record; the keyboard stays in the table
+    until(lambda: "figure=" in dash_duo.driver.current_url, TIMEOUT)
+    second = dash_duo.find_element(f"#{ids.FIGURE_TABLE} .ag-row[row-index='1']").get_attribute("row-id")
+    dash_duo.driver.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    focused = dash_duo.driver.switch_to.active_element
+    assert focused.find_element(By.XPATH, "./ancestor::*[@row-index][1]").get_attribute("row-id") == second
+    assert f"figure={second}" not in dash_duo.driver.current_url  # moving the focus opens nothing
+    focused.send_keys(Keys.ENTER)
+    until(lambda: f"figure={second}" in dash_duo.driver.current_url, TIMEOUT)
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} code", second, timeout=TIMEOUT)
+    until(lambda: detail_in_view(dash_duo), TIMEOUT)
+    assert_console_clean(dash_duo)
+
+
+def test_tables_show_their_numbers_in_full(dash_duo, app):
+    """p and FDR in scientific notation that fits, headers whole, no column cut off, at 1400 and at 800 px."""
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?genes=TP53")
+    wait_for_network(dash_duo)
+    run_enrichment(dash_duo)
+    for width in (1400, 800):
+        dash_duo.driver.set_window_size(width, 1000)
+        assert width - 20 <= dash_duo.driver.execute_script("return window.innerWidth") <= width
+        dash_duo.wait_for_element(f"#{ids.ENRICH_TABLE} .ag-row[row-index='0']", timeout=TIMEOUT)
+        figure_row(dash_duo, 0)
+        until(lambda: dash_duo.driver.execute_script(UNREADABLE) == [], TIMEOUT, msg=f"cut at {width} px")
+        p_values = [c.text for c in dash_duo.find_elements(f"#{ids.ENRICH_TABLE} .ag-cell[col-id='p_value']")]
+        assert p_values and all("e-" in p or float(p) >= 1e-3 for p in p_values), p_values
+    title = dash_duo.find_element(f"#{ids.FIGURE_TABLE} .ag-row[row-index='0'] .ag-cell[col-id='title']")
+    assert title.value_of_css_property("text-overflow") == "ellipsis"
+    assert_console_clean(dash_duo)
+
+
+def test_a_typical_interaction_leaves_the_console_clean(dash_duo, app):
+    """Choose a gene, sort the table, open a figure, run an enrichment and open a result: no warning, no error."""
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    dash_duo.find_element(f"#{ids.GENE_SEARCH}").click()
+    dash_duo.find_element(".dash-dropdown-search").send_keys("TP53")
+    dash_duo.wait_for_contains_text(".dash-dropdown-options", "TP53 · Homo sapiens", timeout=TIMEOUT)
+    dash_duo.find_element(".dash-dropdown-options .dash-dropdown-option").click()
+    dash_duo.wait_for_contains_text(f"#{ids.TABLE_STATUS}", "6 figure(s)", timeout=TIMEOUT)
+    header = dash_duo.find_element(f"#{ids.FIGURE_TABLE} .ag-header-cell[col-id='n_genes']")
+    header.click()
+    until(lambda: header.get_attribute("aria-sort") == "ascending", TIMEOUT)
+    click_figure_row(dash_duo, 0)
+    dash_duo.wait_for_element(f"#{ids.DETAIL} .gene-table", timeout=TIMEOUT)
+    run_enrichment(dash_duo).click()
+    wait_for_network(dash_duo)
+    dash_duo.wait_for_element(f"#{ids.DETAIL} .detail-title", timeout=TIMEOUT)
+    assert_console_clean(dash_duo)
+
+
+def test_a_rewritten_link_lets_back_leave_it(dash_duo, app, seed_corpus):
+    """A link in another form than its canonical one is rewritten in place: one Back returns from a change to the
+    canonical link, a second leaves it, instead of returning to the old form to be rewritten again."""
+    link = "?match=all&genes=tp53"
+    canonical = to_query(seed_corpus, parse_query(seed_corpus, link)[0])
+    assert canonical != link
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL}", "Nothing selected", timeout=TIMEOUT)
+    dash_duo.driver.get(f"{dash_duo.server_url}/{link}")
+    until(lambda: dash_duo.driver.current_url.endswith(canonical), TIMEOUT)
+    wait_for_network(dash_duo)
+    entries = dash_duo.driver.execute_script("return window.history.length")
+    dash_duo.find_element(f"#{ids.MATCH_MODE} label[data-option-index='0']").click()  # "any": a new entry
+    until(lambda: "match=all" not in dash_duo.driver.current_url, TIMEOUT)
+    assert dash_duo.driver.execute_script("return window.history.length") == entries + 1
+    dash_duo.driver.back()
+    until(lambda: dash_duo.driver.current_url.endswith(canonical), TIMEOUT)
+    all_of_them = f"#{ids.MATCH_MODE} label[data-option-index='1']"
+    until(lambda: dash_duo.find_element(all_of_them).get_attribute("aria-selected") == "true", TIMEOUT)
+    dash_duo.driver.back()
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL}", "Nothing selected", timeout=TIMEOUT)
+    assert dash_duo.driver.current_url.rstrip("/") == dash_duo.server_url.rstrip("/")
+    assert_console_clean(dash_duo)
+
+
+def test_invalid_control_values_say_so(dash_duo, app):
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    budget = f"input#{ids.NODE_BUDGET}"
+    for typed in ("5", "99999"):
+        dash_duo.find_element(budget).send_keys(Keys.CONTROL, "a")
+        dash_duo.find_element(budget).send_keys(typed, Keys.ENTER)
+        note = f"{typed} is not a node budget: type a whole number from 10 to 2,000. The view keeps 300."
+        dash_duo.wait_for_text_to_equal(f"#{ids.BUDGET_NOTE}", note, timeout=TIMEOUT)
+        until(lambda: dash_duo.find_element(budget).get_attribute("value") == "300", TIMEOUT)  # the last valid one
+    dash_duo.find_element(budget).send_keys(Keys.CONTROL, "a")
+    dash_duo.find_element(budget).send_keys("500", Keys.ENTER)
+    until(lambda: "budget=500" in dash_duo.driver.current_url, TIMEOUT)
+    until(lambda: dash_duo.find_element(f"#{ids.BUDGET_NOTE}").text == "", TIMEOUT)
+
+    low = dash_duo.find_element(f"#{ids.YEAR_FILTER} .dash-range-slider-min-input")
+    assert low.is_displayed() and low.get_attribute("value") == str(app.server.config["PFOCR_CORPUS"].year_span[0])
+    low.send_keys(Keys.CONTROL, "a")
+    low.send_keys("2010", Keys.TAB)
+    until(lambda: "years=2010-" in dash_duo.driver.current_url, TIMEOUT)
+
+    export = dash_duo.find_element(f"#{ids.EXPORT_ENRICHMENT}")
+    assert not export.is_enabled() and "Run an enrichment first" in export.get_attribute("title")
+    size = dash_duo.find_element(f"input#{ids.ENRICH_MIN_SIZE}")
+    size.send_keys(Keys.CONTROL, "a")
+    size.send_keys("0")
+    dash_duo.find_element(f"#{ids.ENRICH_GENES}").send_keys("TP53 MDM2")
+    dash_duo.find_element(f"#{ids.ENRICH_RUN}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.ENRICH_MESSAGE}", "smallest gene set tested must be", timeout=TIMEOUT)
+    assert not export.is_enabled()
+    size.send_keys(Keys.CONTROL, "a")
+    size.send_keys("3")
+    dash_duo.find_element(f"#{ids.ENRICH_RUN}").click()
+    until(lambda: export.is_enabled(), TIMEOUT)
+    assert_console_clean(dash_duo)
+
+
+def test_a_figure_record_has_a_gene_table(dash_duo, app, seed_corpus):
+    figid = "PMC7090164__fcell-08-00089-g002"
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?figure={figid}")
+    table = dash_duo.wait_for_element(f"#{ids.DETAIL} .gene-table", timeout=TIMEOUT)
+    rows = [
+        (r.find_element(By.CSS_SELECTOR, ".gene-symbol").text, r.find_element(By.CSS_SELECTOR, ".match-kind").text)
+        for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    ]
+    assert rows == [("EPHA2", "exact"), ("TNFRSF11A", "alias"), ("TNFSF11", "alias")]
+    kinds = table.find_elements(By.CSS_SELECTOR, "tbody .match-kind")
+    assert kinds[0].value_of_css_property("background-color") != kinds[1].value_of_css_property("background-color")
+    hrefs = [a.get_attribute("href") for a in table.find_elements(By.CSS_SELECTOR, "a.external")]
+    assert hrefs == [f"https://www.ncbi.nlm.nih.gov/gene/{g}" for g in (1969, 8792, 8600)]
+    assert len(dash_duo.find_elements(f"#{ids.DETAIL} .chip")) == 3  # the clickable chips stay
+    dash_duo.find_element(f"#{ids.DETAIL} button.gene-action").click()
+    saved = Path(dash_duo.download_path) / f"pfocr-genes_{figid}.tsv"
+    until(lambda: saved.exists() and saved.stat().st_size > 0, TIMEOUT)
+    assert saved.read_text(encoding="utf-8") == to_figure_genes_tsv(seed_corpus, figid)
+    dash_duo.find_element(f"#{ids.FIGURE_GENES_COPY}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.FIGURE_GENES_COPY}", "Copied", timeout=TIMEOUT)
+    assert_console_clean(dash_duo)

@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment, enrich
 from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, describe_gene_list, read_gene_list
-from dashboard.analysis.graph import MAX_BUDGET, MIN_BUDGET, clamp_budget, select_subgraph
+from dashboard.analysis.graph import clamp_budget, select_subgraph
 from dashboard.analysis.model import (
     UNSTATED,
     Corpus,
@@ -450,15 +450,6 @@ def figure_genes_file(corpus: Corpus, state: ViewState, figid: str) -> dict | No
     return None if content is None else {"content": content, "filename": figure_genes_name(figid, state.exact)}
 
 
-def budget_note(trigger: object, value: object, state: ViewState) -> str | None:
-    """The line under the node budget: after a budget the view cannot use (the browser sends none for a number
-    outside the input's range), the allowed range and the budget the view keeps; nothing otherwise."""
-    if trigger != ids.NODE_BUDGET or (_is_int(value) and MIN_BUDGET <= value <= MAX_BUDGET):
-        return None
-    typed = f"{int(value):,} is not a node budget" if _is_int(value) else "That is not a node budget"
-    return f"{typed}: type a whole number from {MIN_BUDGET} to {MAX_BUDGET:,}. The view uses {state.budget:,}."
-
-
 def _as_int(value: object, default: int) -> int:
     try:
         return int(value)  # type: ignore[arg-type]
@@ -508,7 +499,6 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
             "network": Output(ids.NETWORK_VIEW, "data"),
             "notice": Output(ids.NOTICE, "children"),
             "gene_options": Output(ids.GENE_SEARCH, "options", allow_duplicate=True),
-            "budget_note": Output(ids.BUDGET_NOTE, "children"),
             **{name: Output(component, prop) for name, (component, prop) in CONTROL_PROPS.items()},
         },
         inputs={
@@ -534,14 +524,29 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         if found is None:
             raise PreventUpdate  # a chip or link was drawn, not clicked
         state, notices = found
-        outputs = view_outputs(corpus, trigger, state, previous, notices, values.get("search"))
-        return {**outputs, "budget_note": budget_note(trigger, values.get("budget"), state)}
+        if trigger == ids.URL and state == previous:
+            raise PreventUpdate  # the URL caught up with the view (a link rewritten in place): nothing changed
+        return view_outputs(corpus, trigger, state, previous, notices, values.get("search"))
+
+    # A node budget the view cannot use is replaced by the one it keeps, and the note under the box says why.
+    app.clientside_callback(
+        ClientsideFunction(namespace="pfocr", function_name="checkBudget"),
+        Output(ids.BUDGET_NOTE, "children"),
+        Input(ids.NODE_BUDGET, "n_submit"),
+        Input(ids.NODE_BUDGET, "n_blur"),
+        State(ids.STATE, "data"),
+        State(ids.NODE_BUDGET, "id"),
+        State(ids.NODE_BUDGET, "min"),
+        State(ids.NODE_BUDGET, "max"),
+        prevent_initial_call=True,
+    )
 
     # A link opened in another form than its canonical one is rewritten in place (history.replaceState).
     app.clientside_callback(
         ClientsideFunction(namespace="pfocr", function_name="replaceUrl"),
         Output(ids.URL_REPLACED, "data"),
         Input(ids.URL_CANONICAL, "data"),
+        State(ids.URL, "id"),
         prevent_initial_call=True,
     )
 

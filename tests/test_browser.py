@@ -32,6 +32,22 @@ def wait_for_network(dash_duo):
     dash_duo.wait_for_contains_text(f"#{ids.NETWORK_STATUS}", "Showing", timeout=TIMEOUT)
 
 
+def chosen_in_view(dash_duo) -> list[str]:
+    """The chosen genes the network draws now (their node ids)."""
+    return dash_duo.driver.execute_script(
+        "const graph = document.querySelector('#network-graph .js-plotly-plot');"
+        "return graph && graph.data ? graph.data.filter(t => (t.name || '').endsWith('(chosen)'))"
+        ".flatMap(t => t.customdata) : [];"
+    )
+
+
+def wait_for_chosen(dash_duo, expected: list[str]) -> list[str]:
+    """Wait until the network draws exactly these chosen genes: "Showing" is on the page before a change is drawn,
+    so waiting for it alone would read the old view."""
+    until(lambda: sorted(chosen_in_view(dash_duo)) == sorted(expected), timeout=TIMEOUT)
+    return chosen_in_view(dash_duo)
+
+
 def click_node(dash_duo, node_id: str):
     """Click a node of the plotly network by its id (customdata), through plotly's own event."""
     dash_duo.driver.execute_script(
@@ -132,12 +148,7 @@ def test_gene_chip_recentres_the_view(dash_duo, app):
     chip = dash_duo.find_element(f'#{ids.DETAIL} .chip[title^="TNFRSF11A"]')
     chip.click()
     dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "TNFRSF11A", timeout=TIMEOUT)
-    dash_duo.wait_for_contains_text(f"#{ids.NETWORK_STATUS}", "Showing", timeout=TIMEOUT)
-    focus = dash_duo.driver.execute_script(
-        "return document.querySelector('#network-graph .js-plotly-plot').data"
-        ".filter(t => t.name.endsWith('(chosen)')).flatMap(t => t.customdata)"
-    )
-    assert focus == ["gene:8792"]
+    assert wait_for_chosen(dash_duo, ["gene:8792"]) == ["gene:8792"]
     assert "genes=TNFRSF11A" in dash_duo.driver.current_url
     assert "figure=" not in dash_duo.driver.current_url
     assert_no_console_errors(dash_duo)
@@ -189,12 +200,7 @@ def test_enrichment_row_opens_the_figure_and_highlights_its_genes(dash_duo, app)
     title = first.text
     first.click()
     dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", title[:30], timeout=TIMEOUT)
-    dash_duo.wait_for_contains_text(f"#{ids.NETWORK_STATUS}", "Showing", timeout=TIMEOUT)
-    chosen = dash_duo.driver.execute_script(
-        "return document.querySelector('#network-graph .js-plotly-plot').data"
-        ".filter(t => t.name.endsWith('(chosen)')).flatMap(t => t.customdata)"
-    )
-    assert sorted(chosen) == ["gene:207", "gene:5594", "gene:5595", "gene:7157"]
+    wait_for_chosen(dash_duo, ["gene:207", "gene:5594", "gene:5595", "gene:7157"])
     assert_no_console_errors(dash_duo)
 
 
@@ -213,12 +219,11 @@ def test_a_lower_case_list_gives_genes_of_one_species(dash_duo, app, seed_corpus
         ids.ENRICH_TABLE,
     )
     assert overlaps and {seed_corpus.gene_organisms[seed_corpus.gene_row(g)] for g in overlaps} == {"Homo sapiens"}
-    dash_duo.find_element(f"#{ids.ENRICH_TABLE} .ag-row[row-index='0'] .ag-cell").click()
-    dash_duo.wait_for_contains_text(f"#{ids.NETWORK_STATUS}", "Showing", timeout=TIMEOUT)
-    chosen = dash_duo.driver.execute_script(
-        "return document.querySelector('#network-graph .js-plotly-plot').data"
-        ".filter(t => t.name.endsWith('(chosen)')).flatMap(t => t.customdata)"
+    first = dash_duo.driver.execute_script(
+        "return dash_ag_grid.getApi(arguments[0]).getDisplayedRowAtIndex(0).data.overlap_ids", ids.ENRICH_TABLE
     )
+    dash_duo.find_element(f"#{ids.ENRICH_TABLE} .ag-row[row-index='0'] .ag-cell").click()
+    chosen = wait_for_chosen(dash_duo, [f"gene:{g}" for g in first])
     assert chosen and all(
         seed_corpus.gene_organisms[seed_corpus.gene_row(int(c[5:]))] == "Homo sapiens" for c in chosen
     )

@@ -100,7 +100,7 @@ def test_enrichment_in_the_dashboard_and_its_tsv(seed_corpus):
     table = list(csv.DictReader([line for line in text.splitlines() if not line.startswith("#")], delimiter="\t"))
     assert table[0]["figid"] == rows[0]["figid"] and float(table[0]["p_value"]) == rows[0]["p_value"]
     assert table[0]["overlap_ids"] == "207,5594,5595,7157"
-    assert found["filename"].startswith("pfocr-enrichment_Homo-sapiens")
+    assert found["filename"] == "pfocr-enrichment_Homo-sapiens_list-MAPK1-MAPK3-AKT1-etc-4-genes.tsv"
     assert export_file(seed_corpus, ViewState(), ids.EXPORT_ENRICHMENT, None) is None
     assert run(seed_corpus, "  ")[0] == []
     assert run(seed_corpus, "TP53", min_size=0)[1].startswith("The smallest gene set tested must be")

@@ -408,7 +408,8 @@ def export_file(corpus: Corpus, state: ViewState, which: str, query: dict | None
         result = enrich_query(corpus, state, query, None)
         if isinstance(result, str):
             return None
-        name = export_name(corpus, state, "enrichment", "tsv", species=result.species)
+        listed = tuple(label.rsplit(":", 1)[0] for label in result.query_genes)
+        name = export_name(corpus, state, "enrichment", "tsv", species=result.species, listed=listed)
         return {"content": to_enrichment_tsv(result, query), "filename": name}
     return None
 

@@ -27,11 +27,22 @@ from dashboard.web.state import ViewState, gene_token, to_selection
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def export_name(corpus: Corpus, state: ViewState, what: str, extension: str, species: str | None = None) -> str:
-    """`pfocr-<what>[_<species>][_genes-…][_organisms-…][_years-…][_exact].<ext>`, safe for any file system."""
+def export_name(
+    corpus: Corpus,
+    state: ViewState,
+    what: str,
+    extension: str,
+    species: str | None = None,
+    listed: tuple[str, ...] = (),
+) -> str:
+    """`pfocr-<what>[_<species>][_list-…][_genes-…][_organisms-…][_years-…][_exact].<ext>`, safe for any file
+    system; `listed` names a gene list (an enrichment query) by its first genes and its size."""
     parts = [f"pfocr-{what}"]
     if species:
         parts.append(species)
+    if listed:
+        more = f"-etc-{len(listed)}-genes" if len(listed) > 3 else ""
+        parts.append("list-" + "+".join(listed[:3]) + more)
     if state.genes:
         genes = "+".join(gene_token(corpus, g) for g in state.genes[:5])
         parts.append(f"genes-{genes}" + ("-etc" if len(state.genes) > 5 else "") + f"-{state.match}")

@@ -34,7 +34,7 @@ def free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshot.png"))
-    parser.add_argument("--query", default="?genes=TNFSF11&figure=PMC7090164__fcell-08-00089-g002")
+    parser.add_argument("--query", default="?genes=TNFSF11,AKT1&figure=PMC7090164__fcell-08-00089-g002")
     parser.add_argument("--size", default="1500,1000")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -22,6 +22,7 @@ import numpy as np
 from dashboard.analysis.graph import BUNDLE, FIGURE, GENE, layout_graph, spread_layout
 
 WEBGL_FROM = 1_000  # nodes; above this the view is drawn with WebGL
+SPREAD_FULLY = 450  # nodes; up to this many, spreading runs until no two overlap at the default zoom
 FIGURE_COLOUR = "#e07b39"
 GENE_COLOUR = "#3b75af"
 BUNDLE_COLOUR = "#aebfd1"
@@ -136,8 +137,11 @@ def place_nodes(
             wanted = float(sum(math.pi * r**2 for r in room.values()))
             shrink = min(1.0, math.sqrt(LABEL_ROOM * BOX[0] * BOX[1] / wanted)) if wanted else 1.0
             reach = np.maximum(reach, [room.get(n, 0.0) * shrink for n in nodes])
-        for _ in range(4):
-            xy = spread_layout(xy, reach / scale)
+        # Past SPREAD_FULLY nodes a picture without overlaps at the default zoom is out of reach anyway (the user
+        # zooms in): spread less, and answer in time.
+        big = len(nodes) > SPREAD_FULLY
+        for _ in range(1 if big else 3):
+            xy = spread_layout(xy, reach / scale, rounds=40 if big else 200)
             fitted = display_scale(xy, sizes)
             if fitted >= scale * 0.98:
                 break

@@ -75,7 +75,6 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         x: found.x,
         y: found.y,
         customdata: found.nodes,
-        showlegend: found.nodes.length > 0,
         marker: Object.assign({}, ring.marker, { size: found.size }),
       });
       return Object.assign({}, figure, { data: data });

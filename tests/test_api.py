@@ -112,6 +112,7 @@ def test_enrich_matches_fisher(client, seed_corpus):
         ("post", "/api/v1/enrich", {"genes": ["TP53"], "colour": 1}, 400, "unknown field"),
         ("post", "/api/v1/enrich", {"genes": ["x"] * 40_001}, 400, "at most 40,000"),
         ("post", "/api/v1/enrich", {"genes": ["TP53"], "species": "Homo sapienz"}, 400, "'species'"),
+        ("post", "/api/v1/enrich", {"genes": []}, 400, "'genes' is empty"),
         ("post", "/api/v1/enrich", {"genes": ["TP53"], "limit": "²"}, 400, "'limit'"),
         ("get", "/api/v1/genes?q=tp&limit=²", None, 400, "'limit'"),
     ],

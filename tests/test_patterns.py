@@ -78,3 +78,18 @@ def test_no_path_under_the_filters(seed_corpus):
     few = find_paths(seed_corpus, seed_corpus.gene_row(8600), seed_corpus.gene_row(207), filter_figures(seed_corpus))
     assert len(few.paths) <= 5
     assert pd.Series([len(p) for p in few.paths]).nunique() == 1
+
+
+def test_cooccurrence_and_partners_stay_in_one_species(seed_corpus):
+    """'ERK' is read as human MAPK1 and fly rl: they must not appear to travel together."""
+    from dashboard.analysis.enrich import gene_partners
+
+    rows = figures_for_genes(seed_corpus, (seed_corpus.gene_row(5594), seed_corpus.gene_row(7157)))
+    mixed = build_cooccurrence(seed_corpus, rows, top=40)
+    human = build_cooccurrence(seed_corpus, rows, top=40, species="Homo sapiens")
+    species = {seed_corpus.gene_organisms[r] for r in mixed.graph}
+    assert len(species) > 1  # the selection's figures do hold genes of several species
+    assert {seed_corpus.gene_organisms[r] for r in human.graph} == {"Homo sapiens"}
+    tp53 = seed_corpus.gene_row(7157)
+    partners = gene_partners(seed_corpus, tp53, limit=50)
+    assert len(partners) and set(partners["organism"]) == {"Homo sapiens"}

@@ -32,8 +32,10 @@ def test_timeline_of_a_gene(seed_corpus):
     years = seed_corpus.years[rows]
     assert sum(bars["y"]) == int((~np.isnan(years)).sum()) and min(bars["x"]) == int(np.nanmin(years))
     assert f"TNFSF11 first in {int(np.nanmin(years))}" in note
-    shares = figure["data"][1]["y"]
-    assert all(0 < share <= 100 for share in shares)
+    shares = dict(zip(figure["data"][1]["x"], figure["data"][1]["y"], strict=True))
+    assert all(0 <= share <= 100 for share in shares.values())
+    assert bars["x"] == list(range(min(bars["x"]), max(bars["x"]) + 1))  # every year, a year without one at 0
+    assert all((shares[year] > 0) == (count > 0) for year, count in zip(bars["x"], bars["y"], strict=True))
 
 
 def test_cooccurrence_view_and_a_community_click(seed_corpus):

@@ -165,6 +165,11 @@ def test_next_state_names_its_trigger(seed_corpus):
     outputs = view_outputs(seed_corpus, ids.MATCH_MODE, replace(before, match="all"), before, [], "?genes=TNFSF11")
     assert outputs["search"] == "?genes=TNFSF11&match=all" and outputs["match"] == "all"
     assert outputs["selection"]["match"] == "all" and outputs["notice"] is None
+    chosen = view_outputs(seed_corpus, ids.GENE_SEARCH, ViewState(genes=(8600, 7157)), before, [], "?genes=TNFSF11")
+    assert chosen["gene_typed"] == ""  # the typed text is cleared, so the next gene can be typed at once
+    assert parse_query(seed_corpus, "include_unstated=maybe")[1] == [
+        "include_unstated 'maybe' is not 1 or 0; read as 0."
+    ]
 
 
 def test_gene_options_keep_the_selection_and_find_ocr_words(seed_corpus):
@@ -176,7 +181,7 @@ def test_gene_options_keep_the_selection_and_find_ocr_words(seed_corpus):
 def test_network_for_default_gene_and_empty_views(seed_corpus):
     figure, status = update_network(seed_corpus, ViewState())
     go.Figure(figure)  # the dict is a valid plotly figure (plotly's own validation)
-    assert status.startswith("Showing") and "left out by the node budget" in status
+    assert status.startswith("Showing") and "left out: a node budget of 300 draws at most 30 figures" in status
     names = {trace["name"] for trace in figure["data"]}
     assert {"Figure", "Gene in several figures", "links"} <= names
     n_nodes = sum(

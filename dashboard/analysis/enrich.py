@@ -200,13 +200,14 @@ def _overlap_rows(corpus: Corpus, results: pd.DataFrame, query: np.ndarray, exac
 def gene_partners(
     corpus: Corpus, gene: int, mask: np.ndarray | None = None, exact: bool = False, limit: int = 20
 ) -> pd.DataFrame:
-    """Genes sharing figures with this one: shared figures, Jaccard index and hypergeometric p; most shared first,
-    then the highest Jaccard index (for the same number shared, the more specific partner)."""
+    """Genes of the same species sharing figures with this one: shared figures, Jaccard index and hypergeometric p;
+    most shared first, then the highest Jaccard index (for the same number shared, the more specific partner)."""
     scope = np.flatnonzero(mask) if mask is not None else np.arange(corpus.n_figures)
     figures = figures_for_genes(corpus, (gene,), "any", mask, exact)
     shared = gene_figure_counts(corpus, figures, exact)
     shared[gene] = 0
-    partners = np.flatnonzero(shared)
+    # Partners of the gene's own species: one OCR word read as genes of several species is no partnership.
+    partners = np.flatnonzero((shared > 0) & (corpus.gene_organisms == corpus.gene_organisms[gene]))
     totals = gene_figure_counts(corpus, scope, exact)[partners]
     together = shared[partners]
     jaccard = together / np.maximum(len(figures) + totals - together, 1)

@@ -72,13 +72,19 @@ class Cooccurrence:
 
 
 def build_cooccurrence(
-    corpus: Corpus, figure_rows: np.ndarray, top: int = 60, exact: bool = False, min_shared: int = 2
+    corpus: Corpus,
+    figure_rows: np.ndarray,
+    top: int = 60,
+    exact: bool = False,
+    min_shared: int = 2,
+    species: str | None = None,
 ) -> Cooccurrence:
-    """The co-occurrence network of the `top` genes in most of the selection's figures: shared figures counted
-    with a sparse product over those figures only, Jaccard index and the hypergeometric p of sharing that many;
-    Louvain communities (networkx, fixed seed) over the shared-figure weights."""
+    """The co-occurrence network of the `top` genes in most of the selection's figures — of one species, if given
+    (one OCR word is often read as genes of several species, which would then seem to "co-occur"): shared figures
+    counted with a sparse product over those figures only, Jaccard index and the hypergeometric p of sharing that
+    many; Louvain communities (networkx, fixed seed) over the shared-figure weights."""
     counts = gene_figure_counts(corpus, figure_rows, exact)
-    candidates = np.flatnonzero(counts)
+    candidates = np.flatnonzero((counts > 0) & corpus.species_mask(species))
     genes = candidates[np.lexsort((corpus.gene_ids[candidates], -counts[candidates]))][: max(1, top)]
     block = corpus.matrix(exact)[figure_rows][:, genes].tocsc()
     block.data[:] = 1.0

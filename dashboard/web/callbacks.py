@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment, enrich
 from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, describe_gene_list, read_gene_list
-from dashboard.analysis.graph import clamp_budget, select_subgraph
+from dashboard.analysis.graph import FIGURE_SHARE, clamp_budget, select_subgraph
 from dashboard.analysis.model import (
     UNSTATED,
     Corpus,
@@ -227,6 +227,7 @@ def view_outputs(
         "network": network.to_dict() if previous is None or previous.network_part() != network else no_update,
         "notice": " ".join(notices) if notices else None,
         "gene_options": gene_options(corpus, None, controls["genes"]),
+        "gene_typed": "" if trigger == ids.GENE_SEARCH else no_update,  # a gene was chosen: clear what was typed
         **controls,
     }
 
@@ -281,17 +282,26 @@ def update_network(corpus: Corpus, state: ViewState):
         )
         return build_message_figure(message), message
     status = (
-        f"Showing {subgraph.shown_figures:,} of {subgraph.total_figures:,} figures and their {subgraph.shown_genes:,} "
-        f"genes ({subgraph.gene_nodes:,} as nodes"
+        f"Showing {subgraph.shown_figures:,} of {plural(subgraph.total_figures, 'figure')} and their "
+        f"{plural(subgraph.shown_genes, 'gene')} ({subgraph.gene_nodes:,} as nodes"
     )
-    status += f", the others in {subgraph.bundles:,} bundles)." if subgraph.bundles else ")."
-    if subgraph.cut:
-        status += f" {subgraph.total_figures - subgraph.shown_figures:,} figures left out by the node budget"
-        status += f" ({state.budget:,}): {subgraph.how}."
+    status += f", the others in {plural(subgraph.bundles, 'bundle')})." if subgraph.bundles else ")."
+    left_out = subgraph.total_figures - subgraph.shown_figures
+    if left_out:
+        status += (
+            f" {plural(left_out, 'figure')} left out: a node budget of {state.budget:,} draws at most "
+            f"{plural(max(1, state.budget // FIGURE_SHARE), 'figure')} — {subgraph.how}. Raise the budget to see more."
+        )
     if subgraph.geneless:
-        status += f" {subgraph.geneless:,} figure(s) without genes are not drawn."
+        status += f" {plural(subgraph.geneless, 'figure')} without genes {'is' if subgraph.geneless == 1 else 'are'}"
+        status += " not drawn."
     options = ViewOptions(colour=state.colour, label_all=state.label_all, open_figure=state.figure)
     return build_network_figure(subgraph.graph, options), status
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 figure', '2 figures', '1,234 genes'."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def update_table(corpus: Corpus, state: ViewState, start: object, end: object, sort_model: list | None):
@@ -409,7 +419,9 @@ def export_file(corpus: Corpus, state: ViewState, which: str, query: dict | None
         if isinstance(result, str):
             return None
         listed = tuple(label.rsplit(":", 1)[0] for label in result.query_genes)
-        name = export_name(corpus, state, "enrichment", "tsv", species=result.species, listed=listed)
+        # The enrichment tests the list under the filters; the chosen genes play no part, so the name leaves them out.
+        named = replace(state, genes=())
+        name = export_name(corpus, named, "enrichment", "tsv", species=result.species, listed=listed)
         return {"content": to_enrichment_tsv(result, query), "filename": name}
     return None
 
@@ -500,6 +512,7 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
             "network": Output(ids.NETWORK_VIEW, "data"),
             "notice": Output(ids.NOTICE, "children"),
             "gene_options": Output(ids.GENE_SEARCH, "options", allow_duplicate=True),
+            "gene_typed": Output(ids.GENE_SEARCH, "search_value"),
             **{name: Output(component, prop) for name, (component, prop) in CONTROL_PROPS.items()},
         },
         inputs={

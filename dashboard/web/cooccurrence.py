@@ -9,7 +9,7 @@ import html as text_html
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard.analysis.graph import layout_graph
-from dashboard.analysis.model import Corpus, selection_figures
+from dashboard.analysis.model import Corpus, main_species, selection_figures
 from dashboard.analysis.patterns import Cooccurrence, build_cooccurrence, community_name
 from dashboard.corpus.numbers import to_int_in
 from dashboard.web import ids
@@ -116,9 +116,11 @@ def update_cooccurrence(corpus: Corpus, state: ViewState, top: object) -> tuple[
     selection = to_selection(corpus, state)
     rows = selection_figures(corpus, selection)
     count = to_int_in(top, 5, MAX_TOP) or DEFAULT_TOP
-    result = build_cooccurrence(corpus, rows, top=count, exact=selection.exact)
+    species = main_species(corpus, selection, rows)
+    result = build_cooccurrence(corpus, rows, top=count, exact=selection.exact, species=species)
     note = (
-        f"The {result.graph.number_of_nodes():,} genes in most of this selection's {len(rows):,} figures; an edge"
+        f"The {result.graph.number_of_nodes():,} {species or ''} genes in most of this selection's {len(rows):,}"
+        " figures; an edge"
         f" where two share at least two; {len(result.communities):,} communities (Louvain). Click a gene to choose"
         " its community."
     )
@@ -129,7 +131,9 @@ def community_query(corpus: Corpus, state: ViewState, clicked: str, top: object)
     """The link that chooses the clicked gene's community (its top genes, figures holding any of them)."""
     selection = to_selection(corpus, state)
     rows = selection_figures(corpus, selection)
-    result = build_cooccurrence(corpus, rows, top=to_int_in(top, 5, MAX_TOP) or DEFAULT_TOP, exact=selection.exact)
+    species = main_species(corpus, selection, rows)
+    count = to_int_in(top, 5, MAX_TOP) or DEFAULT_TOP
+    result = build_cooccurrence(corpus, rows, top=count, exact=selection.exact, species=species)
     gene_id = clicked.removeprefix("gene:")
     for members in result.communities:
         if any(str(result.graph.nodes[r]["ncbi_id"]) == gene_id for r in members):

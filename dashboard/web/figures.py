@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import networkx as nx
@@ -292,10 +292,15 @@ def _node_hover(graph: nx.Graph, node: str) -> str:
     )
 
 
-def _label_text(graph: nx.Graph, node: str) -> str:
+def _label_text(graph: nx.Graph, node: str, repeated: set[str]) -> str:
+    """A node's label: a figure's short title; a gene's symbol, with its species where another drawn gene has the
+    same symbol (mouse and rat Mapk8)."""
     data = graph.nodes[node]
     if data["kind"] == FIGURE:
         return short_title(str(data["label"]))
+    if data["kind"] == GENE and str(data["label"]) in repeated:
+        words = str(data.get("organism") or "").split()
+        return f"{data['label']} ({words[0][:1]}. {words[1]})" if len(words) >= 2 else str(data["label"])
     return str(data["label"])
 
 
@@ -375,7 +380,9 @@ def build_network_figure(graph: nx.Graph, options: ViewOptions | None = None) ->
     bundles = [n for n in nodes if kinds[n] == BUNDLE]
     open_node = f"{FIGURE}:{options.open_figure}" if options.open_figure else None
 
-    texts = [_label_text(graph, n) for n in nodes]
+    symbols = Counter(str(graph.nodes[n]["label"]) for n in nodes if kinds[n] == GENE)
+    repeated = {symbol for symbol, count in symbols.items() if count > 1}
+    texts = [_label_text(graph, n, repeated) for n in nodes]
     always = {index[n] for n in chosen} | ({index[open_node]} if open_node in index else set())
     by_degree = sorted(range(len(nodes)), key=lambda i: (-graph.degree(nodes[i]), nodes[i]))
     rank = {FIGURE: 1, GENE: 2, BUNDLE: 3}
@@ -508,7 +515,7 @@ def open_figure_trace(kind: str, xy: np.ndarray, sizes: np.ndarray, nodes: list[
         "name": "Open figure",
         "customdata": nodes,
         "hoverinfo": "skip",
-        "showlegend": bool(nodes),
+        "showlegend": False,  # a legend row appearing on open would shrink the plot under the user
         "marker": {
             "size": (np.asarray(sizes) + 10).tolist(),
             "symbol": "square-open",

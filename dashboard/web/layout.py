@@ -19,9 +19,15 @@ PROBLEMS_LISTED = 200
 
 
 def year_marks(span: tuple[int, int]) -> dict[int, str]:
-    """Slider marks every five years (and at both ends)."""
+    """Slider marks at both ends and every 5, 10, 25 or 50 years — at most about eight in all."""
     low, high = span
-    marks = {year: str(year) for year in range(low - low % 5 + 5, high, 5) if year - low >= 3 and high - year >= 3}
+    step = next((s for s in (5, 10, 25, 50) if (high - low) / s <= 8), 100)
+    near = max(3, step // 2)
+    marks = {
+        year: str(year)
+        for year in range(low - low % step + step, high, step)
+        if year - low >= near and high - year >= near
+    }
     marks.update({low: str(low), high: str(high)})
     return marks
 

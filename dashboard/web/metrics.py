@@ -106,4 +106,4 @@ class Metrics:
 
         @server.get("/metrics")
         def metrics():
-            return Response(self.exposition(), mimetype=CONTENT_TYPE_LATEST)
+            return Response(self.exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -35,6 +35,7 @@ KNOWN_PARAMS = (
 COLOUR_MODES = ("plain", "organism", "year")
 MAX_EXPANDED = 20  # bundles opened at once
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,10 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
         state = replace(state, organisms=tuple(dict.fromkeys(known)))
 
     if "include_unstated" in params:
-        state = replace(state, unstated=params["include_unstated"].strip().lower() in _TRUE)
+        flag = params["include_unstated"].strip().lower()
+        if flag not in _TRUE | _FALSE:
+            notices.append(f"include_unstated '{_shown(flag)}' is not 1 or 0; read as 0.")
+        state = replace(state, unstated=flag in _TRUE)
 
     if years := params.get("years", "").strip():
         parsed = parse_years(years)

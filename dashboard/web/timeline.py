@@ -28,13 +28,15 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
     selection = to_selection(corpus, state)
     rows = selection_figures(corpus, selection)
     timeline = build_timeline(corpus, rows, filter_selection(corpus, selection), selection.genes, selection.exact)
-    years = sorted(timeline.years)
+    # Every year of the range, those without a figure at 0: a line must not bridge years with nothing.
+    years = list(range(min(timeline.years), max(timeline.years) + 1)) if timeline.years else []
+    shares = [round(100 * timeline.share(y), 2) for y in years]
     figure = {
         "data": [
             {
                 "type": "bar",
                 "x": years,
-                "y": [timeline.years[y] for y in years],
+                "y": [timeline.years.get(y, 0) for y in years],
                 "name": "figures",
                 "marker": {"color": BAR_COLOUR},
                 "hovertemplate": "%{x}: %{y} figure(s)<extra></extra>",
@@ -43,7 +45,7 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
                 "type": "scatter",
                 "mode": "lines+markers",
                 "x": years,
-                "y": [round(100 * timeline.share(y), 2) for y in years],
+                "y": shares,
                 "name": "share of the year's figures (%)",
                 "yaxis": "y2",
                 "line": {"color": SHARE_COLOUR},
@@ -55,7 +57,13 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
             "margin": {"l": 50, "r": 50, "t": 10, "b": 40},
             "xaxis": {"title": {"text": "year"}, "dtick": 5 if len(years) > 12 else 1},
             "yaxis": {"title": {"text": "figures"}, "rangemode": "tozero"},
-            "yaxis2": {"title": {"text": "% of the year"}, "overlaying": "y", "side": "right", "rangemode": "tozero"},
+            "yaxis2": {
+                "title": {"text": "% of the year's figures"},
+                "overlaying": "y",
+                "side": "right",
+                "range": [0, min(100, max(shares, default=1) * 1.15) or 1],
+                "ticksuffix": "%",
+            },
             "legend": {"orientation": "h", "y": 1.12},
             "plot_bgcolor": "white",
         },

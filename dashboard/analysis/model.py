@@ -21,6 +21,7 @@ from dashboard.corpus import columns as C
 from dashboard.corpus.loader import CorpusTables
 from dashboard.corpus.numbers import is_ascii_digits
 from dashboard.corpus.records import SEP
+from dashboard.corpus.textindex import TextIndex, load_text_index
 
 MATCH_MODES = ("any", "all")
 
@@ -77,6 +78,12 @@ class Corpus:
         """Organism → number of figures, most figures first."""
         counts = {name: len(rows) for name, rows in self.organism_figures.items()}
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    @cached_property
+    def text_index(self) -> TextIndex:
+        """The full-text index: the file built with the cache entry or bundle, else (tables made in memory) one
+        built now in a temporary folder."""
+        return load_text_index(self.tables)
 
     @cached_property
     def n_papers(self) -> int:

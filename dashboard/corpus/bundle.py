@@ -27,6 +27,7 @@ from dashboard.corpus import cache
 from dashboard.corpus.cache import TABLES, load_corpus, read_tables, write_tables
 from dashboard.corpus.loader import CorpusError, CorpusTables, discover
 from dashboard.corpus.progress import Progress
+from dashboard.corpus.textindex import INDEX_FILE
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def open_bundle(path: str | os.PathLike) -> tuple[CorpusTables, Release]:
             f" {software_version()} reads bundle format {BUNDLE_FORMAT} with table format {cache.FORMAT_VERSION}:"
             " build the bundle again with this version"
         )
-    for name, expected in manifest["tables"].items():
+    for name, expected in {**manifest["tables"], **manifest.get("indexes", {})}.items():
         try:
             size = (folder / name).stat().st_size
         except OSError as exc:
@@ -167,6 +168,7 @@ def to_manifest(tables: CorpusTables, folder: Path, sources: dict) -> dict:
             f"{name}.arrow": {"rows": len(getattr(tables, name)), "bytes": (folder / f"{name}.arrow").stat().st_size}
             for name in TABLES
         },
+        "indexes": {INDEX_FILE: {"bytes": (folder / INDEX_FILE).stat().st_size}},
         "load_report": [{"path": str(p), "reason": str(r)} for p, r in tables.problems.itertuples(index=False)],
     }
 

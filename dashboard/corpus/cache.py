@@ -32,6 +32,7 @@ from pyarrow import feather
 
 from dashboard.corpus.loader import CorpusTables, Sources, discover, parse_sources
 from dashboard.corpus.progress import Progress
+from dashboard.corpus.textindex import INDEX_FILE, build_text_index
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,8 @@ def read_tables(folder: Path) -> CorpusTables:
     """The tables stored in a folder by `write_tables`, memory-mapped (nothing is copied or written)."""
     meta = json.loads((folder / "meta.json").read_text())
     tables = {name: feather.read_table(folder / f"{name}.arrow", memory_map=True).to_pandas() for name in TABLES}
-    return CorpusTables(**tables, skipped_rows=meta["skipped_rows"])
+    index = folder / INDEX_FILE
+    return CorpusTables(**tables, skipped_rows=meta["skipped_rows"], text_index=str(index) if index.is_file() else None)
 
 
 def write_tables(folder: Path, tables: CorpusTables) -> None:
@@ -112,6 +114,7 @@ def write_tables(folder: Path, tables: CorpusTables) -> None:
         # One record batch per file: columns read back as single-chunk arrays (a `take` from a chunked
         # string column costs 100× more).
         feather.write_feather(table, folder / f"{name}.arrow", compression="uncompressed", chunksize=max(1, len(table)))
+    build_text_index(tables, folder)
     meta = {"skipped_rows": tables.skipped_rows, "format": FORMAT_VERSION}
     (folder / "meta.json").write_text(json.dumps(meta))
 
@@ -236,6 +239,8 @@ def load_corpus(
     if progress is not None:
         progress.begin("writing")
     write_cached(entry, tables)
+    if (entry / INDEX_FILE).is_file():  # the text index written with the entry serves this start too
+        tables.text_index = str(entry / INDEX_FILE)
     return tables
 
 

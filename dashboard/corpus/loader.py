@@ -93,6 +93,7 @@ class CorpusTables:
     diseases: pd.DataFrame
     problems: pd.DataFrame
     skipped_rows: int
+    text_index: str | None = None  # the full-text index file written with a cache entry or bundle (textindex.py)
 
 
 def stem_of(name: str) -> str:

@@ -23,6 +23,9 @@ from dashboard.analysis.model import (
     resolve_genes,
     search_genes,
 )
+from dashboard.analysis.organisms import search_organisms
+from dashboard.analysis.search import QueryError, search_figures
+from dashboard.analysis.terms import KINDS, resolve_terms, search_terms, terms_mask
 from dashboard.corpus import columns as C
 from dashboard.corpus.numbers import to_int_in
 from dashboard.web.exports import to_enrichment_records
@@ -34,6 +37,9 @@ PREFIX = "/api/v1"
 MAX_RESULTS = 100_000
 DEFAULT_RESULTS = 500
 FIGURES_LIMIT = 10_000
+SEARCH_LIMIT = 200  # hits per page of /search (each with a snippet)
+SEARCH_OFFSET = 100_000
+TYPE_AHEAD_LIMIT = 200
 ENRICH_FIELDS = frozenset(
     {"genes", "species", "organisms", "include_unstated", "years", "background", "min_size", "exact", "limit"}
 )
@@ -103,6 +109,59 @@ def _positive_int(value: object, name: str, default: int, maximum: int) -> int:
     if number is None:
         raise BadRequest(f"'{name}' must be a whole number from 1 to {maximum:,}")
     return number
+
+
+def _whole_number(value: object, name: str, default: int, low: int, maximum: int) -> int:
+    if value is None or value == "":
+        return default
+    number = to_int_in(value, low, maximum) if isinstance(value, int | str) else None
+    if number is None:
+        raise BadRequest(f"'{name}' must be a whole number from {low} to {maximum:,}")
+    return number
+
+
+def _type_ahead_query(args, example: str) -> tuple[str, int]:
+    """The `q` and `limit` of a type-ahead request; BadRequest for an empty or overlong query."""
+    query = args.get("q", "")
+    if not query.strip():
+        raise BadRequest(f"give a name or id: {PREFIX}/{example}")
+    if len(query) > 200:
+        raise BadRequest("the query is longer than 200 characters")
+    return query, _positive_int(args.get("limit"), "limit", 20, TYPE_AHEAD_LIMIT)
+
+
+def _search_mask(corpus: Corpus, args) -> np.ndarray:
+    """The figure mask of a search request's filters: organisms, years, include_unstated (the page URL's syntax),
+    genes (symbols or NCBI ids, comma-separated, with match and exact), chemicals and diseases (ids or names,
+    comma-separated: figures mentioning any). An unknown gene, chemical or disease is a BadRequest."""
+    state = _filters(corpus, args.get("organisms"), args.get("years"), args.get("include_unstated"))
+    mask = filter_figures(corpus, state.organisms, state.years, state.unstated)
+    genes = [part.strip() for part in args.get("genes", "").split(",") if part.strip()]
+    if len(genes) > MAX_LIST:
+        raise BadRequest(f"{len(genes):,} genes asked for; at most {MAX_LIST:,} are accepted")
+    if genes:
+        rows, unrecognised = resolve_genes(corpus, genes)
+        if unrecognised:
+            raise BadRequest(f"no gene {', '.join(repr(u[:40]) for u in unrecognised[:5])} in this corpus")
+        match = args.get("match", "any")
+        if match not in ("any", "all"):
+            raise BadRequest("'match' must be 'any' or 'all'")
+        exact = args.get("exact", "0")
+        if exact not in ("0", "1"):
+            raise BadRequest("'exact' must be 0 or 1")
+        chosen = np.zeros(corpus.n_figures, dtype=bool)
+        chosen[figures_for_genes(corpus, tuple(rows), match, None, exact == "1")] = True
+        mask &= chosen
+    for kind in KINDS:
+        tokens = [part.strip() for part in args.get(kind, "").split(",") if part.strip()]
+        if len(tokens) > 1_000:
+            raise BadRequest(f"at most 1,000 {kind} are accepted")
+        if tokens:
+            keys, unknown = resolve_terms(corpus, kind, tokens)
+            if unknown:
+                raise BadRequest(f"no {kind[:-1]} {', '.join(repr(u[:40]) for u in unknown[:5])} in this corpus")
+            mask &= terms_mask(corpus, kind, keys)
+    return mask
 
 
 def _gene_list_report(corpus: Corpus, genes: GeneList) -> dict:
@@ -265,6 +324,8 @@ def build_api(corpus: Corpus) -> Blueprint:
         if unknown:
             raise BadRequest(f"unknown field(s): {', '.join(k[:40] for k in unknown[:10])}")
         query = _string_list(body, "genes", required=True)
+        if not query:
+            raise BadRequest("'genes' is empty: give at least one gene symbol or NCBI id")
         background = _string_list(body, "background")
         organisms = body.get("organisms") or []
         if not isinstance(organisms, list) or not all(isinstance(o, str) for o in organisms):
@@ -306,6 +367,56 @@ def build_api(corpus: Corpus) -> Blueprint:
             outside_background=result.outside_background,
             tested=result.tested,
             results=to_enrichment_records(result, limit) if result.query_size else [],
+        )
+
+    @api.get("/search")
+    def search():
+        query = request.args.get("q", "")
+        if not query.strip():
+            raise BadRequest(f"give a query: {PREFIX}/search?q=autophagy")
+        limit = _positive_int(request.args.get("limit"), "limit", 20, SEARCH_LIMIT)
+        offset = _whole_number(request.args.get("offset"), "offset", 0, 0, SEARCH_OFFSET)
+        mask = _search_mask(corpus, request.args)
+        try:
+            result = search_figures(corpus, query, limit=limit, mask=mask, offset=offset)
+        except QueryError as exc:
+            raise BadRequest(str(exc)) from None
+        return jsonify(
+            total=result.total,
+            figures=[
+                {
+                    "figid": hit.figid,
+                    "title": hit.title,
+                    "year": hit.year,
+                    "snippet": [{"text": piece.text, "match": piece.match} for piece in hit.snippet],
+                    "score": hit.score,
+                }
+                for hit in result.hits
+            ],
+        )
+
+    def terms(kind: str):
+        query, limit = _type_ahead_query(request.args, f"{kind}?q=" + ("glucose" if kind == "chemicals" else "cancer"))
+        return jsonify(
+            {
+                kind: [
+                    {"name": t.name, "id": t.id, "figures": t.figures, "ids": list(t.ids)}
+                    for t in search_terms(corpus, kind, query, limit)
+                ]
+            }
+        )
+
+    api.add_url_rule("/chemicals", "chemicals", lambda: terms("chemicals"), methods=["GET"])
+    api.add_url_rule("/diseases", "diseases", lambda: terms("diseases"), methods=["GET"])
+
+    @api.get("/organisms")
+    def organisms():
+        query, limit = _type_ahead_query(request.args, "organisms?q=human")
+        return jsonify(
+            organisms=[
+                {"name": m.name, "figures": m.figures, "common_name": m.common_name}
+                for m in search_organisms(corpus, query, limit)
+            ]
         )
 
     @api.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -1,0 +1,121 @@
+"""Analysis floor: full-text search of the figures — a query against the corpus' text index, within a figure mask
+(the organism, year, gene, chemical and disease filters), ranked by BM25, paged, each hit with a snippet.
+
+A query whose every word is a figure's id (figid, PMCID or DOI, in any case, a DOI also as a link) finds those
+figures by an exact lookup; any other query is searched as text (see `dashboard.corpus.textindex`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dashboard.analysis.model import Corpus
+from dashboard.corpus import columns as C
+from dashboard.corpus.textindex import MAX_WORDS, Piece, QueryError, parse_query
+
+__all__ = ["Piece", "QueryError", "SearchHit", "SearchResult", "search_figures", "search_mask"]
+
+DEFAULT_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One figure found: its row and id, title and year, relevance, and a snippet as plain-text pieces."""
+
+    row: int
+    figid: str
+    title: str
+    year: int | None
+    score: float | None  # relevance, higher is better (FTS5's BM25 negated); None for a figure named by its id
+    snippet: tuple[Piece, ...]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The figures matching a query within the mask: how many, the requested page of hits (best first), and
+    every matching row with its score (rows ascending; `ranked_rows()` orders them)."""
+
+    query: str
+    total: int
+    hits: tuple[SearchHit, ...]
+    by_id: bool  # the query named figures by id
+    rows: np.ndarray
+    scores: np.ndarray  # BM25 as FTS5 gives it, lower is better (figures named by id: -n … -1 in the order named)
+
+    def ranked_rows(self) -> np.ndarray:
+        """Every matching row, best first (ties in row order)."""
+        return self.rows[np.argsort(self.scores, kind="stable")]
+
+
+def _best(scores: np.ndarray, count: int) -> np.ndarray:
+    """Positions of the `count` lowest scores in order (ties by position), without sorting every score."""
+    if count <= 0 or not len(scores):
+        return np.zeros(0, dtype=np.int64)
+    if count < len(scores):
+        kth = np.partition(scores, count - 1)[count - 1]
+        candidates = np.flatnonzero(scores <= kth)
+    else:
+        candidates = np.arange(len(scores))
+    order = candidates[np.argsort(scores[candidates], kind="stable")]
+    return order[:count]
+
+
+def _id_rows(corpus: Corpus, query: str) -> list[int] | None:
+    """The figures a query names by id, in the order named; None unless every word of it is an id."""
+    words = [w for w in query.replace('"', " ").split() if w]
+    if not words or len(words) > MAX_WORDS:
+        return None
+    found = corpus.text_index.lookup_ids(words)
+    if not all(found):
+        return None
+    return list(dict.fromkeys(row for rows in found for row in rows))
+
+
+def search_mask(corpus: Corpus, query: str) -> np.ndarray:
+    """A boolean mask over figures: those matching the query (ids or text). Raises QueryError for a query that
+    cannot be searched."""
+    result = search_figures(corpus, query, limit=0)
+    mask = np.zeros(corpus.n_figures, dtype=bool)
+    mask[result.rows] = True
+    return mask
+
+
+def search_figures(
+    corpus: Corpus, query: str, limit: int = DEFAULT_LIMIT, mask: np.ndarray | None = None, offset: int = 0
+) -> SearchResult:
+    """Figures matching a query within the mask (None: all), best first: `total`, and the hits from `offset` to
+    `offset + limit` with snippets. Raises QueryError (with a message for the user) for an empty, overlong or
+    unsearchable query; never an FTS5 syntax error, whatever the text."""
+    words = parse_query(query)
+    index = corpus.text_index
+    named = _id_rows(corpus, query)
+    compiled = None
+    if named is not None:
+        # Ranked in the order named, ahead of any score: positions counted from -n.
+        order = np.argsort(named, kind="stable")
+        rows = np.array(named, dtype=np.int64)[order]
+        scores = (order - len(named)).astype(np.float64)
+    else:
+        compiled = index.compile(words)
+        rows, scores = index.search(compiled)
+    if mask is not None:
+        keep = mask[rows]
+        rows, scores = rows[keep], scores[keep]
+    page = _best(scores, offset + limit)[offset:]
+    page_rows = rows[page]
+    snippets = index.snippets(compiled, page_rows)
+    titles = corpus.figures[C.TITLE].iloc[page_rows].to_numpy(dtype=object, na_value="")
+    hits = tuple(
+        SearchHit(
+            row=int(row),
+            figid=str(corpus.figids[row]),
+            title=str(title),
+            year=None if np.isnan(corpus.years[row]) else int(corpus.years[row]),
+            score=None if named is not None else float(-scores[position]),
+            snippet=tuple(snippet),
+        )
+        for row, position, title, snippet in zip(page_rows.tolist(), page.tolist(), titles, snippets, strict=True)
+    )
+    return SearchResult(query=query, total=len(rows), hits=hits, by_id=named is not None, rows=rows, scores=scores)

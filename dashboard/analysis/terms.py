@@ -1,0 +1,251 @@
+"""Analysis floor: chemicals and diseases as facets — type-ahead by name or id (MeSH, ChEBI, DOID) with figure
+counts, and the figure masks of the ones chosen.
+
+A term is one chemical or disease, keyed by its MeSH id when its rows give one (`mesh:D005947`), else by its
+ChEBI or DOID id, else by its printed word (`word:cancer`). Its name is its MeSH heading, else its ChEBI or DOID
+name, else the word most often printed for it; it is found by any of these, by any word printed for it and by
+any of its ids (with or without the `mesh:` / `chebi:` / `doid:` prefix, in any case).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dashboard.analysis.model import Corpus
+from dashboard.corpus import columns as C
+
+KINDS = ("chemicals", "diseases")
+OTHER_ID = {"chemicals": C.CHEBI, "diseases": C.DOID}  # the term's own ontology id besides MeSH
+WORD_KEY = "word:"
+MAX_QUERY = 200
+_ID_SHAPE = re.compile(r"(?:(mesh|chebi|doid)\s*:\s*)?([a-z]?[0-9]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    """A chemical or disease offered for a query: its key id, name, every id it has, and its figures."""
+
+    id: str
+    name: str
+    ids: tuple[str, ...]
+    figures: int
+
+
+@dataclass(frozen=True)
+class TermIndex:
+    """One kind's terms: keys, names, ids, the names they are found by, and each term's figure rows (CSR)."""
+
+    keys: np.ndarray  # object: the key id of each term
+    names: np.ndarray  # object: display name
+    ids: list[tuple[str, ...]]
+    lookup_terms: np.ndarray  # int: the term of each lookup string
+    lookup: pa.Array  # lower-cased names, words and ids, one per row
+    lookup_is_id: np.ndarray  # bool: that lookup string is an id
+    indptr: np.ndarray
+    figure_rows: np.ndarray
+    position: dict[str, int]  # lower-cased key → term
+
+    @property
+    def counts(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def rows_of(self, term: int) -> np.ndarray:
+        return self.figure_rows[self.indptr[term] : self.indptr[term + 1]]
+
+
+_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def term_index(corpus: Corpus, kind: str) -> TermIndex:
+    """The kind's term index of a corpus, built on first use (kept as long as the corpus is)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    with _LOCK:
+        built = _INDEXES.setdefault(corpus, {})
+        if kind not in built:
+            built[kind] = build_term_index(corpus, kind)
+        return built[kind]
+
+
+def _strings(series: pd.Series) -> pd.Series:
+    return series.astype("string").fillna("").str.strip()
+
+
+def _most_frequent(table: pd.DataFrame, column: str) -> pd.Series:
+    """Per key, the most frequent non-empty value of a column (ties: the first in sort order)."""
+    present = table[table[column] != ""]
+    counts = present.groupby(["key", column], sort=True).size().rename("n").reset_index()
+    counts = counts.sort_values(["key", "n"], ascending=[True, False], kind="stable")
+    return counts.drop_duplicates("key").set_index("key")[column]
+
+
+def build_term_index(corpus: Corpus, kind: str) -> TermIndex:
+    """Group a kind's rows into terms (by MeSH id, else ontology id, else word) with names, ids and figures."""
+    table = getattr(corpus.tables, kind)
+    other = OTHER_ID[kind]
+    rows = pd.DataFrame(
+        {
+            "row": corpus.figure_index.get_indexer(table[C.FIGID].astype(str)),
+            C.WORD: _strings(table[C.WORD]),
+            C.MESH: _strings(table[C.MESH]),
+            C.MATCH: _strings(table[C.MATCH]),
+            C.NAME: _strings(table[C.NAME]),
+            "other": _strings(table[other]),
+        }
+    )
+    rows = rows[(rows["row"] >= 0) & ((rows[C.WORD] != "") | (rows[C.MESH] != "") | (rows["other"] != ""))]
+    # An ontology id seen with a MeSH id elsewhere joins that MeSH term.
+    paired = rows[(rows[C.MESH] != "") & (rows["other"] != "")].drop_duplicates("other").set_index("other")[C.MESH]
+    mesh = rows[C.MESH].where(rows[C.MESH] != "", rows["other"].map(paired.to_dict()).astype("string").fillna(""))
+    key = mesh.where(mesh != "", rows["other"])
+    rows = rows.assign(key=key.where(key != "", WORD_KEY + rows[C.WORD].str.lower()), mesh=mesh)
+    rows = rows.sort_values(["key", "row"], kind="stable")
+    names = _most_frequent(rows, C.MATCH)
+    names = names.combine_first(_most_frequent(rows, C.NAME)).combine_first(_most_frequent(rows, C.WORD))
+    keys = names.index.to_numpy(dtype=object)
+    position = {str(k): i for i, k in enumerate(keys)}
+    term_of_row = rows["key"].map(position).to_numpy(dtype=np.int64)
+    pairs = pd.DataFrame({"term": term_of_row, "row": rows["row"].to_numpy()}).drop_duplicates()
+    indptr = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pairs["term"].to_numpy(), minlength=len(keys)), out=indptr[1:])
+    ids_table = pd.concat(
+        [rows[["key", "mesh"]].set_axis(["key", "id"], axis=1), rows[["key", "other"]].set_axis(["key", "id"], axis=1)]
+    )
+    ids_table = ids_table[ids_table["id"] != ""].drop_duplicates()
+    ids_by_key: dict[str, list[str]] = {}
+    for term_key, term_id in zip(ids_table["key"].tolist(), ids_table["id"].tolist(), strict=True):
+        ids_by_key.setdefault(term_key, []).append(term_id)
+    ids = [tuple(ids_by_key.get(k, ())) for k in keys]
+    lookups = [
+        pd.DataFrame({"term": term_of_row, "text": rows[column].to_numpy(), "is_id": False})
+        for column in (C.WORD, C.MATCH, C.NAME)
+    ]
+    bare = ids_table["id"].str.replace(r"^[A-Za-z]+:", "", regex=True)
+    for values in (ids_table["id"], bare):
+        lookups.append(
+            pd.DataFrame({"term": ids_table["key"].map(position).to_numpy(), "text": values.to_numpy(), "is_id": True})
+        )
+    lookup = pd.concat(lookups, ignore_index=True)
+    lookup = lookup[lookup["text"] != ""]
+    lookup = lookup.assign(text=lookup["text"].astype("string").str.lower()).drop_duplicates()
+    return TermIndex(
+        keys=keys,
+        names=names.to_numpy(dtype=object),
+        ids=ids,
+        lookup_terms=lookup["term"].to_numpy(dtype=np.int64),
+        lookup=pa.array(lookup["text"].astype(str).tolist(), type=pa.large_string()),
+        lookup_is_id=lookup["is_id"].to_numpy(dtype=bool),
+        indptr=indptr,
+        figure_rows=pairs["row"].to_numpy(dtype=np.int64),
+        position={str(k).lower(): i for i, k in enumerate(keys)},
+    )
+
+
+def _id_forms(query: str) -> set[str]:
+    """The lower-cased ids a query may name: `D005947`, `mesh:D005947`, `CHEBI:4167`, `4167`."""
+    found = _ID_SHAPE.fullmatch(query.strip())
+    if found is None:
+        return set()
+    prefix, value = found.groups()
+    value = value.lower()
+    return {f"{prefix.lower()}:{value}", value} if prefix else {value}
+
+
+def term_figure_counts(corpus: Corpus, kind: str, mask: np.ndarray | None = None) -> np.ndarray:
+    """For every term of the kind, the number of its figures (within the mask)."""
+    index = term_index(corpus, kind)
+    if mask is None:
+        return index.counts
+    inside = np.concatenate([[0], np.cumsum(mask[index.figure_rows])])
+    return inside[index.indptr[1:]] - inside[index.indptr[:-1]]
+
+
+def _lookup_ranks(index: TermIndex, needle: str) -> np.ndarray:
+    """Per lookup string: 0 the query is this id, 1 this name or word, 2 a prefix of it, 3 inside it; 9 none."""
+    lookup = index.lookup
+    ids = _id_forms(needle)
+    id_hit = (
+        pc.is_in(lookup, value_set=pa.array(sorted(ids), type=pa.large_string())).to_numpy(zero_copy_only=False)
+        & index.lookup_is_id
+        if ids
+        else np.zeros(len(lookup), dtype=bool)
+    )
+    equal = pc.equal(lookup, needle).to_numpy(zero_copy_only=False)
+    starts = pc.starts_with(lookup, pattern=needle).to_numpy(zero_copy_only=False)
+    holds = pc.match_substring(lookup, pattern=needle).to_numpy(zero_copy_only=False) & ~index.lookup_is_id
+    return np.select([id_hit, equal, starts, holds], [0, 1, 2, 3], 9)
+
+
+def search_terms(
+    corpus: Corpus, kind: str, query: str, limit: int = 20, mask: np.ndarray | None = None
+) -> list[TermMatch]:
+    """Type-ahead: the chemicals or diseases whose id is the query, then those with a name or printed word that
+    is the query, starts with it or holds it; more figures first. Figure counts within the mask (None: all)."""
+    index = term_index(corpus, kind)
+    needle = query.strip().lower()[:MAX_QUERY]
+    if not needle or not len(index.keys):
+        return []
+    rank = _lookup_ranks(index, needle)
+    found = rank < 9
+    if not found.any():
+        return []
+    best = pd.Series(rank[found]).groupby(index.lookup_terms[found]).min()
+    terms = best.index.to_numpy(dtype=np.int64)
+    counts = term_figure_counts(corpus, kind, mask)[terms]
+    order = np.lexsort((index.names[terms].astype(str), -counts, best.to_numpy()))[:limit]
+    return [
+        TermMatch(
+            id=str(index.keys[terms[i]]),
+            name=str(index.names[terms[i]]),
+            ids=index.ids[terms[i]],
+            figures=int(counts[i]),
+        )
+        for i in order
+    ]
+
+
+def resolve_terms(corpus: Corpus, kind: str, tokens: list[str]) -> tuple[list[str], list[str]]:
+    """Key ids, ids, or exact names or printed words (any case) → term keys, in order, de-duplicated (a name of
+    several terms: the one in most figures); and the tokens naming no term."""
+    index = term_index(corpus, kind)
+    keys: dict[str, None] = {}
+    unknown: list[str] = []
+    for token in tokens:
+        text = token.strip()
+        if not text:
+            continue
+        term = index.position.get(text.lower())
+        if term is None:
+            rank = _lookup_ranks(index, text.lower()[:MAX_QUERY])
+            named = np.unique(index.lookup_terms[rank <= 1])
+            if len(named):
+                term = int(named[np.argmax(index.counts[named])])
+        if term is None:
+            unknown.append(text)
+        else:
+            keys[str(index.keys[term])] = None
+    return list(keys), unknown
+
+
+def terms_mask(corpus: Corpus, kind: str, keys: list[str], match: str = "any") -> np.ndarray:
+    """A boolean mask over figures: those mentioning any (or all) of the terms given by key id (no keys: every
+    figure). A key naming no term names no figure (so with `all` nothing matches)."""
+    index = term_index(corpus, kind)
+    wanted = list(dict.fromkeys(k.lower() for k in keys))
+    if not wanted:
+        return np.ones(corpus.n_figures, dtype=bool)
+    counts = np.zeros(corpus.n_figures, dtype=np.int64)
+    for key in wanted:
+        term = index.position.get(key)
+        if term is not None:
+            counts[index.rows_of(term)] += 1
+    return counts >= (len(wanted) if match == "all" else 1)

@@ -8,6 +8,9 @@ import gc
 import json
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,6 +31,7 @@ from dashboard.corpus.textindex import (
     INDEX_FILE,
     MARK_END,
     MARK_START,
+    TEMPORARY,
     TextIndex,
     build_text_index,
     load_text_index,
@@ -423,6 +427,20 @@ def test_tables_parsed_in_memory_get_an_index_on_first_use_and_remove_it(data):
     del index
     gc.collect()
     assert not folder.exists()
+
+
+def test_temporary_indexes_of_killed_processes_are_removed(data):
+    """A process killed before its finalizers ran leaves its temporary index; the next one removes it, and
+    nobody else's. Mutation: no clean-up → the dead process' folder stays."""
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = Path(tempfile.mkdtemp(prefix=f"{TEMPORARY}{int(gone.stdout)}-"))
+    alive = Path(tempfile.mkdtemp(prefix=f"{TEMPORARY}{os.getppid()}-"))
+    try:
+        load_text_index(read_corpus([data]))
+        assert not dead.exists() and alive.exists()
+    finally:
+        shutil.rmtree(dead, ignore_errors=True)
+        shutil.rmtree(alive, ignore_errors=True)
 
 
 def test_an_index_of_other_figures_is_not_used(data, tmp_path, caplog):

@@ -667,21 +667,45 @@ def open_text_index(path: str | os.PathLike, figures: pd.DataFrame) -> TextIndex
     return TextIndex(path, figures)
 
 
+TEMPORARY = "pfocr-text-index-"  # + owner pid and a random suffix: the index of tables made in memory
+
+
 def _remove_folder(folder: str, owner: int) -> None:
     if os.getpid() == owner:  # a forked worker must not delete the folder its siblings still read
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _owner_gone(pid: str) -> bool:
+    if not pid.isascii() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists, under another user
+    return False
+
+
+def remove_leftovers(parent: str | os.PathLike) -> None:
+    """Delete the temporary indexes of processes that are gone (killed before they could clean up)."""
+    for folder in Path(parent).glob(f"{TEMPORARY}*"):
+        if _owner_gone(folder.name.removeprefix(TEMPORARY).partition("-")[0]):
+            log.info("removing %s, left by a process that is gone", folder)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def load_text_index(tables: CorpusTables) -> TextIndex:
     """The tables' index: the file built with their cache entry or bundle, else one built now in a temporary
-    folder (removed when the index is dropped)."""
+    folder (removed when the index is dropped, or by a later process if this one is killed)."""
     path = getattr(tables, "text_index", None)
     if path is not None:
         try:
             return open_text_index(path, tables.figures)
         except (OSError, sqlite3.Error, UnusableIndex) as exc:
             log.warning("cannot use the text index %s (%s); building one for this process", path, exc)
-    folder = tempfile.mkdtemp(prefix="pfocr-text-index-")
+    remove_leftovers(tempfile.gettempdir())
+    folder = tempfile.mkdtemp(prefix=f"{TEMPORARY}{os.getpid()}-")
     try:
         index = TextIndex(build_text_index(tables, folder), tables.figures)
     except BaseException:

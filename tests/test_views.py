@@ -67,3 +67,30 @@ def test_the_views_are_on_the_page(seed_corpus):
     layout = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
     for component in (ids.PATTERN_TABS, ids.TIMELINE_GRAPH, ids.COOCCURRENCE_GRAPH, ids.PATH_RUN):
         assert f'"{component}"' in layout
+
+
+def test_a_text_search_is_the_selection_within_the_filters(seed_corpus):
+    """`q=` finds figures by their words; its hits are the selection, within the gene filter; the hits list marks
+    the matched words as text. (Mutation: drop the search from `filter_selection` — the counts fail.)"""
+    from dashboard.analysis.model import selection_figures
+    from dashboard.web.callbacks import show_search_hits, update_counts
+    from dashboard.web.state import to_selection
+
+    state, notices = parse_query(seed_corpus, "q=osteoclast")
+    assert notices == [] and state.text == "osteoclast"
+    rows = selection_figures(seed_corpus, to_selection(seed_corpus, state))
+    figures = seed_corpus.figures
+    texts = figures["title"].fillna("") + " " + figures["caption"].fillna("") + " " + figures["paper_title"].fillna("")
+    texts = texts + " " + figures["keywords"].fillna("")
+    by_hand = {i for i, text in enumerate(texts.str.lower()) if "osteoclast" in text}
+    assert len(rows) >= 2 and set(rows.tolist()) <= by_hand  # every hit holds the word (or a longer one)
+    _, _, summary = update_counts(seed_corpus, state)
+    assert summary.startswith(f"{len(rows)} of 190 figures match")
+    with_gene, _ = parse_query(seed_corpus, "q=osteoclast&genes=TNFSF11")
+    narrower = selection_figures(seed_corpus, to_selection(seed_corpus, with_gene))
+    assert 0 < len(narrower) <= len(rows) and set(narrower.tolist()) <= set(rows.tolist())
+    hits = show_search_hits(seed_corpus, state)
+    marks = [node for node in walk(hits) if type(node).__name__ == "Mark"]
+    assert marks and all("osteoclast" in str(m.children).lower() for m in marks)
+    _, notices = parse_query(seed_corpus, 'q="')
+    assert notices and notices[0].startswith("Search")

@@ -246,7 +246,7 @@ def test_counts_follow_the_other_filters(seed_corpus):
     unstated = seed_corpus.organism_counts["Unknown"]
     assert summary == f"22 of 190 figures match. {unstated} more state no organism: tick the box above to include them."
     labels = {o["value"]: o["label"] for o in options}
-    assert labels["Homo sapiens"] == "Homo sapiens (107)"  # counts ignore the organism filter itself
+    assert labels["Homo sapiens"] == "Homo sapiens — human (107)"  # counts ignore the organism filter itself
     options, _, summary = update_counts(seed_corpus, ViewState(genes=(8600,)))
     rows = [seed_corpus.figure_row(f) for f in seed_corpus.links.loc[seed_corpus.links["gene_id"] == 8600, "figid"]]
     expected = {name for row in rows for name in seed_corpus.figure_organisms[row]}

@@ -36,6 +36,7 @@ class Selection:
     years: tuple[int, int] | None = None
     exact: bool = False
     unstated: bool = False  # with an organism filter, also the figures that state no organism
+    text: str = ""  # a full-text search; its hits within the other filters
 
 
 class Corpus:
@@ -283,8 +284,16 @@ def filter_figures(
 
 
 def filter_selection(corpus: Corpus, selection: Selection) -> np.ndarray:
-    """The figure mask of a selection's organism and year filters."""
-    return filter_figures(corpus, selection.organisms, selection.years, selection.unstated)
+    """The figure mask of a selection's organism and year filters and its full-text search."""
+    mask = filter_figures(corpus, selection.organisms, selection.years, selection.unstated)
+    if selection.text:
+        from dashboard.analysis.search import QueryError, search_mask  # the search floor builds on this module
+
+        try:
+            mask &= search_mask(corpus, selection.text)
+        except QueryError:
+            mask[:] = False  # the web floor refuses such a query with a notice before it gets here
+    return mask
 
 
 def figures_for_genes(

@@ -18,6 +18,7 @@ from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.analysis.model import Corpus
+from dashboard.analysis.terms import term_index
 from dashboard.config import ASSETS, DEFAULT_DATA, Settings
 from dashboard.corpus.bundle import Release, load_data, software_version
 from dashboard.corpus.loader import CorpusError
@@ -45,6 +46,9 @@ def load_settings_corpus(settings: Settings, progress: Progress | None = None) -
     # Built now rather than on the first request: with gunicorn --preload the workers then share them.
     corpus.search_index  # noqa: B018
     corpus.matrix_by_gene()
+    corpus.text_index  # noqa: B018 - the full-text index opened (or, for tables without one, built) once
+    for kind in ("chemicals", "diseases"):
+        term_index(corpus, kind)
     log.info(
         "corpus ready in %.2f s: %d figures, %d genes", time.perf_counter() - started, corpus.n_figures, corpus.n_genes
     )

@@ -9,7 +9,7 @@ import logging
 from dataclasses import replace
 
 import numpy as np
-from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment, enrich
@@ -26,6 +26,7 @@ from dashboard.analysis.model import (
     search_genes,
     selection_figures,
 )
+from dashboard.analysis.search import QueryError, search_figures
 from dashboard.corpus import columns as C
 from dashboard.corpus.numbers import to_int, to_int_in
 from dashboard.web import ids
@@ -50,6 +51,7 @@ from dashboard.web.state import (
     apply_node_click,
     normalise_years,
     parse_query,
+    text_search_problem,
     to_query,
     to_selection,
 )
@@ -57,7 +59,9 @@ from dashboard.web.state import (
 log = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 20
+SEARCH_HITS_SHOWN = 8  # full-text hits listed under the search box; the table lists them all
 CONTROL_PROPS = {  # each control of CONTROLS: the component and property that hold its value
+    "text": (ids.TEXT_SEARCH, "value"),
     "genes": (ids.GENE_SEARCH, "value"),
     "match": (ids.MATCH_MODE, "value"),
     "organisms": (ids.ORGANISM_FILTER, "value"),
@@ -118,6 +122,8 @@ def state_from_controls(corpus: Corpus, previous: ViewState, controls: dict) -> 
     match = controls.get("match")
     budget = controls.get("budget")
     colour = controls.get("colour")
+    text = controls.get("text")
+    text = text.strip() if isinstance(text, str) else ""
     return ViewState(
         genes=tuple(dict.fromkeys(gene_ids))[:MAX_GENES],
         match=match if match in ("any", "all") else "any",
@@ -130,6 +136,7 @@ def state_from_controls(corpus: Corpus, previous: ViewState, controls: dict) -> 
         expanded=previous.expanded,
         colour=colour if colour in COLOUR_MODES else "plain",
         label_all=_strings(controls.get("label_all")) == ["all"],
+        text=text if isinstance(text, str) and not text_search_problem(text) else "",
     )
 
 
@@ -158,6 +165,7 @@ def to_controls(corpus: Corpus, state: ViewState) -> dict:
     """The control values that show a view state, by the names of CONTROLS."""
     span = corpus.year_span or (0, 0)
     return {
+        "text": state.text,
         "genes": [str(g) for g in state.genes],
         "match": state.match,
         "organisms": list(state.organisms),
@@ -250,6 +258,8 @@ def apply_enrichment_pick(corpus: Corpus, state: ViewState, picked: list | None)
 def explain_empty(corpus: Corpus, state: ViewState) -> str:
     """Why a selection holds no figures, naming the control that caused it."""
     selection = to_selection(corpus, state)
+    if state.text and len(selection_figures(corpus, replace(selection, text=""))):
+        return f"No figure matching the search “{state.text}” is in this selection: change the search or the filters."
     if not state.genes:
         return "No figures match the organism and year filters. Widen them."
     exact_any = len(figures_for_genes(corpus, selection.genes, state.match, None, state.exact))
@@ -297,6 +307,37 @@ def update_network(corpus: Corpus, state: ViewState):
         status += " not drawn."
     options = ViewOptions(colour=state.colour, label_all=state.label_all, open_figure=state.figure)
     return build_network_figure(subgraph.graph, options), status
+
+
+def show_search_hits(corpus: Corpus, state: ViewState, limit: int = SEARCH_HITS_SHOWN) -> html.Div | None:
+    """The best hits of the full-text search within the other filters: title (a link that opens the figure), year
+    and a snippet whose matches are marked — all text, never markup."""
+    if not state.text:
+        return None
+    selection = to_selection(corpus, state)
+    others = np.zeros(corpus.n_figures, dtype=bool)
+    others[selection_figures(corpus, replace(selection, text=""))] = True
+    try:
+        result = search_figures(corpus, state.text, limit=limit, mask=others)
+    except QueryError as exc:
+        return html.P(f"Search not run: {exc}", className="muted")
+    items = []
+    for hit in result.hits:
+        href = "/" + to_query(corpus, replace(state, figure=hit.figid))
+        snippet = [html.Mark(piece.text) if piece.match else piece.text for piece in hit.snippet]
+        items.append(
+            html.Li(
+                [
+                    dcc.Link(hit.title or hit.figid, href=href, className="search-hit-title"),
+                    html.Span(f" {hit.year}" if hit.year else "", className="muted"),
+                    html.Div(snippet, className="search-snippet"),
+                ]
+            )
+        )
+    head = f"{plural(result.total, 'figure')} match “{state.text}”" + (
+        " within the other filters (best first):" if result.total else ". Try fewer or other words."
+    )
+    return html.Div([html.P(head, className="muted"), html.Ol(items, className="search-hit-list") if items else None])
 
 
 def plural(count: int, noun: str) -> str:
@@ -613,6 +654,10 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
     )
     def detail(stored):
         return show_detail(corpus, ViewState.from_dict(stored))
+
+    @app.callback(Output(ids.SEARCH_HITS, "children"), Input(ids.SELECTION, "data"), prevent_initial_call=True)
+    def search_hits(stored):
+        return show_search_hits(corpus, ViewState.from_dict(stored))
 
     @app.callback(
         Output(ids.ORGANISM_FILTER, "options"),

@@ -7,6 +7,8 @@ NOTICE = "url-notice"
 HEADER_STATS = "header-stats"
 PROBLEMS = "load-problems"
 
+TEXT_SEARCH = "text-search"  # full-text search of titles, captions, papers, ids (URL parameter q)
+SEARCH_HITS = "search-hits"
 GENE_SEARCH = "gene-search"
 MATCH_MODE = "match-mode"
 ORGANISM_FILTER = "filter-organism"

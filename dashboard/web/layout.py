@@ -11,6 +11,7 @@ from dash import dcc, html
 from dashboard.analysis.genelist import MAX_LIST_TEXT
 from dashboard.analysis.graph import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET
 from dashboard.analysis.model import Corpus
+from dashboard.analysis.organisms import COMMON_NAMES
 from dashboard.corpus import columns as C
 from dashboard.web import ids
 
@@ -33,9 +34,15 @@ def year_marks(span: tuple[int, int]) -> dict[int, str]:
 
 
 def organism_options(counts: dict[str, int], selected: list[str] | tuple[str, ...] = ()) -> list[dict]:
-    """Dropdown options `Name (N)`, most figures first; selected organisms stay even at zero."""
+    """Dropdown options `Name — common name (N)`, most figures first; selected organisms stay even at zero. The
+    common name is in the label so that typing "human", "mouse" or "yeast" finds the species."""
     names = list(counts) + [name for name in selected if name not in counts]
-    return [{"label": f"{name} ({counts.get(name, 0):,})", "value": name} for name in names]
+    options = []
+    for name in names:
+        common = COMMON_NAMES.get(name, ())
+        label = f"{name} — {common[0]}" if common else name
+        options.append({"label": f"{label} ({counts.get(name, 0):,})", "value": name})
+    return options
 
 
 def shown_path(path: str, roots: Sequence[str] = ()) -> str:
@@ -96,6 +103,16 @@ def build_filters(corpus: Corpus) -> html.Aside:
     span = corpus.year_span or (2000, 2000)
     return html.Aside(
         [
+            html.Label("Search figures", htmlFor=ids.TEXT_SEARCH),
+            dcc.Input(
+                id=ids.TEXT_SEARCH,
+                type="search",
+                debounce=True,
+                value="",
+                placeholder='autophagy, "osteoclast differentiation", PMC3762088…',
+                className="text-search",
+            ),
+            html.Div(id=ids.SEARCH_HITS, className="search-hits", role="status"),
             html.Label("Genes", htmlFor=ids.GENE_SEARCH),
             dcc.Dropdown(
                 id=ids.GENE_SEARCH,

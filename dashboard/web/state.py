@@ -14,12 +14,15 @@ from urllib.parse import parse_qsl, urlencode
 from dashboard.analysis.graph import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, parse_node
 from dashboard.analysis.model import MATCH_MODES, Corpus, Selection, resolve_genes
 from dashboard.corpus.numbers import is_ascii_digits, to_int, to_int_in
+from dashboard.corpus.textindex import QueryError
+from dashboard.corpus.textindex import parse_query as parse_text_query
 
 MAX_QUERY = 8_192  # characters of query string read at all
 MAX_GENES = 50  # genes one view can be centred on
 MAX_SHOWN_VALUE = 40  # characters of a bad value echoed back in a notice
 _YEARS = re.compile(r"\s*([0-9]{4})\s*(?:[-–:]\s*([0-9]{4})\s*)?")
 KNOWN_PARAMS = (
+    "q",
     "genes",
     "match",
     "organisms",
@@ -34,6 +37,7 @@ KNOWN_PARAMS = (
 )
 COLOUR_MODES = ("plain", "organism", "year")
 MAX_EXPANDED = 20  # bundles opened at once
+MAX_TEXT = 500  # characters of a full-text search
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -53,6 +57,7 @@ class ViewState:
     expanded: tuple[str, ...] = ()  # figures whose bundle of private genes is opened in the network
     colour: str = "plain"  # what the network's figure colours say: plain, organism or year
     label_all: bool = False  # label every node of the network, not only those that fit
+    text: str = ""  # a full-text search: its hits are the selection, within the other filters
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -80,6 +85,7 @@ class ViewState:
                 expanded=tuple(str(f) for f in data.get("expanded") or ())[:MAX_EXPANDED],
                 colour=data.get("colour") if data.get("colour") in COLOUR_MODES else "plain",
                 label_all=bool(data.get("label_all")),
+                text=str(data.get("text") or "")[:MAX_TEXT],
             )
         except (TypeError, IndexError, KeyError, AttributeError):
             return cls()
@@ -93,6 +99,7 @@ class ViewState:
             years=self.years,
             exact=self.exact,
             unstated=self.unstated,
+            text=self.text,
         )
 
     def network_part(self) -> ViewState:
@@ -123,6 +130,13 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
         else:
             params[key] = value
     state = ViewState()
+
+    if text := params.get("q", "").strip():
+        problem = text_search_problem(text)
+        if problem:
+            notices.append(f"Search '{_shown(text)}' was dropped: {problem}")
+        else:
+            state = replace(state, text=text)
 
     if genes := params.get("genes", "").strip():
         tokens = [t.strip() for t in genes.split(",") if t.strip()]
@@ -212,6 +226,17 @@ def parse_years(text: str) -> tuple[int, int] | None:
     return low, high
 
 
+def text_search_problem(text: str) -> str | None:
+    """Why a full-text search cannot be run (None if it can): the search index's own query reader decides."""
+    if len(text) > MAX_TEXT:
+        return f"it is longer than {MAX_TEXT} characters"
+    try:
+        parse_text_query(text)
+    except QueryError as exc:
+        return str(exc)
+    return None
+
+
 def normalise_years(corpus: Corpus, years: tuple[int, int] | None) -> tuple[int, int] | None:
     """One meaning for one range: a range that covers the corpus' whole span is no filter (figures without a year
     stay in), whether it comes from the slider, a link or the API."""
@@ -233,6 +258,8 @@ def gene_token(corpus: Corpus, gene_id: int) -> str:
 def to_query(corpus: Corpus, state: ViewState) -> str:
     """The view state → a query string (`?…`, or '' for the default view); defaults are left out."""
     params: list[tuple[str, str]] = []
+    if state.text:
+        params.append(("q", state.text))
     if state.genes:
         params.append(("genes", ",".join(gene_token(corpus, g) for g in state.genes)))
     if state.match != "any":
@@ -268,6 +295,7 @@ def to_selection(corpus: Corpus, state: ViewState) -> Selection:
         years=state.years,
         exact=state.exact,
         unstated=state.unstated,
+        text=state.text,
     )
 
 

@@ -1,8 +1,8 @@
 """Web floor: the view state the URL and the browser hold (small values only), and its query-string form.
 
-`genes`, `match`, `organisms`, `years`, `figure` are the shareable parameters of the page URL; `include_unstated`,
-`exact`, `budget` and the network's `expand`, `colour` and `labels` ride along. Unknown or malformed values are
-dropped, each with a notice the page shows.
+`q` (a full-text search), `genes`, `match`, `organisms`, `years`, `figure` are the shareable parameters of the page
+URL; `include_unstated`, `exact`, `budget` and the network's `expand`, `colour` and `labels` ride along. Unknown or
+malformed values are dropped, each with a notice the page shows.
 """
 
 from __future__ import annotations

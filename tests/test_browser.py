@@ -114,7 +114,7 @@ def test_choosing_an_organism_changes_the_counts(dash_duo, app):
     dash_duo.start_server(app)
     wait_for_network(dash_duo)
     dash_duo.wait_for_contains_text(f"#{ids.SELECTION_SUMMARY}", "190 of 190", timeout=TIMEOUT)
-    dash_duo.select_dcc_dropdown(f"#{ids.ORGANISM_FILTER}", value="Mus musculus (22)")
+    dash_duo.select_dcc_dropdown(f"#{ids.ORGANISM_FILTER}", value="Mus musculus — mouse (22)")
     dash_duo.wait_for_contains_text(f"#{ids.SELECTION_SUMMARY}", "22 of 190", timeout=TIMEOUT)
     dash_duo.wait_for_contains_text(f"#{ids.TABLE_STATUS}", "22 figure(s)", timeout=TIMEOUT)
     assert "organisms=Mus+musculus" in dash_duo.driver.current_url

@@ -232,6 +232,11 @@ def check_shape(text: str) -> None:
             nodes += 1
             if nodes > MAX_NODES:
                 raise RecordError(f"front matter has more than {MAX_NODES:,} YAML nodes")
+    except yaml.YAMLError as exc:
+        # Newer libyaml builds stop deep nesting themselves (PyYAML 6.0.4 wheels): the same refusal, in our words.
+        if "nesting depth" in str(exc):
+            raise RecordError(f"front matter is nested more than {MAX_DEPTH} levels deep") from None
+        raise
     finally:
         loader.dispose()
 

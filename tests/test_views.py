@@ -94,3 +94,30 @@ def test_a_text_search_is_the_selection_within_the_filters(seed_corpus):
     assert marks and all("osteoclast" in str(m.children).lower() for m in marks)
     _, notices = parse_query(seed_corpus, 'q="')
     assert notices and notices[0].startswith("Search")
+
+
+def test_pattern_routes_of_the_api(seed_corpus):
+    client = create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus).server.test_client()
+    timeline = client.get("/api/v1/timeline?genes=TNFSF11").get_json()
+    links = seed_corpus.links.merge(seed_corpus.figures[["figid", "year"]], on="figid")
+    years = links.loc[links["gene_id"] == 8600, "year"].dropna().astype(int)
+    assert timeline == {
+        "years": {str(y): int(n) for y, n in years.value_counts().sort_index().items()},
+        "first_year": {"8600": int(years.min())},
+    }
+    network = client.get("/api/v1/cooccurrence?genes=MAPK1&top=20").get_json()
+    assert network["species"] == "Homo sapiens" and len(network["nodes"]) == 20
+    ids_ = {n["ncbi_id"] for n in network["nodes"]}
+    assert all(e["source"] in ids_ and e["target"] in ids_ and e["shared_figures"] >= 2 for e in network["edges"])
+    path = client.get("/api/v1/path?from=TNFSF11&to=AKT1").get_json()
+    assert path["length"] >= 1 and all(p[0] == {"gene": 8600} and p[-1] == {"gene": 207} for p in path["paths"])
+    none = client.get("/api/v1/path?from=TNFSF11&to=AKT1&years=1900-1901").get_json()
+    assert none["length"] is None and "no chain" in none["message"]
+    for bad in (
+        "/api/v1/timeline",
+        "/api/v1/path?from=TNFSF11",
+        "/api/v1/cooccurrence?genes=NOPE",
+        "/api/v1/cooccurrence?top=²",
+    ):
+        response = client.get(bad)
+        assert response.status_code == 400 and response.get_json()["error"]

@@ -17,13 +17,16 @@ from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, enrich
 from dashboard.analysis.genelist import MAX_LIST, GeneList
 from dashboard.analysis.model import (
     Corpus,
+    Selection,
     figures_for_genes,
     filter_figures,
     genes_of_figure,
+    main_species,
     resolve_genes,
     search_genes,
 )
 from dashboard.analysis.organisms import search_organisms
+from dashboard.analysis.patterns import MAX_PATHS, build_cooccurrence, build_timeline, find_paths
 from dashboard.analysis.search import QueryError, search_figures
 from dashboard.analysis.terms import KINDS, resolve_terms, search_terms, terms_mask
 from dashboard.corpus import columns as C
@@ -418,6 +421,84 @@ def build_api(corpus: Corpus) -> Blueprint:
                 for m in search_organisms(corpus, query, limit)
             ]
         )
+
+    def pattern_scope() -> tuple[ViewState, np.ndarray, tuple[int, ...]]:
+        """The filters of a pattern request, their figure mask, and the gene rows of `genes=`."""
+        state = _filters(
+            corpus, request.args.get("organisms"), request.args.get("years"), request.args.get("include_unstated")
+        )
+        tokens = [t.strip() for t in request.args.get("genes", "").split(",") if t.strip()]
+        if len(tokens) > MAX_LIST:
+            raise BadRequest(f"{len(tokens):,} genes asked for; at most {MAX_LIST:,} are accepted")
+        rows, unrecognised = resolve_genes(corpus, tokens)
+        if unrecognised:
+            raise BadRequest(f"unrecognised gene(s): {', '.join(t[:40] for t in unrecognised[:10])}")
+        return state, filter_figures(corpus, state.organisms, state.years, state.unstated), tuple(rows)
+
+    def one_gene(name: str) -> int:
+        token = request.args.get(name, "").strip()
+        rows, _ = resolve_genes(corpus, [token]) if token else ([], [])
+        if len(rows) != 1:
+            raise BadRequest(f"'{name}' must name one gene (a symbol in its exact case, or an NCBI id)")
+        return rows[0]
+
+    @api.get("/timeline")
+    def timeline():
+        _, mask, genes = pattern_scope()
+        if not genes:
+            raise BadRequest(f"give genes: {PREFIX}/timeline?genes=TNFSF11")
+        rows = figures_for_genes(corpus, genes, "any", mask)
+        found = build_timeline(corpus, rows, mask, genes)
+        return jsonify(
+            years={str(year): count for year, count in found.years.items()},
+            first_year={str(gene): year for gene, year in found.first_year.items()},
+        )
+
+    @api.get("/cooccurrence")
+    def cooccurrence():
+        _, mask, genes = pattern_scope()
+        top = _positive_int(request.args.get("top"), "top", 40, 300)
+        rows = figures_for_genes(corpus, genes, "any", mask) if genes else np.flatnonzero(mask)
+        selection = Selection(genes=genes)
+        species = main_species(corpus, selection, rows)
+        found = build_cooccurrence(corpus, rows, top=top, species=species)
+        graph = found.graph
+        return jsonify(
+            species=species,
+            figures=len(rows),
+            nodes=[
+                {"ncbi_id": data["ncbi_id"], "symbol": data["symbol"], "community": data["community"]}
+                for _, data in graph.nodes(data=True)
+            ],
+            edges=[
+                {
+                    "source": graph.nodes[u]["ncbi_id"],
+                    "target": graph.nodes[v]["ncbi_id"],
+                    "shared_figures": data["shared"],
+                    "jaccard": data["jaccard"],
+                    "p_value": data["p_value"],
+                }
+                for u, v, data in graph.edges(data=True)
+            ],
+        )
+
+    @api.get("/path")
+    def path():
+        _, mask, _ = pattern_scope()
+        start, end = one_gene("from"), one_gene("to")
+        most = _positive_int(request.args.get("max_paths"), "max_paths", MAX_PATHS, 20)
+        found = find_paths(corpus, start, end, mask, max_paths=most)
+        paths = [
+            [
+                {"gene": int(corpus.gene_ids[row])} if kind == "gene" else {"figure": str(corpus.figids[row])}
+                for kind, row in steps
+            ]
+            for steps in found.paths
+        ]
+        answer = {"length": found.length, "paths": paths}
+        if found.length is None:
+            answer["message"] = "no chain of figures connects the two genes under these filters"
+        return jsonify(answer)
 
     @api.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -4,7 +4,8 @@
     python benchmarks/bench.py --sizes 10000 30000 110000 [--corpus-dir /tmp/pfocr-bench] [--reps 40]
 
 For each corpus size (made with make_corpus.py if missing) it prints one table:
-- cold ingest: gunicorn started on the files with an empty cache, until /healthz answers;
+- cold ingest: gunicorn started on the files with an empty cache, until /healthz answers, and the peak of the
+  summed RSS of all its processes meanwhile (master, worker, the ingest child and its parsing workers);
 - warm start: gunicorn started again on the cache, until the first page is served;
 - peak resident memory of the one serving process; then, started as the Procfile starts it (--preload, two
   workers), the resident and proportional (PSS: shared pages split between processes) memory of them all;
@@ -71,7 +72,8 @@ class Server:
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
-        self.peak_rss = 0
+        self.peak_rss = 0  # the largest process but the master (the master when it has none)
+        self.peak_all_rss = 0  # all processes summed: master, workers, an ingest child and its parsing workers
         self._stop = threading.Event()
         threading.Thread(target=self._sample, daemon=True).start()
 
@@ -84,9 +86,14 @@ class Server:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            for proc in self.processes()[1:] or self.processes():
+            processes = self.processes()
+            sizes = {}
+            for proc in processes:
                 with contextlib.suppress(psutil.NoSuchProcess):
-                    self.peak_rss = max(self.peak_rss, proc.memory_info().rss)
+                    sizes[proc.pid] = proc.memory_info().rss
+            children = [sizes[proc.pid] for proc in processes[1:] if proc.pid in sizes]
+            self.peak_rss = max(self.peak_rss, *(children or sizes.values() or [0]))
+            self.peak_all_rss = max(self.peak_all_rss, sum(sizes.values()))
             time.sleep(0.1)
 
     def wait_for(self, path: str, timeout: float = 900) -> float:
@@ -324,6 +331,7 @@ def bench_size(size: int, corpus_dir: Path, reps: int) -> dict:
         cache = Path(cache_dir)
         server = Server(data, cache)
         result["cold"] = server.wait_for("/healthz")
+        result["cold_rss"] = server.peak_all_rss
         server.stop()
 
         server = Server(data, cache)
@@ -352,6 +360,7 @@ def render(result: dict) -> str:
         "| measure | value |",
         "|---|---|",
         f"| cold ingest (files → serving) | {result['cold']:.1f} s |",
+        f"| peak RSS of all processes, cold ingest (files → serving) | {result['cold_rss'] / mib:,.0f} MiB |",
         f"| warm start (cache → first page) | {result['warm']:.2f} s |",
         f"| peak RSS, one serving process | {result['rss_one'] / mib:,.0f} MiB |",
         f"| RSS / PSS, gunicorn --preload, 2 workers + master | {result['rss_two'] / mib:,.0f} / "

@@ -4,11 +4,11 @@
     python benchmarks/bench_boot.py --sizes 10000 30000 110000 [--corpus-dir /tmp/pfocr-bench]
 
 For each corpus size (made with make_corpus.py if missing) it prints:
-- build: `pfocr-dashboard build CORPUS --out BUNDLE --no-cache`, wall time and the peak of the summed resident
-  memory (RSS) of all its processes, sampled every 50 ms;
+- build: `pfocr-dashboard build CORPUS --out BUNDLE --no-cache`, wall time and the peaks of the summed resident
+  memory (RSS) and of the summed PSS of all its processes (`bench_ingest.TreeSampler`);
 - bundle: its size on disk;
 - cold boot: the Procfile's gunicorn (--preload, two workers) on the sources with an empty cache — seconds until
-  the port answers (the loading page), until /healthz says ok, and the peak summed RSS meanwhile;
+  the port answers (the loading page), until /healthz says ok, and the peak summed RSS and PSS meanwhile;
 - bundle boot: the same on the bundle — seconds to the first answer, to /healthz ok and to the first page, then the
   RSS of each process and their PSS (shared pages split between the processes that map them) once serving.
 """
@@ -16,7 +16,6 @@ For each corpus size (made with make_corpus.py if missing) it prints:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import os
 import shutil
@@ -25,50 +24,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-
-import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import make_corpus  # noqa: E402 - the generator beside this script
+from bench_ingest import TreeSampler  # noqa: E402 - the memory sampler of the ingest benchmark
 
 MIB = 2**20
-
-
-class Sampler:
-    """The peak of the summed RSS of a process and all its descendants, sampled in a thread."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def tree(self) -> list[psutil.Process]:
-        try:
-            root = psutil.Process(self.pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            total = 0
-            for proc in self.tree():
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    total += proc.memory_info().rss
-            self.peak = max(self.peak, total)
-            time.sleep(0.05)
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join()
-        return self.peak
 
 
 def status_of(port: int, path: str) -> int | None:
@@ -92,16 +57,17 @@ def procfile_command() -> str:
     return (ROOT / "Procfile").read_text().strip().removeprefix("web: ")
 
 
-def build(corpus: Path, bundle: Path) -> tuple[float, int]:
+def build(corpus: Path, bundle: Path) -> tuple[float, int, int]:
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "dashboard", "build", str(corpus), "--out", str(bundle), "--no-cache"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    sampler = Sampler(process.pid)
+    sampler = TreeSampler(process.pid)
     assert process.wait() == 0, "build failed"
-    return time.perf_counter() - started, sampler.stop()
+    sampler.stop()
+    return time.perf_counter() - started, sampler.peak, sampler.peak_pss
 
 
 def boot(data: Path, cache: Path) -> dict:
@@ -117,7 +83,7 @@ def boot(data: Path, cache: Path) -> dict:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    sampler = Sampler(process.pid)
+    sampler = TreeSampler(process.pid)
     found: dict = {}
     try:
         while time.perf_counter() - started < 900:
@@ -133,12 +99,13 @@ def boot(data: Path, cache: Path) -> dict:
             time.sleep(0.05)
         found["page"] = time.perf_counter() - started
         deadline = time.monotonic() + 60
-        while len(sampler.tree()) > 3 and time.monotonic() < deadline:  # the replaced workers exit gracefully
+        while len(sampler.processes()) > 3 and time.monotonic() < deadline:  # the replaced workers exit gracefully
             time.sleep(0.2)
         time.sleep(1)
-        found["peak_rss"] = sampler.stop()
+        sampler.stop()
+        found["peak_rss"], found["peak_pss"] = sampler.peak, sampler.peak_pss
         rss, pss = [], 0
-        for proc in sampler.tree():
+        for proc in sampler.processes():
             info = proc.memory_full_info()
             rss.append(info.rss)
             pss += info.pss
@@ -165,18 +132,21 @@ def main() -> None:
         work = Path(tempfile.mkdtemp(prefix=f"boot-{size}-"))
         try:
             bundle = work / "bundle"
-            seconds, peak = build(corpus, bundle)
+            seconds, peak, peak_pss = build(corpus, bundle)
             cold = boot(corpus, work / "empty-cache")
             warm = boot(bundle, work / "unused-cache")
         finally:
             size_on_disk = folder_bytes(work / "bundle") if (work / "bundle").exists() else 0
             shutil.rmtree(work, ignore_errors=True)
         print(f"\n{size:,} figures")
-        print(f"  build (cold ingest → bundle)   {seconds:6.1f} s, peak RSS of all processes {peak / MIB:,.0f} MiB")
+        print(
+            f"  build (cold ingest → bundle)   {seconds:6.1f} s, peak RSS of all processes {peak / MIB:,.0f} MiB"
+            f" (PSS {peak_pss / MIB:,.0f} MiB)"
+        )
         print(f"  bundle size                    {size_on_disk / MIB:,.0f} MiB")
         print(
             f"  cold boot from sources          first answer {cold['answer']:.1f} s, ready {cold['ready']:.1f} s,"
-            f" peak RSS of all processes {cold['peak_rss'] / MIB:,.0f} MiB"
+            f" peak RSS of all processes {cold['peak_rss'] / MIB:,.0f} MiB (PSS {cold['peak_pss'] / MIB:,.0f} MiB)"
         )
         print(
             f"  boot from the bundle            first answer {warm['answer']:.1f} s, ready {warm['ready']:.1f} s,"

@@ -17,14 +17,16 @@ from importlib import metadata
 from multiprocessing import get_context
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
-from conftest import SITE, write
+from conftest import SEEDS, SITE, write
+from pyarrow import feather
 
 import dashboard
 from dashboard.corpus import cache
 from dashboard.corpus import columns as C
 from dashboard.corpus.cache import KEEP_ENTRIES, cache_key, load_corpus, prune, read_cached, write_cached
-from dashboard.corpus.loader import Sources, read_corpus
+from dashboard.corpus.loader import CorpusError, Sources, discover, read_corpus
 
 GOOD = "---\nfigid: PMC5__good\npmcid: PMC5\nyear: '2010'\norganisms: Homo sapiens\n---\n"
 
@@ -172,6 +174,50 @@ def test_a_write_that_fails_midway_leaves_nothing(tmp_path):
     with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
         left = pool.submit(_write_with_a_small_disk, tmp_path / "corpus-x", tables).result()
     assert left == []
+
+
+def _ingest_with_a_small_disk(entry: Path) -> list[str]:
+    """The streamed ingest of a large cold start where no file may grow past 4 KiB; what is left in the folder."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+    cache._ingest(discover([SEEDS]), entry, workers=1)
+    return sorted(p.name for p in entry.parent.iterdir())
+
+
+def test_a_streamed_ingest_that_fails_midway_leaves_nothing(tmp_path):
+    """The tables are written one by one as they are built, so a failure can come after some are on disk.
+    Mutation: `_ingest` parsing straight into the entry instead of a staging folder → a half entry is left, which
+    the next start would try to read (caught)."""
+    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+        left = pool.submit(_ingest_with_a_small_disk, tmp_path / "corpus-x").result()
+    assert left == []
+
+
+def test_an_ingest_apart_that_finds_nothing_valid_leaves_nothing(tmp_path, monkeypatch):
+    """The child process fails with CorpusError after making its staging folder. Mutation: the staging folder
+    removed only on OSError → it stays behind (caught)."""
+    monkeypatch.setattr(cache, "INGEST_APART_FROM", 1)
+    write(tmp_path / "data", "bad.md", "---\nfigid: [oops\n---\n")
+    with pytest.raises(CorpusError, match="no valid figure record"):
+        load_corpus([tmp_path / "data"], cache_dir=tmp_path / "cache")
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_a_streamed_entry_holds_what_writing_the_parsed_tables_holds(tmp_path):
+    """The ingest of a large cold start writes each table as it is built; the files must be those that writing the
+    tables parsed in memory makes: same schema and pandas metadata, same rows, one record batch each. Mutation: a
+    table's columns left in several chunks (several record batches), or the skipped rows not carried → caught."""
+    streamed, written = tmp_path / "streamed", tmp_path / "written"
+    streamed.mkdir()
+    written.mkdir()
+    cache.ingest_into(streamed, discover([SITE, SEEDS]))
+    cache.write_tables(written, read_corpus([SITE, SEEDS]))
+    for name in cache.TABLES:
+        ours, theirs = (feather.read_table(folder / f"{name}.arrow") for folder in (streamed, written))
+        assert ours.equals(theirs, check_metadata=True), name
+        with pa.ipc.open_file(streamed / f"{name}.arrow") as reader:
+            assert reader.num_record_batches == 1, name
+    assert cache.read_tables(streamed).skipped_rows == cache.read_tables(written).skipped_rows == 2
 
 
 def test_writing_an_entry_that_another_process_wrote_meanwhile_is_quiet(tmp_path, caplog):

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
+import sys
 import threading
+import weakref
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import PLAIN, SEEDS, SITE, write
 from hostile import as_unprivileged, shared_temporary_folder
 
 from dashboard.corpus import columns as C
+from dashboard.corpus import loader
 from dashboard.corpus.cache import load_corpus
-from dashboard.corpus.loader import CorpusError, _read_text, discover, parse_file, read_corpus
+from dashboard.corpus.loader import WORD_JUNK, CorpusError, _read_text, discover, parse_file, read_corpus
+from dashboard.corpus.records import SIDE_FILE_KINDS, read_tsv, tsv_genes
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import make_corpus  # the synthetic corpus generator of the benchmarks
 
 GOOD = "---\nfigid: PMC5__good\npmcid: PMC5\nyear: '2010'\norganisms: Homo sapiens\n---\n"
 
@@ -304,3 +313,236 @@ def test_a_file_that_holds_more_than_its_size_says_is_read_whole():
     text = _read_text("/proc/self/status")
     assert os.stat("/proc/self/status").st_size == 0
     assert text.startswith("Name:") and "\nPid:" in text
+
+
+# --- the streaming build ------------------------------------------------------------------------------------------
+def read_independently(paths: list[Path]) -> dict[str, object]:
+    """The tables as the loader's rules define them, assembled row by row in plain Python from each record's own
+    reading (`parse_file`), with none of the streaming build: the reference the built tables must equal. First
+    figid read wins; links in (figure row, gene id) order; a gene named by the first label that has a symbol;
+    words split, stripped of punctuation and sorted; orphan side files reported last."""
+    sources = discover(paths)
+    problems = list(sources.problems)
+    figures, links, chemicals, diseases = [], [], [], []
+    first: dict[str, str] = {}
+    labels: dict[int, tuple[str, str]] = {}
+    skipped = 0
+    for path in sources.records:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        side = {kind: sources.side_files[stem, kind] for kind in SIDE_FILE_KINDS if (stem, kind) in sources.side_files}
+        figure, record_links, record_labels, record_chemicals, record_diseases, found, dropped = parse_file(path, side)
+        problems += found
+        if figure is None:
+            continue
+        figid = figure[C.FIGID]
+        if figid in first:
+            problems.append((path, f"duplicate figid {figid} (first read from {first[figid]})"))
+            continue
+        first[figid] = path
+        links += [(len(figures), *link) for link in sorted(record_links)]
+        figures.append(figure)
+        for gene_id, label in record_labels.items():
+            if gene_id not in labels or (label[0] and not labels[gene_id][0]):
+                labels[gene_id] = label
+        chemicals += [(figid, *row) for row in record_chemicals]
+        diseases += [(figid, *row) for row in record_diseases]
+        skipped += dropped
+    stems = {os.path.splitext(os.path.basename(path))[0] for path in sources.records}
+    for (key, _kind), path in sorted(sources.side_files.items()):
+        if key not in stems:
+            problems.append((path, f"side file for figure {key}, which has no record file"))
+
+    figure_table = pd.DataFrame(figures, columns=C.FIGURE_COLUMNS)
+    figure_table = figure_table.astype({name: "Int16" if name == C.YEAR else "string" for name in C.FIGURE_COLUMNS})
+    rows = pd.DataFrame(links, columns=["row", C.GENE_ID, C.WORDS, C.SOURCES, C.EXACT])
+    link_table = pd.DataFrame(
+        {
+            C.FIGID: pd.Categorical.from_codes(rows["row"], categories=pd.Index([f[C.FIGID] for f in figures])),
+            C.GENE_ID: rows[C.GENE_ID].astype("int64"),
+            C.WORDS: rows[C.WORDS].astype("string"),
+            C.SOURCES: rows[C.SOURCES].astype("category"),
+            C.EXACT: rows[C.EXACT].astype(bool),
+        }
+    )
+    counts = Counter(rows[C.GENE_ID].tolist())
+    ids = sorted(labels)
+    gene_table = pd.DataFrame(
+        {
+            C.GENE_ID: pd.array(ids, dtype="int64"),
+            C.SYMBOL: pd.array([labels[i][0] for i in ids], dtype="string"),
+            C.ORGANISM: pd.array([labels[i][1] for i in ids], dtype="category"),
+            C.N_FIGURES: pd.array([counts[i] for i in ids], dtype="int32").to_numpy(),
+        }
+    )
+    pairs = sorted(
+        {
+            (word.strip(WORD_JUNK), gene_id)
+            for _, gene_id, joined, _, _ in links
+            for word in joined.split("\t")
+            if word.strip(WORD_JUNK)
+        },
+        key=lambda pair: (pair[0].encode(), pair[1]),  # Arrow sorts text by its UTF-8 bytes
+    )
+    word_table = pd.DataFrame(
+        {
+            C.WORD: pd.array([word for word, _ in pairs], dtype="string"),
+            C.GENE_ID: np.array([gene_id for _, gene_id in pairs], dtype=np.int64),
+        }
+    )
+    term_columns = [C.FIGID, C.WORD, C.MESH, C.MATCH, C.NAME]
+    return {
+        "figures": figure_table,
+        "genes": gene_table,
+        "links": link_table,
+        "words": word_table,
+        "chemicals": pd.DataFrame(list(dict.fromkeys(chemicals)), columns=[*term_columns, C.CHEBI], dtype="string"),
+        "diseases": pd.DataFrame(list(dict.fromkeys(diseases)), columns=[*term_columns, C.DOID], dtype="string"),
+        "problems": pd.DataFrame(problems, columns=[C.PATH, C.REASON], dtype="string"),
+        "skipped_rows": skipped,
+    }
+
+
+GENES_TSV = "organism_name\tword\tmatch\tncbigene_symbol\tncbigene_id\tsource\n"
+
+
+def _placeholder_rows(genes_file: Path) -> int:
+    """The rows of a genes TSV without an NCBI id (0 if there is no such file)."""
+    if not genes_file.is_file():
+        return 0
+    return tsv_genes(read_tsv(genes_file.read_text(), "genes")[0])[1]
+
+
+@pytest.fixture(scope="module")
+def messy_corpus(tmp_path_factory) -> Path:
+    """A synthetic corpus past PARALLEL_FROM (so parsed by worker processes), with what the build must settle
+    across runs: figids read twice (the copy read first once, last once), a side file without a record, a broken
+    record, and a gene first seen without a symbol, named in a later figure."""
+    folder = tmp_path_factory.mktemp("messy")
+    make_corpus.write_corpus(folder, 2_300, seed=3)
+    figures = folder / "_figures"
+    originals = sorted(figures.iterdir())
+    # A copy read before its original, which becomes the duplicate: one whose genes file has rows without an NCBI
+    # id, which must not count once the record is dropped.
+    first = next(path for path in originals if _placeholder_rows(folder / "_data" / f"{path.stem}-genes.tsv"))
+    shutil.copy(first, figures / "AAA-copy.md")
+    shutil.copy(originals[900], figures / "zz-copy.md")
+    shutil.copy(originals[1800], figures / "zz-copy-2.md")
+    write(folder, "_data/PMC9__orphan-genes.tsv", GENES_TSV)
+    write(folder, "_figures/broken.md", "---\nfigid: [oops\n---\n")
+    for name, rows in (
+        ("PMC9__label-a", ["Homo sapiens\tx1\tx1\tNA\t990001\tncbigene_synonym"]),
+        (
+            "PMC9__label-b",
+            [
+                "Homo sapiens\tx1\tx1\tNA\t990001\tncbigene_synonym",
+                "Mus musculus\tLbl1\tLbl1\tLbl1\t990001\tncbigene_symbol",
+            ],
+        ),
+    ):
+        write(folder, f"_figures/{name}.md", f"---\nfigid: {name}\npmcid: PMC9\n---\n")
+        write(folder, f"_data/{name}-genes.tsv", GENES_TSV + "\n".join(rows) + "\n")
+    return folder
+
+
+def _assert_tables_equal(tables, expected: dict[str, object]) -> None:
+    for name in ("figures", "genes", "links", "words", "chemicals", "diseases", "problems"):
+        pd.testing.assert_frame_equal(getattr(tables, name), expected[name], obj=name)
+    assert tables.skipped_rows == expected["skipped_rows"]
+
+
+@pytest.mark.parametrize("corpus", ["site", "plain", "seeds", "mixed"])
+def test_built_tables_equal_an_independent_reading(corpus):
+    """Mutations: a figure's links left in the order its record lists them (not by gene id), or the words not
+    stripped of punctuation → caught."""
+    paths = {"site": [SITE], "plain": [PLAIN], "seeds": [SEEDS], "mixed": [SITE, PLAIN / "seed.txt", SEEDS]}[corpus]
+    _assert_tables_equal(read_corpus(paths), read_independently(paths))
+
+
+def test_streamed_runs_equal_an_independent_reading_across_runs_and_merges(messy_corpus, monkeypatch):
+    """Small runs (each duplicate in another run than its original) and per-gene and word state merged every few
+    runs. Mutations: duplicate figids settled within a run only, a dropped duplicate's links or skipped rows kept,
+    merged gene counts not summed, a gene named by its first figure's label though that has no symbol → caught."""
+    monkeypatch.setattr(loader, "CHUNK", 64)
+    monkeypatch.setattr(loader, "MERGE_FROM", 50)
+    tables = read_corpus([messy_corpus], workers=2)
+    expected = read_independently([messy_corpus])
+    _assert_tables_equal(tables, expected)
+    assert len(tables.figures) == 2_302 and tables.skipped_rows > 0
+    reasons = tables.problems[C.REASON].tolist()
+    assert sum(reason.startswith("duplicate figid") for reason in reasons) == 3
+    assert tables.genes.set_index(C.GENE_ID).loc[990001, [C.SYMBOL, C.ORGANISM]].tolist() == ["Lbl1", "Mus musculus"]
+    codes = tables.links[C.FIGID].cat.codes.to_numpy()
+    order = np.lexsort((tables.links[C.GENE_ID].to_numpy(), codes))
+    assert (np.diff(codes) >= 0).all() and (order == np.arange(len(order))).all()
+
+
+class _LazyPool:
+    """A stand-in for the process pool whose runs are parsed only when their result is asked for, counting the
+    runs submitted and not yet taken."""
+
+    def __init__(self, max_workers: int) -> None:
+        self.workers = max_workers
+        self.waiting = self.most_waiting = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        pass
+
+    def submit(self, function, *args):
+        pool = self
+        pool.waiting += 1
+        pool.most_waiting = max(pool.most_waiting, pool.waiting)
+
+        class Lazy:
+            def done(self) -> bool:
+                return False
+
+            def result(self):
+                pool.waiting -= 1
+                return function(*args)
+
+        return Lazy()
+
+
+def test_runs_in_flight_are_bounded(monkeypatch):
+    """The parent holds the results of a few runs at most, whatever the corpus size. Mutation: every run
+    submitted before the first result is taken (as `pool.map` does) → 95 runs waiting."""
+    pools = []
+    monkeypatch.setattr(
+        loader, "ProcessPoolExecutor", lambda max_workers: pools.append(_LazyPool(max_workers)) or pools[-1]
+    )
+    monkeypatch.setattr(loader, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(loader, "CHUNK", 2)
+    tables = read_corpus([SEEDS], workers=2)
+    assert len(tables.figures) == 190
+    assert pools[0].workers == 2 and pools[0].most_waiting == loader.RUNS_AHEAD * 2 + 1
+
+
+def test_each_table_is_let_go_before_the_next_is_built():
+    """A writer that stores each table and drops it holds one at a time. Mutation: `tables()` keeping a reference
+    to the table it handed out (`figures = …; yield "figures", figures`) → the figures are still alive."""
+    alive = []
+
+    def take(name: str, table: pd.DataFrame) -> None:
+        gc.collect()
+        alive.append([previous for previous, ref in handed if ref() is not None])
+        handed.append((name, weakref.ref(table)))
+
+    handed: list[tuple[str, weakref.ref]] = []
+    loader.parse_sources_into(discover([SITE]), take)
+    assert [name for name, _ in handed] == ["figures", "genes", "links", "words", "chemicals", "diseases", "problems"]
+    assert alive == [[]] * 7
+
+
+def test_a_full_temporary_folder_keeps_the_parsed_columns_in_memory(monkeypatch, caplog):
+    """Mutation: no fallback when no temporary file can be made → the load fails with the OSError."""
+
+    def no_space(**_options):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(loader.tempfile, "TemporaryFile", no_space)
+    tables = read_corpus([SITE])
+    _assert_tables_equal(tables, read_independently([SITE]))
+    assert any("holding the parsed columns in memory" in r.message for r in caplog.records)

@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -24,8 +24,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from dashboard.corpus import cache
-from dashboard.corpus.cache import TABLES, load_corpus, read_tables, write_tables
-from dashboard.corpus.loader import CorpusError, CorpusTables, discover
+from dashboard.corpus.cache import TABLES, ingest_into, load_corpus, read_tables, write_tables
+from dashboard.corpus.loader import CorpusError, CorpusTables, Sources, discover
 from dashboard.corpus.progress import Progress
 from dashboard.corpus.textindex import INDEX_FILE
 
@@ -136,9 +136,9 @@ def open_bundle(path: str | os.PathLike) -> tuple[CorpusTables, Release]:
     return tables, release
 
 
-def count_sources(paths: Sequence[str | os.PathLike]) -> dict:
+def count_sources(paths: Sequence[str | os.PathLike], sources: Sources | None = None) -> dict:
     """What a bundle is built from: the folders or files given (by name only) and the files found in them."""
-    sources = discover(paths)
+    sources = sources or discover(paths)
     return {
         "given": [os.path.basename(os.path.normpath(os.fspath(path))) for path in paths],
         "record_files": len(sources.records),
@@ -176,14 +176,20 @@ def to_manifest(tables: CorpusTables, folder: Path, sources: dict) -> dict:
 def write_bundle(out: str | os.PathLike, tables: CorpusTables, sources: dict) -> dict:
     """Write the tables as a bundle at `out`, atomically: a bundle already there is replaced whole; any other
     non-empty folder or file there is refused (CorpusError). Returns the manifest."""
+    return store_bundle(out, lambda staging: write_tables(staging, tables), sources)
+
+
+def store_bundle(out: str | os.PathLike, fill: Callable[[Path], None], sources: dict) -> dict:
+    """Make a bundle at `out` atomically, as `write_bundle` does, with `fill` writing its tables into a staging
+    folder as `write_tables` does (or parsing straight into it). Returns the manifest."""
     target = Path(out).expanduser().resolve()
     if target.exists() and not is_bundle(target) and (not target.is_dir() or any(target.iterdir())):
         raise CorpusError(f"{target}: exists and is not a bundle; give a new or empty folder")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
     try:
-        write_tables(staging, tables)
-        manifest = to_manifest(tables, staging, sources)
+        fill(staging)
+        manifest = to_manifest(read_tables(staging), staging, sources)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
         staging.chmod(0o755)
         old = None
@@ -196,6 +202,9 @@ def write_bundle(out: str | os.PathLike, tables: CorpusTables, sources: dict) ->
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise CorpusError(f"{target}: cannot write the bundle ({exc})") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return manifest
 
 
@@ -207,9 +216,17 @@ def build_bundle(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> dict:
-    """Parse the sources (or read them from the cache) and write them as a bundle; returns the manifest."""
+    """Parse the sources (or read them from the cache) and write them as a bundle; returns the manifest. Without
+    the cache, the tables are parsed straight into the bundle, one at a time."""
     if any(is_bundle(path) for path in paths):
         raise CorpusError("a bundle cannot be a source of another bundle: give the record files or folders")
+    if not use_cache:
+        if progress is not None:
+            progress.begin("finding files")
+        sources = discover(paths)
+        return store_bundle(
+            out, lambda staging: ingest_into(staging, sources, workers, progress), count_sources(paths, sources)
+        )
     tables = load_corpus(paths, cache_dir=cache_dir, use_cache=use_cache, workers=workers, progress=progress)
     if progress is not None:
         progress.begin("writing")

@@ -22,15 +22,16 @@ import socket
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata, resources
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 from pyarrow import feather
 
-from dashboard.corpus.loader import CorpusTables, Sources, discover, parse_sources
+from dashboard.corpus.loader import CorpusTables, Sources, discover, parse_sources, parse_sources_into
 from dashboard.corpus.progress import Progress
 from dashboard.corpus.textindex import INDEX_FILE, build_text_index
 
@@ -102,21 +103,44 @@ def read_cached(entry: Path) -> CorpusTables | None:
 def read_tables(folder: Path) -> CorpusTables:
     """The tables stored in a folder by `write_tables`, memory-mapped (nothing is copied or written)."""
     meta = json.loads((folder / "meta.json").read_text())
+    return map_tables(folder, meta["skipped_rows"])
+
+
+def map_tables(folder: Path, skipped_rows: int) -> CorpusTables:
+    """The table files in a folder, memory-mapped."""
     tables = {name: feather.read_table(folder / f"{name}.arrow", memory_map=True).to_pandas() for name in TABLES}
     index = folder / INDEX_FILE
-    return CorpusTables(**tables, skipped_rows=meta["skipped_rows"], text_index=str(index) if index.is_file() else None)
+    return CorpusTables(**tables, skipped_rows=skipped_rows, text_index=str(index) if index.is_file() else None)
+
+
+def write_table(folder: Path, name: str, table: pd.DataFrame) -> None:
+    """Store one table in a folder as an uncompressed Arrow IPC file (raises OSError)."""
+    # One record batch per file: columns read back as single-chunk arrays (a `take` from a chunked string column
+    # costs 100× more).
+    feather.write_feather(table, folder / f"{name}.arrow", compression="uncompressed", chunksize=max(1, len(table)))
+
+
+def write_meta(folder: Path, skipped_rows: int) -> None:
+    """Store what goes with the tables (raises OSError); written last, it marks the folder complete."""
+    meta = {"skipped_rows": skipped_rows, "format": FORMAT_VERSION}
+    (folder / "meta.json").write_text(json.dumps(meta))
 
 
 def write_tables(folder: Path, tables: CorpusTables) -> None:
     """Store the tables in an existing folder as uncompressed Arrow IPC files and a meta.json (raises OSError)."""
     for name in TABLES:
-        table = getattr(tables, name)
-        # One record batch per file: columns read back as single-chunk arrays (a `take` from a chunked
-        # string column costs 100× more).
-        feather.write_feather(table, folder / f"{name}.arrow", compression="uncompressed", chunksize=max(1, len(table)))
+        write_table(folder, name, getattr(tables, name))
     build_text_index(tables, folder)
-    meta = {"skipped_rows": tables.skipped_rows, "format": FORMAT_VERSION}
-    (folder / "meta.json").write_text(json.dumps(meta))
+    write_meta(folder, tables.skipped_rows)
+
+
+def ingest_into(folder: Path, sources: Sources, workers: int | None = None, progress: Progress | None = None) -> None:
+    """Parse the sources straight into a folder as `write_tables` lays it out, writing each table as soon as it
+    is built and letting it go: a large ingest never holds all its tables at once. Raises CorpusError (nothing
+    usable) or OSError."""
+    skipped = parse_sources_into(sources, lambda name, table: write_table(folder, name, table), workers, progress)
+    build_text_index(map_tables(folder, skipped), folder)
+    write_meta(folder, skipped)
 
 
 def _host() -> str:
@@ -130,11 +154,17 @@ def make_staging(folder: Path) -> Path:
 
 def write_cached(entry: Path, tables: CorpusTables) -> None:
     """Store the tables atomically (write to a temporary folder, then rename); a failed write leaves nothing."""
+    store_cached(entry, lambda staging: write_tables(staging, tables))
+
+
+def store_cached(entry: Path, fill: Callable[[Path], None]) -> None:
+    """Make a cache entry atomically: `fill` writes a staging folder, which is then renamed to the entry. A failed
+    write (OSError) is logged and leaves nothing; any other error leaves nothing and is raised."""
     staging = None
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         staging = make_staging(entry.parent)
-        write_tables(staging, tables)
+        fill(staging)
         staging.rename(entry)
     except OSError as exc:
         if staging is not None:
@@ -143,6 +173,10 @@ def write_cached(entry: Path, tables: CorpusTables) -> None:
             log.warning("could not write the cache at %s (%s); the next start parses the sources again", entry, exc)
             return
         log.debug("cache %s was written by another process meanwhile", entry)
+    except BaseException:
+        if staging is not None:
+            _remove(staging)
+        raise
     prune(entry.parent)
 
 
@@ -257,18 +291,15 @@ def _writable(folder: Path) -> bool:
 
 
 def _ingest(sources: Sources, entry: Path, workers: int | None, progress: Progress | None = None) -> None:
-    tables = parse_sources(sources, workers, progress)
-    if progress is not None:
-        progress.begin("writing")
-    write_cached(entry, tables)
+    store_cached(entry, lambda staging: ingest_into(staging, sources, workers, progress))
 
 
 def _ingest_apart(
     sources: Sources, entry: Path, workers: int | None, progress: Progress | None = None
 ) -> CorpusTables | None:
-    """Parse and write the cache in a child process, then map the cache: the serving process never holds the
-    gigabytes a large ingest goes through (with gunicorn --preload they would stay in the master, and every
-    worker forked from it). None if the child could not make the cache (the caller parses in-process)."""
+    """Parse into the cache in a child process, then map the cache: the serving process never holds what a large
+    ingest goes through (with gunicorn --preload it would stay in the master, and every worker forked from it).
+    None if the child could not make the cache (the caller parses in-process)."""
     child = multiprocessing.get_context("fork").Process(target=_ingest, args=(sources, entry, workers, progress))
     child.start()
     child.join()

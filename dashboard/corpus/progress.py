@@ -13,7 +13,6 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
 from typing import NamedTuple, TextIO, TypeVar
 
 log = logging.getLogger(__name__)
@@ -122,16 +121,6 @@ class Progress:
     @property
     def failed(self) -> bool:
         return self._read()[0] == FAILED
-
-
-def track(items: Iterable[T], progress: Progress | None) -> Iterator[T]:
-    """The items, each counted as one record done."""
-    if progress is None:
-        yield from items
-        return
-    for item in items:
-        yield item
-        progress.advance()
 
 
 class TerminalReport:

@@ -96,6 +96,28 @@ def test_page_loads_with_network_and_no_errors(dash_duo, app, seed_corpus):
     assert_no_console_errors(dash_duo)
 
 
+def test_a_figure_list_item_and_a_figure_node_open_their_records(dash_duo, app, seed_corpus):
+    """The two ways to a record the README promises besides a table row: an item of a gene's figure list, and a
+    figure node of the network."""
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?genes=TNFSF11")
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "TNFSF11", timeout=TIMEOUT)
+    item = dash_duo.find_element(f"#{ids.DETAIL} .figure-link")
+    title = item.find_element(By.CSS_SELECTOR, ".figure-title").text
+    item.click()
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", title[:30], timeout=TIMEOUT)
+    until(lambda: "figure=" in dash_duo.driver.current_url, timeout=TIMEOUT)
+    opened = dash_duo.driver.current_url.split("figure=", 1)[1].split("&", 1)[0]
+    holding = seed_corpus.links.loc[seed_corpus.links["gene_id"] == 8600, "figid"].astype(str)
+    other = next(f for f in holding if f != opened)
+    wait_for_chosen(dash_duo, ["gene:8600"])
+    click_node(dash_duo, f"figure:{other}")
+    until(lambda: f"figure={other}" in dash_duo.driver.current_url, timeout=TIMEOUT)
+    expected = str(seed_corpus.figures.loc[seed_corpus.figure_row(other), "title"])
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", expected[:30], timeout=TIMEOUT)
+    assert_no_console_errors(dash_duo)
+
+
 def test_clicking_a_gene_node_fills_the_detail_panel(dash_duo, app):
     dash_duo.start_server(app)
     wait_for_network(dash_duo)

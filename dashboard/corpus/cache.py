@@ -32,6 +32,7 @@ import pyarrow as pa
 from pyarrow import feather
 
 from dashboard.corpus.loader import CorpusTables, Sources, discover, parse_sources, parse_sources_into
+from dashboard.corpus.owners import process_gone
 from dashboard.corpus.progress import Progress
 from dashboard.corpus.textindex import INDEX_FILE, build_text_index
 
@@ -201,15 +202,7 @@ def _discard(path: Path) -> None:
 def _owner_alive(name: str) -> bool:
     """Whether the process that made a staging folder may still be writing it (unknown owners count as alive)."""
     pid, _, rest = name.removeprefix(STAGING).partition("-")
-    if not pid.isascii() or not pid.isdigit() or rest.rpartition("-")[0] != _host():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists, under another user
-    return True
+    return rest.rpartition("-")[0] != _host() or not process_gone(pid)
 
 
 def remove_leftovers(folder: Path) -> None:

@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.corpus import columns as C
+from dashboard.corpus.owners import process_gone
 
 if TYPE_CHECKING:
     from dashboard.corpus.loader import CorpusTables
@@ -675,22 +676,10 @@ def _remove_folder(folder: str, owner: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _owner_gone(pid: str) -> bool:
-    if not pid.isascii() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False  # it exists, under another user
-    return False
-
-
 def remove_leftovers(parent: str | os.PathLike) -> None:
     """Delete the temporary indexes of processes that are gone (killed before they could clean up)."""
     for folder in Path(parent).glob(f"{TEMPORARY}*"):
-        if _owner_gone(folder.name.removeprefix(TEMPORARY).partition("-")[0]):
+        if process_gone(folder.name.removeprefix(TEMPORARY).partition("-")[0]):
             log.info("removing %s, left by a process that is gone", folder)
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -7,6 +7,9 @@ figures by an exact lookup; any other query is searched as text (see `dashboard.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,12 +76,28 @@ def _id_rows(corpus: Corpus, query: str) -> list[int] | None:
     return list(dict.fromkeys(row for rows in found for row in rows))
 
 
+_masks: weakref.WeakKeyDictionary[Corpus, OrderedDict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+_masks_lock = threading.Lock()
+MASKS_KEPT = 32  # recent queries' masks per corpus: one selection change asks for the same one in every view
+
+
 def search_mask(corpus: Corpus, query: str) -> np.ndarray:
-    """A boolean mask over figures: those matching the query (ids or text). Raises QueryError for a query that
-    cannot be searched."""
+    """A read-only boolean mask over figures: those matching the query (ids or text). Raises QueryError for a query
+    that cannot be searched. The network, table, counts and views of one selection all ask for the same mask, so
+    the last few are kept rather than searched again."""
+    with _masks_lock:
+        kept = _masks.setdefault(corpus, OrderedDict())
+        if query in kept:
+            kept.move_to_end(query)
+            return kept[query]
     result = search_figures(corpus, query, limit=0)
     mask = np.zeros(corpus.n_figures, dtype=bool)
     mask[result.rows] = True
+    mask.flags.writeable = False
+    with _masks_lock:
+        kept[query] = mask
+        while len(kept) > MASKS_KEPT:
+            kept.popitem(last=False)
     return mask
 
 

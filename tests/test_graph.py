@@ -92,6 +92,7 @@ def test_layout_is_deterministic(seed_corpus):
 
 def test_clamp_budget_and_parse_node():
     assert clamp_budget("abc") == 300 and clamp_budget(10**9) == MAX_BUDGET and clamp_budget(-5) == 10
+    assert clamp_budget("٣٠٠") == 300 and clamp_budget("20") == 20  # ASCII digits only, as every outside number
     assert parse_node("gene:7157") == ("gene", "7157")
     assert parse_node("figure:PMC1__a:b") == ("figure", "PMC1__a:b")
     assert parse_node("javascript:alert") is None

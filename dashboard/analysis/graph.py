@@ -19,6 +19,7 @@ import numpy as np
 
 from dashboard.analysis.model import Corpus, Selection, figures_for_genes, filter_selection, gene_figure_counts
 from dashboard.corpus import columns as C
+from dashboard.corpus.numbers import to_int
 
 DEFAULT_BUDGET = 300
 LAYOUT_ITERATIONS = 250  # igraph's default is 500; past 250 the picture barely changes and the time doubles
@@ -88,12 +89,9 @@ class Subgraph:
 
 
 def clamp_budget(budget: object) -> int:
-    """A node budget within [MIN_BUDGET, MAX_BUDGET]; anything unusable → the default."""
-    try:
-        value = int(budget)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        return DEFAULT_BUDGET
-    return max(MIN_BUDGET, min(MAX_BUDGET, value))
+    """A node budget within [MIN_BUDGET, MAX_BUDGET]; anything unusable (not a whole number) → the default."""
+    value = to_int(budget)
+    return DEFAULT_BUDGET if value is None else max(MIN_BUDGET, min(MAX_BUDGET, value))
 
 
 def select_subgraph(

@@ -352,8 +352,9 @@ def update_table(corpus: Corpus, state: ViewState, start: object, end: object, s
     rows = selection_figures(corpus, selection)
     sort = sort_model[0] if isinstance(sort_model, list) and sort_model and isinstance(sort_model[0], dict) else {}
     ordered = order_figures(corpus, selection, rows, sort.get("colId"), sort.get("sort") == "desc")
-    first = max(0, _as_int(start, 0))
-    last = max(first, min(_as_int(end, first + 100), first + 500))
+    asked_first, asked_last = to_int(start), to_int(end)
+    first = max(0, asked_first if asked_first is not None else 0)
+    last = max(first, min(asked_last if asked_last is not None else first + 100, first + 500))
     page = figure_table(corpus, selection, ordered[first:last])
     page[C.YEAR] = [None if np.isnan(y) else int(y) for y in page[C.YEAR]]
     status = f"{len(rows):,} figure(s). Click a row to open its record."
@@ -502,13 +503,6 @@ def figure_genes_file(corpus: Corpus, state: ViewState, figid: str) -> dict | No
     figure."""
     content = to_figure_genes_tsv(corpus, figid, state.exact)
     return None if content is None else {"content": content, "filename": figure_genes_name(figid, state.exact)}
-
-
-def _as_int(value: object, default: int) -> int:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        return default
 
 
 def show_detail(corpus: Corpus, state: ViewState):

@@ -82,6 +82,15 @@ def test_search_genes_by_symbol_and_ocr_word(seed_corpus):
     assert len(search_genes(seed_corpus, "a", limit=7)) == 7
 
 
+def test_search_genes_by_ncbi_id(seed_corpus):
+    """A gene's NCBI id finds it first, before genes whose symbol or word starts with those digits."""
+    row = seed_corpus.gene_row(7157)
+    table = search_genes(seed_corpus, " 7157 ")
+    assert table["gene_id"].iloc[0] == 7157 and table["symbol"].iloc[0] == seed_corpus.gene_label(row)
+    assert search_genes(seed_corpus, "999999999").empty  # no such gene
+    assert search_genes(seed_corpus, "9" * 40).empty  # too long to be an id: no overflow
+
+
 def test_organism_counts(seed_corpus):
     counts = organism_figure_counts(seed_corpus, filter_figures(seed_corpus, years=(2020, 2025)))
     assert counts["Homo sapiens"] == int(

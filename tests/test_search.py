@@ -12,13 +12,15 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import write
+from plotly.utils import PlotlyJSONEncoder
 
-from dashboard.analysis.model import Corpus, filter_figures
+from dashboard.analysis.model import Corpus, filter_figures, selection_figures
 from dashboard.analysis.organisms import search_organisms
 from dashboard.analysis.search import QueryError, search_figures, search_mask
 from dashboard.analysis.terms import resolve_terms, search_terms, terms_mask
@@ -37,7 +39,12 @@ from dashboard.corpus.textindex import (
     load_text_index,
     parse_query,
 )
+from dashboard.web import ids
 from dashboard.web.app import create_app
+from dashboard.web.callbacks import explain_empty, next_state, term_options
+from dashboard.web.panels import build_figure_detail, term_id_link
+from dashboard.web.state import ViewState, to_query, to_selection
+from dashboard.web.state import parse_query as parse_link
 
 FILLER = (
     "Cells signal through receptors at the membrane, kinases relay the signal to the nucleus, and transcription"
@@ -521,6 +528,72 @@ def test_chemical_and_disease_filters(corpus):
     assert corpus.figids[terms_mask(corpus, "diseases", ["mesh:D009369"])].tolist() == [CHEMICAL]
     in_mice = filter_figures(corpus, ("Mus musculus",))
     assert search_terms(corpus, "chemicals", "glucose", mask=in_mice)[0].figures == 0
+
+
+# --- chemicals and diseases in the page --------------------------------------------------------------------------
+def test_chemical_and_disease_links_parse_round_trip_and_filter(corpus):
+    state, notices = parse_link(corpus, "chemicals=glucose,nothing&diseases=D009369")
+    assert (state.chemicals, state.diseases) == (("mesh:D005947",), ("mesh:D009369",))
+    assert notices == ["Unknown chemical 'nothing' dropped."]
+    query = to_query(corpus, state)
+    assert query == "?chemicals=mesh:D005947&diseases=mesh:D009369"
+    assert parse_link(corpus, query) == (state, [])
+    # Any of a kind's terms, and every kind together: glucose is in two figures, the disease in one of them.
+    glucose = replace(state, diseases=())
+    assert sorted(corpus.figids[selection_figures(corpus, to_selection(corpus, glucose))]) == sorted([CHEMICAL, MARKUP])
+    assert corpus.figids[selection_figures(corpus, to_selection(corpus, state))].tolist() == [CHEMICAL]
+
+
+def test_an_empty_view_names_the_chemical_filter(corpus):
+    state, _ = parse_link(corpus, "chemicals=glucose&organisms=Mus+musculus")
+    assert "organism and chemical filters" in explain_empty(corpus, state)
+    state, _ = parse_link(corpus, "chemicals=ATP&q=autophagy")
+    assert not len(selection_figures(corpus, to_selection(corpus, state)))
+    assert "search" in explain_empty(corpus, state)
+
+
+def test_term_options_keep_the_chosen_and_offer_matches_with_ids(corpus):
+    options = term_options(corpus, "chemicals", "4167", ["mesh:D000255"])
+    assert options[0]["value"] == "mesh:D000255"  # chosen first, kept shown
+    assert options[1]["value"] == "mesh:D005947"
+    assert options[1]["label"] == "Glucose · mesh:D005947, chebi:4167 · 2 fig."
+    assert "4167" in options[1]["search"]
+    assert term_options(corpus, "diseases", "", ["no:such"]) == []
+
+
+def test_a_term_clicked_in_a_record_joins_its_filter(corpus):
+    start = ViewState(figure=CHEMICAL)
+    trigger = {"type": ids.TERM_FILTER, "index": "chemicals|mesh:D005947"}
+    state, _ = next_state(corpus, trigger, {}, start)
+    assert state.chemicals == ("mesh:D005947",) and state.figure == CHEMICAL
+    again, _ = next_state(corpus, trigger, {}, state)
+    assert again.chemicals == ("mesh:D005947",)
+    for bogus in ("chemicals|mesh:D999999", "genes|mesh:D005947", "nonsense"):
+        assert next_state(corpus, {"type": ids.TERM_FILTER, "index": bogus}, {}, start)[0] == start
+
+
+def test_a_record_links_its_terms_out_and_offers_them_as_filters(corpus):
+    page = json.dumps(build_figure_detail(corpus, ViewState(), CHEMICAL).to_plotly_json(), cls=PlotlyJSONEncoder)
+    assert "https://identifiers.org/mesh:D005947" in page and "https://identifiers.org/CHEBI:4167" in page
+    assert "https://identifiers.org/mesh:D009369" in page and "https://identifiers.org/DOID:162" in page
+    assert '"chemicals|mesh:D005947"' in page and '"diseases|mesh:D009369"' in page
+
+
+@pytest.mark.parametrize(
+    ("term_id", "href"),
+    [
+        ("mesh:D005947", "https://identifiers.org/mesh:D005947"),
+        ("MESH:c000589078", "https://identifiers.org/mesh:C000589078"),
+        ("chebi:4167", "https://identifiers.org/CHEBI:4167"),
+        ("doid:162", "https://identifiers.org/DOID:162"),
+        ("javascript:alert(1)", None),
+        ("mesh:D005947/../../evil", None),
+        ("chebi:4167 onclick=x", None),
+    ],
+)
+def test_only_ontology_ids_of_known_shapes_become_links(term_id, href):
+    link = term_id_link(term_id).to_plotly_json()
+    assert link["props"].get("href") == href
 
 
 # --- organisms by the names people type ------------------------------------------------------------------------------

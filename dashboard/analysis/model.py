@@ -24,6 +24,7 @@ from dashboard.corpus.records import SEP
 from dashboard.corpus.textindex import TextIndex, load_text_index
 
 MATCH_MODES = ("any", "all")
+TERM_KINDS = ("chemicals", "diseases")  # the facets a selection filters by, besides genes
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Selection:
     exact: bool = False
     unstated: bool = False  # with an organism filter, also the figures that state no organism
     text: str = ""  # a full-text search; its hits within the other filters
+    chemicals: tuple[str, ...] = ()  # term keys (analysis/terms.py): figures mentioning any of them
+    diseases: tuple[str, ...] = ()
 
 
 class Corpus:
@@ -284,8 +287,14 @@ def filter_figures(
 
 
 def filter_selection(corpus: Corpus, selection: Selection) -> np.ndarray:
-    """The figure mask of a selection's organism and year filters and its full-text search."""
+    """The figure mask of a selection's organism, year, chemical and disease filters and its full-text search."""
     mask = filter_figures(corpus, selection.organisms, selection.years, selection.unstated)
+    if selection.chemicals or selection.diseases:
+        from dashboard.analysis.terms import terms_mask  # the facets floor builds on this module
+
+        for kind in TERM_KINDS:
+            if keys := getattr(selection, kind):
+                mask &= terms_mask(corpus, kind, list(keys))
     if selection.text:
         from dashboard.analysis.search import QueryError, search_mask  # the search floor builds on this module
 
@@ -373,24 +382,28 @@ def resolve_genes(corpus: Corpus, tokens: list[str] | str) -> tuple[list[int], l
 
 
 def search_genes(corpus: Corpus, query: str, limit: int = 20) -> pd.DataFrame:
-    """Type-ahead: genes whose symbol or an OCR word starts with the query, exact hits and popular genes first."""
+    """Type-ahead: the gene whose NCBI id the query is, then genes whose symbol or an OCR word starts with the
+    query, exact hits and popular genes first."""
     needle = query.strip().lower()
     columns = ["row", C.GENE_ID, C.SYMBOL, C.ORGANISM, C.N_FIGURES, "via"]
     if not needle:
         return pd.DataFrame(columns=columns)
     keys, rows, is_symbol, shown = corpus.search_index
     hits = np.flatnonzero(pc.starts_with(keys, pattern=needle).to_numpy(zero_copy_only=False))
-    if not len(hits):
+    by_id = corpus.gene_row(int(needle)) if is_ascii_digits(needle) and len(needle) < 19 else None
+    if not len(hits) and by_id is None:
         return pd.DataFrame(columns=columns)
-    hit_keys = keys.take(pa.array(hits)).to_numpy(zero_copy_only=False)
-    hit_shown = shown.take(pa.array(hits)).to_numpy(zero_copy_only=False)
+    hit_keys = keys.take(pa.array(hits, type=pa.int64())).to_numpy(zero_copy_only=False)
+    hit_shown = shown.take(pa.array(hits, type=pa.int64())).to_numpy(zero_copy_only=False)
     hit_rows, hit_symbol = rows[hits], is_symbol[hits]
-    # Rank: whole-key hits before prefix hits, symbols before OCR words, then popular genes first.
+    # Rank: the NCBI id, whole-key hits before prefix hits, symbols before OCR words, then popular genes first.
     hits = pd.DataFrame(
         {
-            "row": hit_rows,
-            "rank": np.where(hit_keys == needle, 0, 2) + np.where(hit_symbol, 0, 1),
-            "via": np.where(hit_symbol, "", hit_shown),
+            "row": np.concatenate([[by_id] if by_id is not None else [], hit_rows]).astype(np.int64),
+            "rank": np.concatenate(
+                [[-1] if by_id is not None else [], np.where(hit_keys == needle, 0, 2) + np.where(hit_symbol, 0, 1)]
+            ),
+            "via": np.concatenate([[""] if by_id is not None else [], np.where(hit_symbol, "", hit_shown)]),
         }
     )
     hits[C.N_FIGURES] = corpus.genes[C.N_FIGURES].to_numpy()[hits["row"].to_numpy()]

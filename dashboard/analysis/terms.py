@@ -19,10 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dashboard.analysis.model import Corpus
+from dashboard.analysis.model import TERM_KINDS, Corpus
 from dashboard.corpus import columns as C
 
-KINDS = ("chemicals", "diseases")
+KINDS = TERM_KINDS
 OTHER_ID = {"chemicals": C.CHEBI, "diseases": C.DOID}  # the term's own ontology id besides MeSH
 WORD_KEY = "word:"
 MAX_QUERY = 200
@@ -56,6 +56,9 @@ class TermIndex:
     @property
     def counts(self) -> np.ndarray:
         return np.diff(self.indptr)
+
+    def has(self, key: str) -> bool:
+        return key.lower() in self.position
 
     def rows_of(self, term: int) -> np.ndarray:
         return self.figure_rows[self.indptr[term] : self.indptr[term + 1]]

@@ -16,6 +16,7 @@ from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment, enrich
 from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, describe_gene_list, read_gene_list
 from dashboard.analysis.graph import FIGURE_SHARE, clamp_budget, select_subgraph
 from dashboard.analysis.model import (
+    TERM_KINDS,
     UNSTATED,
     Corpus,
     figure_table,
@@ -27,6 +28,7 @@ from dashboard.analysis.model import (
     selection_figures,
 )
 from dashboard.analysis.search import QueryError, search_figures
+from dashboard.analysis.terms import search_terms, term_index
 from dashboard.corpus import columns as C
 from dashboard.corpus.numbers import to_int, to_int_in
 from dashboard.web import ids
@@ -47,6 +49,7 @@ from dashboard.web.panels import build_figure_detail, build_figure_image, build_
 from dashboard.web.state import (
     COLOUR_MODES,
     MAX_GENES,
+    MAX_TERMS,
     ViewState,
     apply_node_click,
     normalise_years,
@@ -65,6 +68,8 @@ CONTROL_PROPS = {  # each control of CONTROLS: the component and property that h
     "genes": (ids.GENE_SEARCH, "value"),
     "match": (ids.MATCH_MODE, "value"),
     "organisms": (ids.ORGANISM_FILTER, "value"),
+    "chemicals": (ids.CHEMICAL_FILTER, "value"),
+    "diseases": (ids.DISEASE_FILTER, "value"),
     "unstated": (ids.UNSTATED_SWITCH, "value"),
     "years": (ids.YEAR_FILTER, "value"),
     "exact": (ids.EXACT_SWITCH, "value"),
@@ -90,10 +95,39 @@ def gene_options(corpus: Corpus, search: str | None, selected: list | None) -> l
             value = str(hit[C.GENE_ID])
             if value not in seen:
                 via = f" · “{hit['via']}”" if hit["via"] else ""
+                if value == search.strip():  # found by its NCBI id: the label says so (and holds what was typed)
+                    via = f" · NCBI Gene {value}"
                 label = f"{hit[C.SYMBOL]} · {hit[C.ORGANISM]} · {hit[C.N_FIGURES]} fig.{via}"
                 options.append({"label": label, "value": value})
                 seen.add(value)
     return options
+
+
+def term_options(corpus: Corpus, kind: str, search: str | None, selected: list | None) -> list[dict]:
+    """A chemical or disease filter's options: the chosen terms first (so they stay shown), then those the typed
+    name or id finds, each with its id and number of figures."""
+    index = term_index(corpus, kind)
+    counts = index.counts
+    options: list[dict] = []
+    seen: set[str] = set()
+    for key in selected or []:
+        term = index.position.get(str(key).lower())
+        if term is not None and key not in seen:
+            options.append({"label": _term_label(index.names[term], index.ids[term], counts[term]), "value": key})
+            seen.add(key)
+    if search:
+        for match in search_terms(corpus, kind, search, SEARCH_LIMIT):
+            if match.id not in seen:
+                label = _term_label(match.name, match.ids, match.figures)
+                # Found by a printed word the label may not show: the typed text keeps it past the menu's own filter.
+                options.append({"label": label, "value": match.id, "search": f"{label} {search}"})
+                seen.add(match.id)
+    return options
+
+
+def _term_label(name: object, term_ids: tuple[str, ...], figures: int) -> str:
+    shown_ids = f" · {', '.join(term_ids)}" if term_ids else ""
+    return f"{name}{shown_ids} · {figures:,} fig."
 
 
 def _gene_label(corpus: Corpus, row: int) -> str:
@@ -124,6 +158,10 @@ def state_from_controls(corpus: Corpus, previous: ViewState, controls: dict) -> 
     colour = controls.get("colour")
     text = controls.get("text")
     text = text.strip() if isinstance(text, str) else ""
+    terms = {
+        kind: tuple(dict.fromkeys(k for k in _strings(controls.get(kind)) if term_index(corpus, kind).has(k)))
+        for kind in TERM_KINDS
+    }
     return ViewState(
         genes=tuple(dict.fromkeys(gene_ids))[:MAX_GENES],
         match=match if match in ("any", "all") else "any",
@@ -137,6 +175,8 @@ def state_from_controls(corpus: Corpus, previous: ViewState, controls: dict) -> 
         colour=colour if colour in COLOUR_MODES else "plain",
         label_all=_strings(controls.get("label_all")) == ["all"],
         text=text if isinstance(text, str) and not text_search_problem(text) else "",
+        chemicals=terms["chemicals"][:MAX_TERMS],
+        diseases=terms["diseases"][:MAX_TERMS],
     )
 
 
@@ -169,6 +209,8 @@ def to_controls(corpus: Corpus, state: ViewState) -> dict:
         "genes": [str(g) for g in state.genes],
         "match": state.match,
         "organisms": list(state.organisms),
+        "chemicals": list(state.chemicals),
+        "diseases": list(state.diseases),
         "unstated": ["unstated"] if state.unstated else [],
         "years": list(state.years) if state.years else list(span),
         "exact": ["exact"] if state.exact else [],
@@ -206,6 +248,8 @@ def next_state(
             return None
         if trigger.get("type") == ids.BACK_TO_GENES:
             return replace(previous, figure=None), []
+        if trigger.get("type") == ids.TERM_FILTER:
+            return add_term(corpus, previous, str(trigger.get("index"))), []
         key = str(trigger.get("index"))
         node = f"gene:{key}" if trigger.get("type") == ids.GENE_CHIP else f"figure:{key}"
         return apply_node_click(previous, node, grow), []
@@ -236,8 +280,19 @@ def view_outputs(
         "notice": " ".join(notices) if notices else None,
         "gene_options": gene_options(corpus, None, controls["genes"]),
         "gene_typed": "" if trigger == ids.GENE_SEARCH else no_update,  # a gene was chosen: clear what was typed
+        "chemical_options": term_options(corpus, "chemicals", None, controls["chemicals"]),
+        "disease_options": term_options(corpus, "diseases", None, controls["diseases"]),
         **controls,
     }
+
+
+def add_term(corpus: Corpus, state: ViewState, item: str) -> ViewState:
+    """A chemical or disease clicked in a figure's record (`chemicals|mesh:D005947`) joins its filter."""
+    kind, _, key = item.partition("|")
+    if kind not in TERM_KINDS or not term_index(corpus, kind).has(key):
+        return state
+    chosen = getattr(state, kind)
+    return replace(state, **{kind: tuple(dict.fromkeys((*chosen, key)))[:MAX_TERMS]})
 
 
 def apply_enrichment_pick(corpus: Corpus, state: ViewState, picked: list | None) -> ViewState:
@@ -260,8 +315,15 @@ def explain_empty(corpus: Corpus, state: ViewState) -> str:
     selection = to_selection(corpus, state)
     if state.text and len(selection_figures(corpus, replace(selection, text=""))):
         return f"No figure matching the search “{state.text}” is in this selection: change the search or the filters."
+    filters = {
+        "organism": replace(selection, organisms=(), unstated=False) if state.organisms else None,
+        "year": replace(selection, years=None) if state.years is not None else None,
+        "chemical": replace(selection, chemicals=()) if state.chemicals else None,
+        "disease": replace(selection, diseases=()) if state.diseases else None,
+    }
     if not state.genes:
-        return "No figures match the organism and year filters. Widen them."
+        active = [name for name, without in filters.items() if without is not None]
+        return f"No figures match the {' and '.join(active) or 'current'} filters together. Widen them."
     exact_any = len(figures_for_genes(corpus, selection.genes, state.match, None, state.exact))
     if not exact_any:
         if state.exact and len(figures_for_genes(corpus, selection.genes, state.match, None, False)):
@@ -272,12 +334,12 @@ def explain_empty(corpus: Corpus, state: ViewState) -> str:
         if state.match == "all":
             return "No figure holds all of these genes together: choose “any of them”."
         return "No figure holds these genes."
-    causes = []
-    if state.organisms and len(selection_figures(corpus, replace(selection, organisms=(), unstated=False))):
-        causes.append("the organism filter")
-    if state.years is not None and len(selection_figures(corpus, replace(selection, years=None))):
-        causes.append("the year range")
-    found = " or ".join(causes) if causes else "the organism and year filters together"
+    causes = [
+        "the year range" if name == "year" else f"the {name} filter"
+        for name, without in filters.items()
+        if without is not None and len(selection_figures(corpus, without))
+    ]
+    found = " or ".join(causes) if causes else "the filters together"
     return f"No figures hold these genes under {found}: widen it ({exact_any:,} figure(s) hold them in all)."
 
 
@@ -535,6 +597,21 @@ def update_counts(corpus: Corpus, state: ViewState):
 
 
 # --- binding ---------------------------------------------------------------------------------------------------
+def register_term_options(app: Dash, corpus: Corpus, kind: str, component: str) -> None:
+    """A chemical or disease filter's type-ahead."""
+
+    @app.callback(
+        Output(component, "options", allow_duplicate=True),
+        Input(component, "search_value"),
+        State(component, "value"),
+        prevent_initial_call=True,
+    )
+    def search_term_options(search, selected):
+        if not isinstance(search, str) or not search.strip():
+            return no_update
+        return term_options(corpus, kind, search, _strings(selected))
+
+
 def register_callbacks(app: Dash, corpus: Corpus) -> None:
     """Bind every callback to this app (no global registration)."""
 
@@ -548,6 +625,8 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
             "notice": Output(ids.NOTICE, "children"),
             "gene_options": Output(ids.GENE_SEARCH, "options", allow_duplicate=True),
             "gene_typed": Output(ids.GENE_SEARCH, "search_value"),
+            "chemical_options": Output(ids.CHEMICAL_FILTER, "options", allow_duplicate=True),
+            "disease_options": Output(ids.DISEASE_FILTER, "options", allow_duplicate=True),
             **{name: Output(component, prop) for name, (component, prop) in CONTROL_PROPS.items()},
         },
         inputs={
@@ -559,6 +638,7 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
             "chips": Input({"type": ids.GENE_CHIP, "index": ALL}, "n_clicks"),
             "links": Input({"type": ids.FIGURE_LINK, "index": ALL}, "n_clicks"),
             "back": Input({"type": ids.BACK_TO_GENES, "index": ALL}, "n_clicks"),
+            "terms": Input({"type": ids.TERM_FILTER, "index": ALL}, "n_clicks"),
         },
         state={"stored": State(ids.STATE, "data"), "grow": State(ids.CLICK_ADDS, "value")},
         prevent_initial_call="initial_duplicate",
@@ -609,6 +689,9 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         if not isinstance(search, str) or not search:
             return no_update
         return gene_options(corpus, search, _strings(selected))
+
+    for kind, component in (("chemicals", ids.CHEMICAL_FILTER), ("diseases", ids.DISEASE_FILTER)):
+        register_term_options(app, corpus, kind, component)
 
     @app.callback(
         Output(ids.NETWORK, "figure"),

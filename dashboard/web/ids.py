@@ -13,6 +13,8 @@ GENE_SEARCH = "gene-search"
 MATCH_MODE = "match-mode"
 ORGANISM_FILTER = "filter-organism"
 UNSTATED_SWITCH = "filter-unstated"  # with an organism filter, also the figures that state no organism
+CHEMICAL_FILTER = "filter-chemicals"  # figures mentioning any of the chosen chemicals (URL parameter chemicals)
+DISEASE_FILTER = "filter-diseases"
 YEAR_FILTER = "filter-year"
 EXACT_SWITCH = "exact-switch"
 NODE_BUDGET = "node-budget"
@@ -32,6 +34,7 @@ TABLE_REFRESH = "table-refresh"
 # Pattern-matching ids of the clickable items inside the detail panel.
 GENE_CHIP = "gene-chip"
 FIGURE_LINK = "figure-link"
+TERM_FILTER = "term-filter"  # a chemical or disease in a figure's record: filters by it
 BACK_TO_GENES = "back-to-genes"  # in a figure's record: close it and return to the chosen genes
 IMAGE_SHOW = "figure-image-show"  # a figure's image is fetched from Europe PMC only when asked for
 IMAGE_BOX = "figure-image-box"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -11,13 +12,21 @@ from dash import dcc, html
 
 from dashboard.analysis.enrich import gene_partners, similar_figures
 from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, genes_of_figure
+from dashboard.analysis.terms import OTHER_ID, resolve_terms
 from dashboard.corpus import columns as C
 from dashboard.corpus.records import SEP
 from dashboard.web import ids
 from dashboard.web.exports import NCBI_GENE_URL, match_kind
 from dashboard.web.state import ViewState
 
-LINK_HOSTS = frozenset({"www.ncbi.nlm.nih.gov", "europepmc.org", "doi.org", "www.ndexbio.org"})
+LINK_HOSTS = frozenset({"www.ncbi.nlm.nih.gov", "europepmc.org", "doi.org", "www.ndexbio.org", "identifiers.org"})
+# A chemical's or disease's ontology id (as the side files write it) → its identifiers.org link and label; an id of
+# any other shape is shown as text.
+TERM_ID_LINKS = (
+    (re.compile(r"mesh:([CD][0-9]{6,9})", re.IGNORECASE), "https://identifiers.org/mesh:{}", "MeSH {}"),
+    (re.compile(r"chebi:([0-9]{1,9})", re.IGNORECASE), "https://identifiers.org/CHEBI:{}", "ChEBI {}"),
+    (re.compile(r"doid:([0-9]{1,9})", re.IGNORECASE), "https://identifiers.org/DOID:{}", "DOID {}"),
+)
 FIGURES_LISTED = 40
 PARTNERS_LISTED = 15
 SIMILAR_LISTED = 8
@@ -247,8 +256,8 @@ def build_figure_detail(corpus: Corpus, state: ViewState, figid: str) -> html.Di
             html.H3(f"Genes ({len(chips)})"),
             html.Div(chips, className="chips") if chips else html.P("No genes were read from this figure."),
             _gene_table(figid, genes) if chips else None,
-            _terms("Chemicals", corpus.tables.chemicals, figid),
-            _terms("Diseases", corpus.tables.diseases, figid),
+            _terms(corpus, "chemicals", figid),
+            _terms(corpus, "diseases", figid),
             _similar(corpus, row, state.exact),
         ],
         className="detail-figure",
@@ -365,20 +374,44 @@ def build_figure_image(corpus: Corpus, figid: str) -> html.Figure | None:
     )
 
 
-def _terms(heading: str, table: pd.DataFrame, figid: str) -> html.Div | None:
+def term_id_link(term_id: str) -> html.Component:
+    """An ontology id as a link to identifiers.org (MeSH, ChEBI, DOID), or as text when its shape is unknown."""
+    for shape, url, label in TERM_ID_LINKS:
+        if found := shape.fullmatch(term_id.strip()):
+            value = found.group(1).upper()
+            return external_link(url.format(value), label.format(value) + " ↗")
+    return html.Span(term_id, className="muted")
+
+
+def _terms(corpus: Corpus, kind: str, figid: str) -> html.Div | None:
+    """A figure's chemicals or diseases: each name is a button that filters by it, with the word printed in the
+    figure and its ontology ids linked out."""
+    table = getattr(corpus.tables, kind)
     rows = table[table[C.FIGID] == figid]
     if rows.empty:
         return None
-    names = [
-        (_text(r[C.NAME]) or _text(r[C.MATCH]) or _text(r[C.WORD]), _text(r[C.WORD]), _text(r[C.MESH]))
-        for r in rows.to_dict("records")
-    ]
-    return html.Div(
-        [
-            html.H3(heading),
-            html.Ul([html.Li(f"{name} (“{word}”{', ' + mesh if mesh else ''})") for name, word, mesh in names]),
-        ]
-    )
+    other = OTHER_ID[kind]
+    items, seen = [], set()
+    for r in rows.to_dict("records"):
+        word, mesh, other_id = _text(r[C.WORD]), _text(r[C.MESH]), _text(r[other])
+        name = _text(r[C.MATCH]) or _text(r[C.NAME]) or word
+        if (name, word, mesh, other_id) in seen:
+            continue
+        seen.add((name, word, mesh, other_id))
+        keys, _ = resolve_terms(corpus, kind, [mesh or other_id or word])
+        label = html.Span(name, className="term-name")
+        if keys:
+            label = html.Button(
+                name,
+                id={"type": ids.TERM_FILTER, "index": f"{kind}|{keys[0]}"},
+                className="term-filter",
+                title=f"Show the figures that mention {name}",
+                n_clicks=0,
+            )
+        shown_word = f" (“{word}”)" if word and word.lower() != name.lower() else ""
+        links = [term_id_link(i) for i in (mesh, other_id) if i]
+        items.append(html.Li([label, shown_word, *[part for link in links for part in (" ", link)]]))
+    return html.Div([html.H3(kind.capitalize()), html.Ul(items, className="term-list")])
 
 
 def _similar(corpus: Corpus, row: int, exact: bool) -> html.Div | None:

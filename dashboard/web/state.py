@@ -1,7 +1,8 @@
 """Web floor: the view state the URL and the browser hold (small values only), and its query-string form.
 
-`q` (a full-text search), `genes`, `match`, `organisms`, `years`, `figure` are the shareable parameters of the page
-URL; `include_unstated`, `exact`, `budget` and the network's `expand`, `colour` and `labels` ride along. Unknown or
+`q` (a full-text search), `genes`, `match`, `organisms`, `chemicals`, `diseases`, `years`, `figure` are the shareable
+parameters of the page URL; `include_unstated`, `exact`, `budget` and the network's `expand`, `colour` and `labels`
+ride along. Unknown or
 malformed values are dropped, each with a notice the page shows.
 """
 
@@ -12,7 +13,8 @@ from dataclasses import asdict, dataclass, replace
 from urllib.parse import parse_qsl, urlencode
 
 from dashboard.analysis.graph import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, parse_node
-from dashboard.analysis.model import MATCH_MODES, Corpus, Selection, resolve_genes
+from dashboard.analysis.model import MATCH_MODES, TERM_KINDS, Corpus, Selection, resolve_genes
+from dashboard.analysis.terms import resolve_terms
 from dashboard.corpus.numbers import is_ascii_digits, to_int, to_int_in
 from dashboard.corpus.textindex import QueryError
 from dashboard.corpus.textindex import parse_query as parse_text_query
@@ -26,6 +28,8 @@ KNOWN_PARAMS = (
     "genes",
     "match",
     "organisms",
+    "chemicals",
+    "diseases",
     "include_unstated",
     "years",
     "figure",
@@ -38,6 +42,7 @@ KNOWN_PARAMS = (
 COLOUR_MODES = ("plain", "organism", "year")
 MAX_EXPANDED = 20  # bundles opened at once
 MAX_TEXT = 500  # characters of a full-text search
+MAX_TERMS = 20  # chemicals (or diseases) one selection filters by
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -58,6 +63,8 @@ class ViewState:
     colour: str = "plain"  # what the network's figure colours say: plain, organism or year
     label_all: bool = False  # label every node of the network, not only those that fit
     text: str = ""  # a full-text search: its hits are the selection, within the other filters
+    chemicals: tuple[str, ...] = ()  # term keys (`mesh:D005947`): figures mentioning any of them
+    diseases: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,6 +93,8 @@ class ViewState:
                 colour=data.get("colour") if data.get("colour") in COLOUR_MODES else "plain",
                 label_all=bool(data.get("label_all")),
                 text=str(data.get("text") or "")[:MAX_TEXT],
+                chemicals=tuple(str(t) for t in data.get("chemicals") or ())[:MAX_TERMS],
+                diseases=tuple(str(t) for t in data.get("diseases") or ())[:MAX_TERMS],
             )
         except (TypeError, IndexError, KeyError, AttributeError):
             return cls()
@@ -100,6 +109,8 @@ class ViewState:
             exact=self.exact,
             unstated=self.unstated,
             text=self.text,
+            chemicals=self.chemicals,
+            diseases=self.diseases,
         )
 
     def network_part(self) -> ViewState:
@@ -161,6 +172,16 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
             (known if name in corpus.organism_figures else dropped).append(name)
         notices.extend(f"Unknown organism '{_shown(o)}' dropped." for o in dropped)
         state = replace(state, organisms=tuple(dict.fromkeys(known)))
+
+    for kind in TERM_KINDS:
+        if terms := params.get(kind, "").strip():
+            tokens = [t.strip() for t in terms.split(",") if t.strip()]
+            if len(tokens) > MAX_TERMS:
+                notices.append(f"Only the first {MAX_TERMS} of {len(tokens)} {kind} were used.")
+                tokens = tokens[:MAX_TERMS]
+            keys, unknown = resolve_terms(corpus, kind, tokens)
+            notices.extend(f"Unknown {kind[:-1]} '{_shown(t)}' dropped." for t in unknown)
+            state = replace(state, **{kind: tuple(keys)})
 
     if "include_unstated" in params:
         flag = params["include_unstated"].strip().lower()
@@ -268,6 +289,9 @@ def to_query(corpus: Corpus, state: ViewState) -> str:
         params.append(("organisms", ",".join(state.organisms)))
         if state.unstated:
             params.append(("include_unstated", "1"))
+    for kind in TERM_KINDS:
+        if keys := getattr(state, kind):
+            params.append((kind, ",".join(keys)))
     if state.years is not None:
         params.append(("years", f"{state.years[0]}-{state.years[1]}"))
     if state.figure:
@@ -282,7 +306,7 @@ def to_query(corpus: Corpus, state: ViewState) -> str:
         params.append(("colour", state.colour))
     if state.label_all:
         params.append(("labels", "all"))
-    return "?" + urlencode(params, safe=",") if params else ""
+    return "?" + urlencode(params, safe=",:") if params else ""
 
 
 def to_selection(corpus: Corpus, state: ViewState) -> Selection:
@@ -296,6 +320,8 @@ def to_selection(corpus: Corpus, state: ViewState) -> Selection:
         exact=state.exact,
         unstated=state.unstated,
         text=state.text,
+        chemicals=state.chemicals,
+        diseases=state.diseases,
     )
 
 

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.corpus import columns as C
+from dashboard.corpus.fastparse import Declined, GeneMentions, build_links, read_front_matter, read_gene_files
 from dashboard.corpus.progress import Progress
 from dashboard.corpus.records import (
     EXACT_SOURCES,
@@ -34,6 +35,7 @@ from dashboard.corpus.records import (
     decode,
     parse_front_matter,
     read_tsv,
+    split_front_matter,
     tsv_genes,
     tsv_terms,
 )
@@ -386,6 +388,7 @@ class RunResult(NamedTuple):
     diseases: pa.RecordBatch  # term_schema(doid)
     disease_counts: np.ndarray
     skipped_rows: np.ndarray  # per figure row
+    fallbacks: int = 0  # records whose front matter the fast parser declined, read by libyaml instead
 
 
 def _term_batch(rows: list[tuple[str, ...]], ref_column: str) -> pa.RecordBatch:
@@ -399,8 +402,9 @@ def _gene_id_of(link: tuple[int, str, str, bool]) -> int:
     return link[0]
 
 
-def parse_run(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
-    """Parse a run of record files, each with its side files, into columns (in a worker process)."""
+def parse_run_reference(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
+    """Parse a run of record files, each with its side files, into columns, record by record with libyaml and
+    Python rows (`parse_file`): what the fast path (`parse_run`) must equal, and its fallback."""
     readable, problems, figures, skipped = [], [], [], []
     gene_ids, words, sources, exact, symbols, organisms, link_counts = [], [], [], [], [], [], []
     source_codes: dict[str, int] = {}
@@ -448,6 +452,136 @@ def parse_run(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
         diseases=_term_batch(diseases, C.DOID),
         disease_counts=np.array(disease_counts, dtype=np.int64),
         skipped_rows=np.array(skipped, dtype=np.int64),
+    )
+
+
+def parse_run(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
+    """Parse a run of record files, each with its side files, into columns (in a worker process): front matter by
+    rapidyaml where it can vouch for it (else libyaml, counted), genes side files column-wise, links as arrays.
+    The same columns as `parse_run_reference`, which reads the run instead should anything unforeseen fail."""
+    try:
+        return _parse_run_fast(jobs)
+    except Declined as exc:
+        log.info("a run of %d records read record by record: %s", len(jobs), exc)
+        return parse_run_reference(jobs)
+    except Exception:  # a bug of ours met by odd files: the run is read again the reference way, which reports
+        log.exception("the fast reading of a run of %d records failed; reading it record by record", len(jobs))
+        return parse_run_reference(jobs)
+
+
+def _read_record(path: str) -> tuple[object, bool]:
+    """One record's typed fields (a ParsedRecord), or the problem's reason; and whether libyaml read it."""
+    try:
+        text = _read_text(path)
+        meta = read_front_matter(split_front_matter(text))
+        fallback = meta is None
+        if fallback:
+            meta = parse_front_matter(text)
+        return build_record(meta, path), fallback
+    except RecordError as exc:
+        return str(exc), False
+    except OSError as exc:
+        return _cannot("read the file", exc), False
+
+
+def _parse_run_fast(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
+    readable, problems, figures = [], [], []
+    mentions = GeneMentions()
+    gene_files: list[tuple[int, str]] = []
+    gene_paths: dict[int, tuple[str, int, list[tuple[str, str]]]] = {}  # figure row → (path, problems' slot, list)
+    chemicals, chemical_counts, diseases, disease_counts = [], [], [], []
+    fallbacks = 0
+    for path, side in jobs:
+        record, fallback = _read_record(path)
+        fallbacks += fallback
+        if isinstance(record, str):
+            readable.append(False)
+            problems.append([(path, record)])
+            continue
+        row = len(figures)
+        readable.append(True)
+        found_problems = list(record.flaws)
+        problems.append(found_problems)
+        figures.append(record.figure)
+        mentions.add_rows(row, record.genes)
+        found_chemicals, found_diseases = record.chemicals, record.diseases
+        for kind, side_path in side.items():
+            try:
+                text = _read_text(side_path)
+            except RecordError as exc:
+                found_problems.append((side_path, str(exc)))
+                continue
+            except OSError as exc:
+                found_problems.append((side_path, _cannot("read the file", exc)))
+                continue
+            if kind == "genes":  # read with the run's other genes files below; its problems go in this slot
+                gene_files.append((row, text))
+                gene_paths[row] = (side_path, len(found_problems), found_problems)
+                continue
+            try:
+                rows, ragged = read_tsv(text, kind)
+            except RecordError as exc:
+                found_problems.append((side_path, str(exc)))
+                continue
+            if ragged:
+                found_problems.append((side_path, f"{ragged} row(s) with the wrong number of cells skipped"))
+            if kind == "chemicals":
+                found_chemicals = list(dict.fromkeys([*found_chemicals, *tsv_terms(rows)]))
+            else:
+                found_diseases = list(dict.fromkeys([*found_diseases, *tsv_terms(rows)]))
+        figid = record.figure[C.FIGID]
+        chemicals.extend((figid, *row_) for row_ in found_chemicals)
+        chemical_counts.append(len(found_chemicals))
+        diseases.extend((figid, *row_) for row_ in found_diseases)
+        disease_counts.append(len(found_diseases))
+
+    skipped = np.zeros(len(figures), dtype=np.int64)
+    counted, ragged_rows, declined = read_gene_files(gene_files, mentions)
+    gene_problems: dict[int, tuple[str, str]] = {
+        row: (gene_paths[row][0], f"{count} row(s) with the wrong number of cells skipped")
+        for row, count in ragged_rows.items()
+    }
+    for row, text in declined:
+        try:
+            rows, ragged = read_tsv(text, "genes")
+        except RecordError as exc:
+            gene_problems[row] = (gene_paths[row][0], str(exc))
+            continue
+        if ragged:
+            gene_problems[row] = (gene_paths[row][0], f"{ragged} row(s) with the wrong number of cells skipped")
+        found, dropped = tsv_genes(rows)
+        mentions.add_rows(row, found)
+        skipped[row] += dropped
+    for row, count in counted.items():
+        skipped[row] += count
+    for row, problem in gene_problems.items():
+        _, slot, found_problems = gene_paths[row]
+        found_problems.insert(slot, problem)
+
+    links = build_links(mentions, len(figures))
+    sources = pc.dictionary_encode(links.sources)
+    figure_columns = [pa.array([f[field_.name] for f in figures], type=field_.type) for field_ in FIGURE_SCHEMA]
+    link_columns = [
+        pa.array(links.gene_ids, type=pa.int64()),
+        links.words,
+        sources.indices.cast(pa.int32()),
+        pa.array(links.exact, type=pa.bool_()),
+        links.symbols,
+        links.organisms,
+    ]
+    return RunResult(
+        readable=readable,
+        problems=problems,
+        figures=pa.RecordBatch.from_arrays(figure_columns, schema=FIGURE_SCHEMA),
+        links=pa.RecordBatch.from_arrays(link_columns, names=[*LINK_SCHEMA.names, C.SYMBOL, C.ORGANISM]),
+        source_values=sources.dictionary.to_pylist(),
+        link_counts=links.counts,
+        chemicals=_term_batch(chemicals, C.CHEBI),
+        chemical_counts=np.array(chemical_counts, dtype=np.int64),
+        diseases=_term_batch(diseases, C.DOID),
+        disease_counts=np.array(disease_counts, dtype=np.int64),
+        skipped_rows=skipped,
+        fallbacks=fallbacks,
     )
 
 
@@ -601,6 +735,7 @@ class TableBuilder:
         self.first_seen: dict[str, int] = {}  # figid → the record it was first read from, in figure order
         self.n_records = 0
         self.skipped = 0
+        self.fallbacks = 0  # records the fast parser declined (read by libyaml)
         self.figures = Spill(FIGURE_SCHEMA)
         self.links = Spill(LINK_SCHEMA)
         self.chemicals = Spill(term_schema(C.CHEBI))
@@ -643,6 +778,7 @@ class TableBuilder:
             chemicals = chemicals.filter(pa.array(np.repeat(keep, run.chemical_counts)))
             diseases = diseases.filter(pa.array(np.repeat(keep, run.disease_counts)))
         self.skipped += int(run.skipped_rows[keep].sum())
+        self.fallbacks += run.fallbacks
         self.link_counts.append(run.link_counts[keep])
         genes, words = links.column(C.GENE_ID), links.column(C.WORDS)
         codes = [self.source_codes.setdefault(value, len(self.source_codes)) for value in run.source_values]
@@ -816,6 +952,12 @@ def log_load_report(builder: TableBuilder, seconds: float) -> None:
         builder.n_links,
         len(builder.problems),
     )
+    if builder.fallbacks:
+        log.info(
+            "%d of %d records read by libyaml: the fast parser (rapidyaml) could not vouch for their front matter",
+            builder.fallbacks,
+            builder.n_records,
+        )
     for path, reason in builder.problems[:PROBLEMS_LOGGED]:
         log.warning("%s: %s", path, reason)
     if len(builder.problems) > PROBLEMS_LOGGED:

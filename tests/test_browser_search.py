@@ -3,6 +3,8 @@ hit opened, a chemical chosen by its name and then by a click in a record, a gen
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import SEEDS
 from dash.testing.wait import until
@@ -94,4 +96,35 @@ def test_a_gene_typed_as_its_ncbi_id(dash_duo, app):
     dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "TP53", timeout=TIMEOUT)
     assert "genes=TP53" in dash_duo.driver.current_url
     assert dash_duo.find_elements(f"#{ids.GENE_SEARCH} .dash-dropdown-value-item")
+    assert_console_clean(dash_duo)
+
+
+THUMB_SHAPE = r"^https://europepmc\.org/articles/PMC[0-9]+/bin/[^/]+$"
+
+
+def test_thumbnails_load_only_when_asked_and_fall_back_to_text(dash_duo, app):
+    """Off by default: the page asks Europe PMC for nothing. Ticked (and remembered): the gene's figure list and
+    the table show thumbnails built from pmcid + file name; on this closed network they cannot load, and each says
+    "no preview" instead."""
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?genes=TNFSF11")
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", "TNFSF11", timeout=TIMEOUT)
+    dash_duo.wait_for_element(f"#{ids.FIGURE_TABLE} .ag-row[row-index='0']", timeout=TIMEOUT)
+    fetched = "return performance.getEntriesByType('resource').filter(e => e.name.includes('europepmc')).length"
+    assert dash_duo.driver.execute_script(fetched) == 0
+    assert not dash_duo.find_elements(".thumb") and not dash_duo.find_elements(".grid-thumb")
+
+    dash_duo.find_element(f"#{ids.THUMBNAILS} input").click()
+    dash_duo.wait_for_element(f"#{ids.DETAIL} .figure-list .thumb", timeout=TIMEOUT)
+    first = dash_duo.find_element(f"#{ids.DETAIL} .figure-list .thumb-img")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView()", first)  # loaded as it comes into view
+    until(lambda: first.get_attribute("src"), timeout=TIMEOUT)  # in view: its address moved to src
+    assert re.match(THUMB_SHAPE, first.get_attribute("src")), first.get_attribute("src")
+    until(lambda: "thumb-failed" in first.find_element("xpath", "..").get_attribute("class"), timeout=TIMEOUT)
+    assert first.find_element("xpath", "..").text == "no preview"
+    dash_duo.wait_for_contains_text(f"#{ids.FIGURE_TABLE} .ag-row[row-index='0']", "no preview", timeout=TIMEOUT)
+
+    dash_duo.driver.refresh()  # the choice is remembered in this browser
+    dash_duo.wait_for_element(f"#{ids.DETAIL} .figure-list .thumb", timeout=TIMEOUT)
     assert_console_clean(dash_duo)

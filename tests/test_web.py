@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 import plotly.graph_objects as go
 import pytest
 from conftest import SEEDS, SITE
+from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.analysis.graph import select_subgraph
 from dashboard.config import Settings
@@ -333,3 +335,24 @@ def test_load_problems_are_shown_in_the_header(tmp_path):
 def test_app_serves_the_fixture_site():
     app = create_app(Settings(data=(str(SITE),), use_cache=False))
     assert app.server.test_client().get("/healthz").get_json()["figures"] == 4
+
+
+def test_thumbnails_only_when_asked_and_only_from_europe_pmc(seed_corpus):
+    """Figure lists carry thumbnails (as `data-src`, loaded when in view) only when the user asks for them, each
+    built from the record's pmcid and file name on Europe PMC; any other address is never drawn."""
+    from dashboard.web.callbacks import figure_thumbnails
+    from dashboard.web.panels import thumbnail
+
+    state = ViewState(genes=(8600,))
+    off = json.dumps(show_detail(seed_corpus, state).to_plotly_json(), cls=PlotlyJSONEncoder)
+    on = json.dumps(show_detail(seed_corpus, state, thumbnails=True).to_plotly_json(), cls=PlotlyJSONEncoder)
+    assert "data-src" not in off and "europepmc" not in off
+    shown = re.findall(r'"data-src": "([^"]+)"', on)
+    assert shown and all(re.fullmatch(r"https://europepmc\.org/articles/PMC[0-9]+/bin/[^/]+", s) for s in shown)
+    rows, _, _ = update_table(seed_corpus, state, 0, 5, None)
+    figure = seed_corpus.figures.iloc[seed_corpus.figure_row(rows[0]["figid"])]
+    stem = rows[0]["figid"].split("__", 1)[1]  # a figid is the pmcid and the file name's stem
+    assert rows[0]["thumb"].startswith(f"https://europepmc.org/articles/{figure['pmcid']}/bin/{stem}.")
+    assert figure_thumbnails(seed_corpus, ["no-such-figure"]) == [None]
+    for address in ("javascript:alert(1)", "http://europepmc.org/a.jpg", "https://evil.example/a.jpg", None):
+        assert thumbnail(address) is None

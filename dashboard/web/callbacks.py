@@ -44,8 +44,15 @@ from dashboard.web.exports import (
     to_graphml,
 )
 from dashboard.web.figures import ViewOptions, build_message_figure, build_network_figure
-from dashboard.web.layout import organism_options
-from dashboard.web.panels import build_figure_detail, build_figure_image, build_gene_detail, build_welcome
+from dashboard.web.layout import ENRICH_COLUMNS, FIGURE_TABLE_COLUMNS, organism_options, with_thumbnails
+from dashboard.web.panels import (
+    build_figure_detail,
+    build_figure_image,
+    build_gene_detail,
+    build_welcome,
+    figure_thumbnail,
+    safe_href,
+)
 from dashboard.web.state import (
     COLOUR_MODES,
     MAX_GENES,
@@ -371,9 +378,11 @@ def update_network(corpus: Corpus, state: ViewState):
     return build_network_figure(subgraph.graph, options), status
 
 
-def show_search_hits(corpus: Corpus, state: ViewState, limit: int = SEARCH_HITS_SHOWN) -> html.Div | None:
+def show_search_hits(
+    corpus: Corpus, state: ViewState, limit: int = SEARCH_HITS_SHOWN, thumbnails: bool = False
+) -> html.Div | None:
     """The best hits of the full-text search within the other filters: title (a link that opens the figure), year
-    and a snippet whose matches are marked — all text, never markup."""
+    and a snippet whose matches are marked — all text, never markup — and the thumbnail when asked for."""
     if not state.text:
         return None
     selection = to_selection(corpus, state)
@@ -390,6 +399,7 @@ def show_search_hits(corpus: Corpus, state: ViewState, limit: int = SEARCH_HITS_
         items.append(
             html.Li(
                 [
+                    figure_thumbnail(corpus, corpus.figure_row(hit.figid), thumbnails),
                     dcc.Link(hit.title or hit.figid, href=href, className="search-hit-title"),
                     html.Span(f" {hit.year}" if hit.year else "", className="muted"),
                     html.Div(snippet, className="search-snippet"),
@@ -418,6 +428,7 @@ def update_table(corpus: Corpus, state: ViewState, start: object, end: object, s
     first = max(0, asked_first if asked_first is not None else 0)
     last = max(first, min(asked_last if asked_last is not None else first + 100, first + 500))
     page = figure_table(corpus, selection, ordered[first:last])
+    page["thumb"] = figure_thumbnails(corpus, page[C.FIGID])
     page[C.YEAR] = [None if np.isnan(y) else int(y) for y in page[C.YEAR]]
     status = f"{len(rows):,} figure(s). Click a row to open its record."
     return page.to_dict("records"), len(rows), status
@@ -501,9 +512,11 @@ def run_enrichment(corpus: Corpus, state: ViewState, query: dict | str):
         notes.append(f"Not in the background: {', '.join(result.outside_background[:30])}.")
     if not result.query_size:
         return [], " ".join(notes), query
+    records = to_enrichment_records(result, ENRICH_ROWS)
+    thumbs = figure_thumbnails(corpus, [record["figid"] for record in records])
     rows = [
-        {**record, "overlap_label": ", ".join(record["overlap_genes"])}
-        for record in to_enrichment_records(result, ENRICH_ROWS)
+        {**record, "overlap_label": ", ".join(record["overlap_genes"]), "thumb": thumb}
+        for record, thumb in zip(records, thumbs, strict=True)
     ]
     return rows, " ".join(notes), query
 
@@ -567,12 +580,19 @@ def figure_genes_file(corpus: Corpus, state: ViewState, figid: str) -> dict | No
     return None if content is None else {"content": content, "filename": figure_genes_name(figid, state.exact)}
 
 
-def show_detail(corpus: Corpus, state: ViewState):
+def figure_thumbnails(corpus: Corpus, figids) -> list[str | None]:
+    """The thumbnail address of each figure (its Europe PMC image; None where it has none we trust), for the
+    tables' thumbnail column, which shows them only when asked for."""
+    rows = corpus.figure_index.get_indexer(list(figids))
+    return [safe_href(corpus.figures[C.IMAGE_URL].iat[r]) if r >= 0 else None for r in rows]
+
+
+def show_detail(corpus: Corpus, state: ViewState, thumbnails: bool = False):
     """The detail panel: the open figure, else the last chosen gene, else a short guide."""
     if state.figure:
-        return build_figure_detail(corpus, state, state.figure)
+        return build_figure_detail(corpus, state, state.figure, thumbnails)
     if state.focus_gene is not None:
-        return build_gene_detail(corpus, state, state.focus_gene)
+        return build_gene_detail(corpus, state, state.focus_gene, thumbnails)
     return build_welcome()
 
 
@@ -727,14 +747,30 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
     @app.callback(
         Output(ids.DETAIL, "children"),
         Input(ids.STATE, "data"),
+        Input(ids.THUMBNAILS, "value"),
         prevent_initial_call=True,
     )
-    def detail(stored):
-        return show_detail(corpus, ViewState.from_dict(stored))
+    def detail(stored, thumbnails):
+        return show_detail(corpus, ViewState.from_dict(stored), _strings(thumbnails) == ["on"])
 
-    @app.callback(Output(ids.SEARCH_HITS, "children"), Input(ids.SELECTION, "data"), prevent_initial_call=True)
-    def search_hits(stored):
-        return show_search_hits(corpus, ViewState.from_dict(stored))
+    @app.callback(
+        Output(ids.SEARCH_HITS, "children"),
+        Input(ids.SELECTION, "data"),
+        Input(ids.THUMBNAILS, "value"),
+        prevent_initial_call=True,
+    )
+    def search_hits(stored, thumbnails):
+        return show_search_hits(corpus, ViewState.from_dict(stored), thumbnails=_strings(thumbnails) == ["on"])
+
+    @app.callback(
+        Output(ids.FIGURE_TABLE, "columnDefs"),
+        Output(ids.ENRICH_TABLE, "columnDefs"),
+        Input(ids.THUMBNAILS, "value"),
+        prevent_initial_call=True,
+    )
+    def thumbnail_columns(thumbnails):
+        shown = _strings(thumbnails) == ["on"]
+        return with_thumbnails(FIGURE_TABLE_COLUMNS, shown), with_thumbnails(ENRICH_COLUMNS, shown)
 
     @app.callback(
         Output(ids.ORGANISM_FILTER, "options"),

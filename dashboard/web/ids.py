@@ -30,6 +30,7 @@ DETAIL = "detail-panel"
 FIGURE_TABLE = "figure-table"
 TABLE_STATUS = "table-status"
 TABLE_REFRESH = "table-refresh"
+THUMBNAILS = "show-thumbnails"  # figure lists and tables show thumbnails from Europe PMC (off until ticked)
 
 # Pattern-matching ids of the clickable items inside the detail panel.
 GENE_CHIP = "gene-chip"

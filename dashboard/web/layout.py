@@ -292,6 +292,21 @@ ENRICH_COLUMNS = [
 ]
 
 
+THUMB_COLUMN = {  # the figure's image from Europe PMC, when the user asks for thumbnails (assets/thumbnails.js)
+    "headerName": "",
+    "field": "thumb",
+    "colId": "thumb",
+    "cellRenderer": "FigureThumb",
+    "width": 72,
+    "sortable": False,
+    "resizable": False,
+}
+
+
+def with_thumbnails(columns: list[dict], shown: bool) -> list[dict]:
+    return [THUMB_COLUMN, *columns] if shown else columns
+
+
 def species_options(corpus: Corpus) -> list[dict]:
     """Species of the corpus' genes, most genes first, for a gene list's species selector."""
     return [{"label": f"{name} ({n:,} genes)", "value": name} for name, n in corpus.species_gene_counts.items()]
@@ -487,6 +502,14 @@ def build_layout(
                                 className="exports",
                             ),
                             html.Div(id=ids.EXPORT_STATUS, className="export-status", role="status"),
+                            dcc.Checklist(
+                                id=ids.THUMBNAILS,
+                                options=[{"label": " show figure thumbnails (loaded from Europe PMC)", "value": "on"}],
+                                value=[],
+                                className="switch",
+                                persistence=True,
+                                persistence_type="local",
+                            ),
                         ],
                         className="table-head",
                     ),

@@ -11,13 +11,13 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard.analysis.enrich import gene_partners, similar_figures
-from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, genes_of_figure
+from dashboard.analysis.model import Corpus, figures_for_genes, filter_selection, genes_of_figure
 from dashboard.analysis.terms import OTHER_ID, resolve_terms
 from dashboard.corpus import columns as C
 from dashboard.corpus.records import SEP
 from dashboard.web import ids
 from dashboard.web.exports import NCBI_GENE_URL, match_kind
-from dashboard.web.state import ViewState
+from dashboard.web.state import ViewState, to_selection
 
 LINK_HOSTS = frozenset({"www.ncbi.nlm.nih.gov", "europepmc.org", "doi.org", "www.ndexbio.org", "identifiers.org"})
 # A chemical's or disease's ontology id (as the side files write it) → its identifiers.org link and label; an id of
@@ -79,11 +79,35 @@ def gene_chip(
     )
 
 
-def figure_item(figid: str, title: str, year: str) -> html.Li:
-    """A clickable figure in a list: opens its record."""
+def thumbnail(src: str | None) -> html.Span | None:
+    """A figure's thumbnail from Europe PMC, loaded when it scrolls into view (assets/thumbnails.js moves `data-src`
+    to `src`), with "no preview" in its place when it cannot load. None for a URL we do not trust."""
+    href = safe_href(src)
+    if href is None:
+        return None
+    return html.Span(
+        [
+            html.Img(**{"data-src": href}, alt="", className="thumb-img", referrerPolicy="no-referrer"),
+            html.Span("no preview", className="thumb-fallback"),
+        ],
+        className="thumb",
+        **{"aria-hidden": "true"},
+    )
+
+
+def figure_thumbnail(corpus: Corpus, row: int, shown: bool) -> html.Span | None:
+    return thumbnail(_text(corpus.figures[C.IMAGE_URL].iloc[row])) if shown else None
+
+
+def figure_item(figid: str, title: str, year: str, thumb: html.Span | None = None) -> html.Li:
+    """A clickable figure in a list (with its thumbnail when asked for): opens its record."""
     return html.Li(
         html.Button(
-            [html.Span(title or figid, className="figure-title"), html.Span(year, className="figure-year")],
+            [
+                thumb,
+                html.Span(title or figid, className="figure-title"),
+                html.Span(year, className="figure-year"),
+            ],
             id={"type": ids.FIGURE_LINK, "index": figid},
             className="figure-link",
             n_clicks=0,
@@ -104,18 +128,18 @@ def build_welcome() -> html.Div:
     )
 
 
-def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int) -> html.Div:
+def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int, thumbnails: bool = False) -> html.Div:
     """Symbol, organism, NCBI link, figure counts, the figures (clickable) and the genes it shares figures with."""
     row = corpus.gene_row(gene_id)
     if row is None:
         return html.Div([html.H2("Unknown gene"), html.P(f"NCBI Gene {gene_id} is not in this corpus.")])
-    mask = filter_figures(corpus, state.organisms, state.years, state.unstated)
+    mask = filter_selection(corpus, to_selection(corpus, state))
     in_filter = figures_for_genes(corpus, (row,), "any", mask, state.exact)
     total = int(corpus.genes[C.N_FIGURES].iloc[row])
     newest = in_filter[np.lexsort((in_filter, -np.nan_to_num(corpus.years[in_filter], nan=0)))][:FIGURES_LISTED]
     titles = corpus.figures[C.TITLE].iloc[newest].fillna("").to_numpy(dtype=object)
     items = [
-        figure_item(str(corpus.figids[r]), str(title), _year(corpus.years[r]))
+        figure_item(str(corpus.figids[r]), str(title), _year(corpus.years[r]), figure_thumbnail(corpus, r, thumbnails))
         for r, title in zip(newest, titles, strict=True)
     ]
     partners = gene_partners(corpus, row, mask, state.exact, limit=PARTNERS_LISTED)
@@ -174,7 +198,7 @@ def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int) -> html.Di
     )
 
 
-def build_figure_detail(corpus: Corpus, state: ViewState, figid: str) -> html.Div:
+def build_figure_detail(corpus: Corpus, state: ViewState, figid: str, thumbnails: bool = False) -> html.Div:
     """Title, caption, paper, citation, year, organisms, links, image, genes (with OCR words), chemicals, diseases."""
     row = corpus.figure_row(figid)
     if row is None:
@@ -258,7 +282,7 @@ def build_figure_detail(corpus: Corpus, state: ViewState, figid: str) -> html.Di
             _gene_table(figid, genes) if chips else None,
             _terms(corpus, "chemicals", figid),
             _terms(corpus, "diseases", figid),
-            _similar(corpus, row, state.exact),
+            _similar(corpus, row, state.exact, thumbnails),
         ],
         className="detail-figure",
     )
@@ -414,13 +438,18 @@ def _terms(corpus: Corpus, kind: str, figid: str) -> html.Div | None:
     return html.Div([html.H3(kind.capitalize()), html.Ul(items, className="term-list")])
 
 
-def _similar(corpus: Corpus, row: int, exact: bool) -> html.Div | None:
+def _similar(corpus: Corpus, row: int, exact: bool, thumbnails: bool) -> html.Div | None:
     """The figures with the most similar gene sets (Jaccard index), each clickable."""
     similar = similar_figures(corpus, row, exact, limit=SIMILAR_LISTED)
     if similar.empty:
         return None
     items = [
-        figure_item(str(s[C.FIGID]), f"{_text(s[C.TITLE])} (Jaccard {s['jaccard']:.2f})", _year(s[C.YEAR]))
+        figure_item(
+            str(s[C.FIGID]),
+            f"{_text(s[C.TITLE])} (Jaccard {s['jaccard']:.2f})",
+            _year(s[C.YEAR]),
+            figure_thumbnail(corpus, corpus.figure_row(str(s[C.FIGID])), thumbnails),
+        )
         for s in similar.to_dict("records")
     ]
     return html.Div([html.H3("Figures with similar gene sets"), html.Ul(items, className="figure-list")])

@@ -52,12 +52,12 @@ _ALLOWED_BYTES = b"\n" + bytes(range(0x20, 0x7F)).replace(b"\\", b"") + bytes(ra
 # Non-ASCII characters outside YAML's printable set (C1 controls, BOM, U+FFFE/F) or read as line breaks by libyaml
 # (NEL, U+2028/9).
 _BAD_CHARACTERS = (*(chr(c) for c in range(0x80, 0xA0)), "\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff")
-# Directives, complex keys, document markers, anchors and tags at a line start, deep indentation.
-_LINE_STARTS = re.compile(rb"\n(?:[%?&!]|---|\.\.\.| {40})")
-_FIRST_LINE_STARTS = (b"%", b"?", b"---", b"...", b"&", b"!", b" " * 40)
+# Directives, complex keys, document markers, anchors, tags and colons at a line start, deep indentation.
+_LINE_STARTS = re.compile(rb"\n(?:[%?&!:]|---|\.\.\.| {40}| +:)")
+_FIRST_LINE_STARTS = (b"%", b"?", b"---", b"...", b"&", b"!", b":", b" ")
 # Where a token starts after an indicator: anchors and tags there are dropped by rapidyaml (a bad one is
 # libyaml's error); block scalars there are left to libyaml.
-_TOKEN_PREFIXES = (b"- ", b"? ", b": ", b"  ")
+_TOKEN_PREFIXES = (b"- ", b"? ", b": ", b", ", b"[ ", b"{ ", b"  ")
 _BLOCK_PREFIXES = (b"- ", b"? ", b": ")
 # After parsing, in the JSON emitted: a string value that starts with a character no plain YAML scalar starts
 # with (an alias rapidyaml kept as text, or a scalar libyaml refuses), and a scalar written unquoted as a JSON
@@ -65,7 +65,10 @@ _BLOCK_PREFIXES = (b"- ", b"? ", b": ")
 # false alarm costs speed only.
 _JSON_STARTS = re.compile(r'"[*@`\]}%](?<=[\[,{ ]"[*@`\]}%])')
 _JSON_CONSTANT = re.compile(r"[:\[,]\s*(?:true|false|null)\b")
-_UNUSED = tuple(key[:-1].encode() for key in UNUSED_KEYS)
+# Top-level keys removed from rapidyaml's tree before it is emitted: those the reference blanks, and the scores no
+# field is built from (numbers, which the JSON emitter may rewrite: `0.` as 0.0).
+NOT_READ = (*(key[:-1] for key in UNUSED_KEYS), "pathway_score", "automl_pathway", "pmc_ranked_result_index")
+_UNUSED = tuple(key.encode() for key in NOT_READ)
 
 
 def _any_after(data: bytes, characters: bytes, prefixes: tuple[bytes, ...], flow: bool) -> bool:
@@ -92,12 +95,27 @@ def declines(text: str, data: bytes) -> bool:
         return True
     if data.startswith(_FIRST_LINE_STARTS) or _LINE_STARTS.search(data):
         return True
-    return _any_after(data, b"&!", _TOKEN_PREFIXES, flow=True) or _any_after(data, b"|>", _BLOCK_PREFIXES, False)
+    if _any_after(data, b"&!", _TOKEN_PREFIXES, flow=True) or _any_after(data, b"|>", _BLOCK_PREFIXES, False):
+        return True
+    return _colon_in_flow(data)
+
+
+def _colon_in_flow(data: bytes) -> bool:
+    """Whether a `:` follows a `[` or `{` on its line (flow mappings and colons in flow scalars, which the two
+    parsers read differently)."""
+    for bracket in b"[{":
+        position = data.find(bracket)
+        while position >= 0:
+            end = data.find(b"\n", position)
+            if data.find(b":", position, end if end >= 0 else len(data)) >= 0:
+                return True
+            position = data.find(bracket, position + 1)
+    return False
 
 
 def _emitted_declines(emitted: str) -> bool:
     """Whether the JSON rapidyaml emitted may hold a value libyaml reads otherwise."""
-    if _JSON_STARTS.search(emitted):
+    if '"": ' in emitted or _JSON_STARTS.search(emitted):  # an empty key: libyaml refuses a plain one
         return True
     return ("true" in emitted or "false" in emitted or "null" in emitted) and _JSON_CONSTANT.search(emitted) is not None
 
@@ -123,18 +141,20 @@ def read_front_matter(front_matter: str) -> dict | None:
             return None
         for key in _UNUSED:
             node = tree.find_child(root, key)
-            if node != NONE:
+            while node != NONE:
                 tree.remove(node)
+                node = tree.find_child(root, key)
         emitted = ryml.emit_json(tree)
     except Exception:  # any refusal of rapidyaml's makes a record for libyaml, which words the error
         return None
     if _emitted_declines(emitted):
         return None
     try:
-        meta = json.loads(emitted, parse_int=str, parse_float=str, parse_constant=_refuse_constant)
+        # Integers are emitted as written; other numbers may not be (`.5` as 0.5): declined.
+        meta = json.loads(emitted, parse_int=str, parse_float=_refuse_constant, parse_constant=_refuse_constant)
     except ValueError:
         return None
-    return meta if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) and meta else None  # an empty mapping: libyaml words the refusal
 
 
 # Genes side files. The reference splits lines with str.splitlines and strips cells with str.strip: a file holding

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from dashboard.corpus import cache
 from dashboard.corpus.cache import TABLES, ingest_into, load_corpus, read_tables, write_tables
+from dashboard.corpus.corpusmap import MAP_FILE
 from dashboard.corpus.loader import CorpusError, CorpusTables, Sources, discover
 from dashboard.corpus.progress import Progress
 from dashboard.corpus.textindex import INDEX_FILE
@@ -168,7 +169,7 @@ def to_manifest(tables: CorpusTables, folder: Path, sources: dict) -> dict:
             f"{name}.arrow": {"rows": len(getattr(tables, name)), "bytes": (folder / f"{name}.arrow").stat().st_size}
             for name in TABLES
         },
-        "indexes": {INDEX_FILE: {"bytes": (folder / INDEX_FILE).stat().st_size}},
+        "indexes": {name: {"bytes": (folder / name).stat().st_size} for name in (INDEX_FILE, MAP_FILE)},
         "load_report": [{"path": str(p), "reason": str(r)} for p, r in tables.problems.itertuples(index=False)],
     }
 

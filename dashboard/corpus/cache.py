@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 from pyarrow import feather
 
+from dashboard.corpus.corpusmap import build_corpus_map
 from dashboard.corpus.loader import CorpusTables, Sources, discover, parse_sources, parse_sources_into
 from dashboard.corpus.owners import process_gone
 from dashboard.corpus.progress import Progress
@@ -132,6 +133,7 @@ def write_tables(folder: Path, tables: CorpusTables) -> None:
     for name in TABLES:
         write_table(folder, name, getattr(tables, name))
     build_text_index(tables, folder)
+    build_corpus_map(tables, folder)
     write_meta(folder, tables.skipped_rows)
 
 
@@ -140,7 +142,9 @@ def ingest_into(folder: Path, sources: Sources, workers: int | None = None, prog
     is built and letting it go: a large ingest never holds all its tables at once. Raises CorpusError (nothing
     usable) or OSError."""
     skipped = parse_sources_into(sources, lambda name, table: write_table(folder, name, table), workers, progress)
-    build_text_index(map_tables(folder, skipped), folder)
+    tables = map_tables(folder, skipped)
+    build_text_index(tables, folder)
+    build_corpus_map(tables, folder)
     write_meta(folder, skipped)
 
 

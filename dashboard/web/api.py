@@ -13,6 +13,7 @@ import pandas as pd
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from dashboard.analysis.corpusmap import corpus_map
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, enrich
 from dashboard.analysis.genelist import MAX_LIST, GeneList
 from dashboard.analysis.model import (
@@ -30,6 +31,7 @@ from dashboard.analysis.patterns import MAX_PATHS, build_cooccurrence, build_tim
 from dashboard.analysis.search import QueryError, search_figures
 from dashboard.analysis.terms import KINDS, resolve_terms, search_terms, terms_mask
 from dashboard.corpus import columns as C
+from dashboard.corpus.corpusmap import GRID
 from dashboard.corpus.numbers import to_int_in
 from dashboard.web.exports import to_enrichment_records
 from dashboard.web.state import ViewState, parse_query, parse_years
@@ -499,6 +501,28 @@ def build_api(corpus: Corpus) -> Blueprint:
         if found.length is None:
             answer["message"] = "no chain of figures connects the two genes under these filters"
         return jsonify(answer)
+
+    @api.get("/map")
+    def corpus_map_points():
+        """Every placed figure's point (columns, in figure order), within the filters and genes given."""
+        points = corpus_map(corpus)
+        if points is None:
+            return _error(
+                404, "no map for this data: build a bundle (pfocr-dashboard build) or serve it through the cache"
+            )
+        _, mask, genes = pattern_scope()
+        rows = figures_for_genes(corpus, genes, "any", mask) if genes else np.flatnonzero(mask)
+        rows = rows[points.placed[rows]]
+        years = corpus.years[rows]
+        return jsonify(
+            figures=len(rows),
+            grid=GRID,
+            method=points.method,
+            figid=corpus.figids[rows].tolist(),
+            x=points.x[rows].astype(np.int64).tolist(),
+            y=points.y[rows].astype(np.int64).tolist(),
+            year=[None if np.isnan(y) else int(y) for y in years],
+        )
 
     @api.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -23,7 +23,7 @@ from dashboard.config import ASSETS, DEFAULT_DATA, Settings
 from dashboard.corpus.bundle import Release, load_data, software_version
 from dashboard.corpus.loader import CorpusError
 from dashboard.corpus.progress import Progress, Snapshot, TerminalReport
-from dashboard.web import cooccurrence, ids, paths, timeline
+from dashboard.web import cooccurrence, corpusmap, ids, paths, timeline
 from dashboard.web.api import register_api
 from dashboard.web.callbacks import register_callbacks
 from dashboard.web.layout import build_layout
@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None, r
         on_error=lambda error: report_callback_error(error, metrics),
     )
     views = (("timeline", "Timeline", timeline), ("cooccurrence", "Gene co-occurrence", cooccurrence))
-    views += (("paths", "Paths between two genes", paths),)
+    views += (("paths", "Paths between two genes", paths), ("map", "Map of the corpus", corpusmap))
     app.layout = build_layout(
         corpus, describe_data(settings, release), settings.data, [(v, label, m.build()) for v, label, m in views]
     )

@@ -1,0 +1,225 @@
+"""The corpus map: the embedding on planted fixtures (deterministic; figures sharing genes land together), the map
+built with a cache entry or bundle and travelling with it, the view's figure and events, `GET /api/v1/map`, and
+the map tab in headless Chromium."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from conftest import SEEDS, SITE
+from dash.testing.wait import until
+from scipy import sparse
+from selenium.webdriver.common.action_chains import ActionChains
+from test_browser import TIMEOUT
+
+from dashboard.analysis import corpusmap as analysis_map
+from dashboard.analysis.model import Corpus
+from dashboard.cli import main
+from dashboard.config import Settings
+from dashboard.corpus import columns as C
+from dashboard.corpus.bundle import open_bundle
+from dashboard.corpus.cache import load_corpus
+from dashboard.corpus.corpusmap import (
+    GRID,
+    MAP_FILE,
+    embed,
+    figure_gene_matrix,
+    load_corpus_map,
+    read_corpus_map,
+    to_grid,
+)
+from dashboard.corpus.loader import CorpusError
+from dashboard.web.app import create_app
+from dashboard.web.corpusmap import MAP_GRAPH, MAP_HOVER, MAP_NOTE, hover_text, open_query, to_figure
+from dashboard.web.state import ViewState, parse_query
+
+
+def planted(groups: int = 3, per_group: int = 40, seed: int = 1) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Figures in groups: each draws 6 of its group's 20 genes and 1 of 200 shared noise genes; one empty row."""
+    rng = np.random.default_rng(seed)
+    rows, cols, labels = [], [], []
+    for group in range(groups):
+        for _ in range(per_group):
+            figure = len(labels)
+            genes = [*(group * 20 + rng.choice(20, 6, replace=False)), groups * 20 + int(rng.integers(200))]
+            rows += [figure] * len(genes)
+            cols += genes
+            labels.append(group)
+    labels.append(-1)  # a figure without genes
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(labels), groups * 20 + 200))
+    return matrix, np.array(labels)
+
+
+def test_embedding_puts_figures_that_share_genes_together_and_is_deterministic():
+    matrix, labels = planted()
+    first, method = embed(matrix, seed=0, n_jobs=2)
+    again, _ = embed(matrix, seed=0, n_jobs=2)
+    assert method.startswith("tsne")
+    assert np.array_equal(first, again, equal_nan=True)
+    assert np.isnan(first[-1]).all() and not np.isnan(first[:-1]).any()
+    points, labels = first[:-1], labels[:-1]
+    distances = np.linalg.norm(points[:, None] - points[None], axis=-1)
+    same = labels[:, None] == labels[None]
+    np.fill_diagonal(distances, np.inf)
+    nearest = distances.argmin(axis=1)
+    assert (labels[nearest] == labels).mean() >= 0.95
+    off_diagonal = ~np.eye(len(labels), dtype=bool)
+    assert distances[same & off_diagonal].mean() < 0.5 * distances[~same].mean()
+
+
+def test_a_few_figures_are_laid_out_by_svd_and_the_grid_spans_its_range():
+    matrix, _ = planted(groups=2, per_group=6)
+    coordinates, method = embed(matrix, seed=0)
+    assert method == "svd"
+    grid = to_grid(coordinates)
+    placed = ~np.isnan(grid[:, 0])
+    assert placed.sum() == 12 and np.isnan(grid[-1]).all()
+    assert grid[placed].min() == 0 and grid[placed].max() == GRID
+    assert np.array_equal(grid[placed], np.rint(grid[placed]))
+
+
+def test_the_matrix_counts_each_figure_gene_link_once(site_tables):
+    matrix = figure_gene_matrix(site_tables)
+    links = site_tables.links[[C.FIGID, C.GENE_ID]].astype(str).drop_duplicates()
+    assert matrix.nnz == len(links) and matrix.shape[0] == len(site_tables.figures)
+    sizes = dict(zip(site_tables.figures[C.FIGID].astype(str), np.diff(matrix.indptr), strict=True))
+    assert sizes == {f: int((links[C.FIGID] == f).sum()) for f in sizes}
+
+
+def test_the_map_is_built_with_a_cache_entry_and_read_back(tmp_path):
+    tables = load_corpus([SEEDS], cache_dir=tmp_path)
+    stored = load_corpus_map(tables)
+    assert stored is not None and stored.method.startswith("tsne")
+    assert len(stored.x) == len(tables.figures) == 190
+    assert stored.placed.sum() == int((np.diff(figure_gene_matrix(tables).indptr) > 0).sum())
+    again = load_corpus_map(load_corpus([SEEDS], cache_dir=tmp_path))  # the second start reads the entry
+    assert np.array_equal(again.x, stored.x, equal_nan=True)
+    with pytest.raises(ValueError, match="other figures"):
+        read_corpus_map(tmp_path / next(tmp_path.glob("corpus-*")).name / MAP_FILE, ["PMC1__a"] * 190)
+
+
+def test_the_map_travels_with_a_moved_bundle_and_a_truncated_one_is_refused(tmp_path):
+    out = tmp_path / "release" / "bundle"
+    assert main(["build", str(SITE), "--out", str(out), "--no-cache"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["indexes"][MAP_FILE]["bytes"] == (out / MAP_FILE).stat().st_size
+    moved = tmp_path / "elsewhere" / "bundle"
+    shutil.move(out, moved)
+    tables, _ = open_bundle(moved)
+    stored = load_corpus_map(tables)
+    assert stored is not None and len(stored.x) == len(tables.figures)
+    with open(moved / MAP_FILE, "r+b") as handle:
+        handle.truncate((moved / MAP_FILE).stat().st_size - 100)
+    with pytest.raises(CorpusError, match=MAP_FILE):
+        open_bundle(moved)
+
+
+def test_tables_in_memory_get_a_map_when_small_and_none_when_large(site_tables, monkeypatch):
+    assert analysis_map.corpus_map(Corpus(site_tables)) is not None
+    monkeypatch.setattr(analysis_map, "COMPUTE_UP_TO", 1)
+    assert analysis_map.corpus_map(Corpus(site_tables)) is None
+
+
+def test_the_figure_sends_typed_arrays_without_text_and_a_click_opens_the_figure(seed_corpus):
+    points = analysis_map.corpus_map(seed_corpus)
+    groups = analysis_map.map_groups(seed_corpus, points, "organism")
+    assert sum(len(g.rows) for g in groups) == points.placed.sum()
+    figure = to_figure(seed_corpus, points, groups, None)
+    assert len(figure["data"]) == len(groups) + 1
+    for trace in figure["data"]:
+        assert trace["type"] == "scattergl" and set(trace["x"]) == {"dtype", "bdata"}
+        assert "text" not in trace and "customdata" not in trace
+    drawn = np.frombuffer(base64.b64decode(figure["data"][0]["x"]["bdata"]), dtype=np.uint16)
+    assert np.array_equal(drawn, points.x[groups[0].rows])
+    state, _ = parse_query(seed_corpus, "?genes=TNFSF11&years=2010-2025")
+    click = {"points": [{"curveNumber": 1, "pointNumber": 2}]}
+    query = open_query(seed_corpus, groups, click, replace(state, budget=500))
+    opened, _ = parse_query(seed_corpus, query)
+    assert opened.figure == seed_corpus.figids[groups[1].rows[2]]
+    assert opened.genes == state.genes and opened.years == state.years and opened.budget == state.budget
+    for bad in (None, {"points": []}, {"points": [{"curveNumber": 99, "pointNumber": 0}]}, {"points": ["x"]}):
+        assert open_query(seed_corpus, groups, bad, ViewState()) is None
+
+
+def test_hover_text_is_the_title_as_text(seed_corpus):
+    row = int(np.flatnonzero(~np.isnan(seed_corpus.years))[0])
+    text = hover_text(seed_corpus, row)
+    title = str(seed_corpus.figures[C.TITLE].iloc[row])
+    assert text.startswith(title) and str(int(seed_corpus.years[row])) in text
+
+
+def test_api_map_gives_columns_of_points(seed_corpus, site_tables, monkeypatch):
+    client = create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus).server.test_client()
+    answer = client.get("/api/v1/map").get_json()
+    points = analysis_map.corpus_map(seed_corpus)
+    assert answer["figures"] == len(answer["figid"]) == len(answer["x"]) == len(answer["y"]) == len(answer["year"])
+    assert answer["figures"] == points.placed.sum() and answer["grid"] == GRID
+    row = seed_corpus.figure_row(answer["figid"][5])
+    assert (answer["x"][5], answer["y"][5]) == (points.x[row], points.y[row])
+    assert answer["year"][5] == (None if np.isnan(seed_corpus.years[row]) else int(seed_corpus.years[row]))
+    gene = client.get("/api/v1/map?genes=TNFSF11").get_json()
+    tnfsf11 = seed_corpus.gene_row(8600)
+    holding = set(seed_corpus.figids[seed_corpus.matrix_by_gene()[:, tnfsf11].nonzero()[0]])
+    assert 0 < gene["figures"] < answer["figures"] and set(gene["figid"]) == holding
+    for bad in ("/api/v1/map?years=abc", "/api/v1/map?genes=NOPE", "/api/v1/map?include_unstated=maybe"):
+        response = client.get(bad)
+        assert response.status_code == 400 and response.get_json()["error"]
+    monkeypatch.setattr(analysis_map, "COMPUTE_UP_TO", 1)
+    unmapped = create_app(Settings(data=(str(SITE),), use_cache=False), corpus=Corpus(site_tables)).server
+    response = unmapped.test_client().get("/api/v1/map")
+    assert response.status_code == 404 and "no map" in response.get_json()["error"]
+
+
+def console_problems(dash_duo) -> list[dict]:
+    """Console errors and warnings, except the messages of Chromium's software WebGL itself (no GPU here)."""
+    return [
+        entry
+        for entry in dash_duo.driver.get_log("browser")
+        if entry["level"] in ("SEVERE", "WARNING")
+        and "GL Driver Message" not in entry["message"]
+        and "software WebGL" not in entry["message"]
+    ]
+
+
+POINT_ON_SCREEN = """
+const gd = document.querySelector('#corpus-map .js-plotly-plot');
+const trace = gd._fullData[arguments[0]], size = gd._fullLayout._size, box = gd.getBoundingClientRect();
+const i = arguments[1], xaxis = gd._fullLayout.xaxis, yaxis = gd._fullLayout.yaxis;
+return [box.left + size.l + xaxis.l2p(trace.x[i]), box.top + size.t + yaxis.l2p(trace.y[i])];
+"""
+
+
+@pytest.mark.browser
+def test_map_tab_draws_every_point_and_a_click_opens_its_figure(dash_duo, seed_corpus):
+    app = create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus)
+    dash_duo.start_server(app)
+    tab = dash_duo.wait_for_element_by_xpath("//*[contains(@class, 'tab') and normalize-space()='Map of the corpus']")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", tab)
+    tab.click()
+    points = analysis_map.corpus_map(seed_corpus)
+    count = "return document.querySelector('#corpus-map .js-plotly-plot')?._fullData?.map(t => t._length || 0)"
+    until(lambda: dash_duo.driver.execute_script(count), timeout=TIMEOUT)
+    lengths = dash_duo.driver.execute_script(count)
+    assert sum(lengths[:-1]) == points.placed.sum() and lengths[-1] == 0  # nothing chosen: no selection trace
+    dash_duo.wait_for_contains_text(f"#{MAP_NOTE}", f"{int(points.placed.sum())} figures", timeout=TIMEOUT)
+    graph = dash_duo.find_element(f"#{MAP_GRAPH}")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
+    x, y = dash_duo.driver.execute_script(POINT_ON_SCREEN, 0, 0)
+    origin = graph.rect
+    ActionChains(dash_duo.driver).move_to_element_with_offset(
+        graph, int(x - origin["x"] - origin["width"] / 2), int(y - origin["y"] - origin["height"] / 2)
+    ).perform()
+    groups = analysis_map.map_groups(seed_corpus, points, "year")
+    until(lambda: dash_duo.find_element(f"#{MAP_HOVER}").text, timeout=TIMEOUT)
+    hovered = dash_duo.find_element(f"#{MAP_HOVER}").text
+    assert hovered in {hover_text(seed_corpus, int(r)) for r in np.concatenate([g.rows for g in groups])}
+    ActionChains(dash_duo.driver).click().perform()
+    until(lambda: "figure=" in dash_duo.driver.current_url, timeout=TIMEOUT)
+    figid = dash_duo.driver.current_url.split("figure=")[1].split("&")[0]
+    assert hover_text(seed_corpus, seed_corpus.figure_row(figid.replace("%5F", "_"))) == hovered
+    assert console_problems(dash_duo) == []

@@ -40,6 +40,7 @@ class Selection:
     text: str = ""  # a full-text search; its hits within the other filters
     chemicals: tuple[str, ...] = ()  # term keys (analysis/terms.py): figures mentioning any of them
     diseases: tuple[str, ...] = ()
+    region: tuple[int, ...] = ()  # a box or polygon of the corpus map (analysis/corpusmap.py): figures inside it
 
 
 class Corpus:
@@ -287,7 +288,8 @@ def filter_figures(
 
 
 def filter_selection(corpus: Corpus, selection: Selection) -> np.ndarray:
-    """The figure mask of a selection's organism, year, chemical and disease filters and its full-text search."""
+    """The figure mask of a selection's organism, year, chemical and disease filters, its full-text search and
+    its region of the corpus map."""
     mask = filter_figures(corpus, selection.organisms, selection.years, selection.unstated)
     if selection.chemicals or selection.diseases:
         from dashboard.analysis.terms import terms_mask  # the facets floor builds on this module
@@ -302,6 +304,10 @@ def filter_selection(corpus: Corpus, selection: Selection) -> np.ndarray:
             mask &= search_mask(corpus, selection.text)
         except QueryError:
             mask[:] = False  # the web floor refuses such a query with a notice before it gets here
+    if selection.region:
+        from dashboard.analysis.corpusmap import region_figures  # the map floor builds on this module
+
+        mask &= region_figures(corpus, selection.region)
     return mask
 
 

@@ -111,6 +111,9 @@ def parse_region(text: str) -> tuple[int, ...]:
         raise RegionError(f"a region's numbers are at most {GRID}")
     if len(values) != 4 and (len(values) % 2 or not 6 <= len(values) <= 2 * MAX_VERTICES):
         raise RegionError(f"a region is a box (4 numbers) or 3 to {MAX_VERTICES} corners (x,y pairs)")
+    if len(values) == 4:  # a box by its lower left and upper right corners, whichever two were given
+        x0, y0, x1, y1 = values
+        return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
     return values
 
 

@@ -9,8 +9,12 @@ import itertools
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from conftest import write
 
-from dashboard.analysis.graph import select_subgraph
+from dashboard.analysis.graph import _add_terms, build_graph, select_subgraph
+from dashboard.analysis.model import Corpus
+from dashboard.analysis.terms import term_index
+from dashboard.corpus.loader import read_corpus
 from dashboard.web import ids
 from dashboard.web.callbacks import next_state, show_detail, update_network
 from dashboard.web.figures import LINE_HEIGHT, text_width
@@ -146,3 +150,92 @@ def test_nothing_goes_to_a_third_party_on_its_own(seed_corpus):
     assert "sendDataToCloud" in NETWORK_CONFIG["modeBarButtonsToRemove"]
     detail = str(show_detail(seed_corpus, ViewState(figure=FIGURE)))
     assert "europepmc.org" not in detail  # the image is fetched only when the user asks for it
+
+
+# --- chemicals and diseases as a third kind of node ---------------------------------------------------------------
+def mentions(corpus, kind: str) -> dict[str, set[str]]:
+    """Independently of the term index: each figure's chemical (or disease) ids and words, from the raw table."""
+    table = getattr(corpus.tables, kind)
+    found: dict[str, set[str]] = {}
+    for row in table.fillna("").to_dict("records"):
+        names = {str(row[c]).lower() for c in ("mesh", "chebi", "doid") if row.get(c)}
+        found.setdefault(str(row["figid"]), set()).update(names | {"word:" + str(row["word"]).lower()})
+    return found
+
+
+@pytest.mark.parametrize("state", [ViewState(), ViewState(genes=(8600,)), ViewState(genes=(7157, 207))])
+def test_terms_are_nodes_linked_to_the_figures_that_mention_them(seed_corpus, state):
+    selection = to_selection(seed_corpus, state)
+    assert select_subgraph(seed_corpus, selection, 300).term_nodes == 0  # off unless asked for
+    subgraph = select_subgraph(seed_corpus, selection, 300, terms=True)
+    graph = subgraph.graph
+    terms = [n for n, kind in graph.nodes(data="kind") if kind == "term"]
+    figures = {n.removeprefix("figure:") for n, kind in graph.nodes(data="kind") if kind == "figure"}
+    assert terms and subgraph.shown <= 300
+    by_kind = {kind: mentions(seed_corpus, kind) for kind in ("chemicals", "diseases")}
+    for node in terms:
+        kind, key = node.removeprefix("term:").split("|", 1)
+        linked = {n.removeprefix("figure:") for n in graph[node]}
+        assert linked and all(graph.nodes[f"figure:{f}"]["kind"] == "figure" for f in linked)
+        # Linked to exactly the drawn figures that mention it.
+        assert linked == {f for f in figures if key.lower() in by_kind[kind].get(f, set())}
+    # Terms more drawn figures mention come first: none left out is mentioned by more drawn figures than a drawn one.
+    shown = {n.removeprefix("term:") for n in terms}
+    left_out = [
+        sum(key.lower() in by_kind[kind].get(f, set()) for f in figures)
+        for kind in ("chemicals", "diseases")
+        for key in term_index(seed_corpus, kind).keys
+        if f"{kind}|{key}" not in shown
+    ]
+    assert max(left_out, default=0) <= min(graph.degree(n) for n in terms)
+
+
+def test_terms_stay_within_small_budgets(seed_corpus):
+    for budget in (10, 40, 120):
+        subgraph = select_subgraph(seed_corpus, to_selection(seed_corpus, ViewState()), budget, terms=True)
+        assert subgraph.shown <= budget
+
+
+def test_a_term_node_is_drawn_in_its_own_shape_and_a_click_filters_by_it(seed_corpus):
+    state, notices = parse_query(seed_corpus, "terms=1")
+    assert notices == [] and state.show_terms and to_query(seed_corpus, state) == "?terms=1"
+    figure, status = update_network(seed_corpus, state)
+    traces = {t["name"]: t for t in figure["data"]}
+    chemicals = traces["Chemical (click to filter by it)"]
+    assert chemicals["marker"]["symbol"] == "diamond" and all(
+        n.startswith("term:chemicals|") for n in chemicals["customdata"]
+    )
+    assert "chemicals and diseases" in status
+    node = chemicals["customdata"][0]
+    after, _ = next_state(seed_corpus, ids.NETWORK, {"click": {"points": [{"customdata": node}]}}, state)
+    assert after.chemicals == (node.split("|", 1)[1],) and after.show_terms
+    bogus = {"click": {"points": [{"customdata": "term:chemicals|mesh:D000000"}]}}
+    assert next_state(seed_corpus, ids.NETWORK, bogus, state)[0] == state
+
+
+def test_terms_several_drawn_figures_mention_come_before_terms_common_elsewhere(tmp_path):
+    """Two drawn figures mention serotonin, one mentions glucose, which five figures not drawn mention too: with room
+    for one term, serotonin is drawn. (Mutation: rank by corpus counts alone → glucose.)"""
+    from test_search import record
+
+    drawn = [f"PMC400000{i}__drawn" for i in range(3)]
+    others = [f"PMC500000{i}__other" for i in range(5)]
+    for figid in drawn + others:
+        write(tmp_path, f"_figures/{figid}.md", record(figid, f"Figure {figid}", "A caption."))
+    rows = {
+        "serotonin": "Serotonin\tmesh:D012701\tSerotonin\tserotonin\tNA",
+        "glucose": "Glucose\tmesh:D005947\tGlucose\tNA\tNA",
+    }
+    header = "word\tmesh\tmatch\tname\tchebi\n"
+    for figid, names in [(drawn[0], ["serotonin"]), (drawn[1], ["serotonin"]), (drawn[2], ["glucose"])] + [
+        (f, ["glucose"]) for f in others
+    ]:
+        write(tmp_path, f"_data/{figid}-chemicals.tsv", header + "".join(rows[n] + "\n" for n in names))
+    corpus = Corpus(read_corpus([tmp_path]))
+    figure_rows = np.array([corpus.figure_row(f) for f in drawn])
+    graph = build_graph(corpus, figure_rows, np.array([], dtype=np.int64))
+    _add_terms(corpus, graph, figure_rows, room=1, most=5)
+    assert [n for n, kind in graph.nodes(data="kind") if kind == "term"] == ["term:chemicals|mesh:D012701"]
+    assert {n for n in graph["term:chemicals|mesh:D012701"]} == {f"figure:{f}" for f in drawn[:2]}
+    _add_terms(corpus, graph, figure_rows, room=2, most=5)
+    assert set(graph["term:chemicals|mesh:D005947"]) == {f"figure:{drawn[2]}"}  # not the figures left out

@@ -1,8 +1,9 @@
 """Analysis floor: the bipartite figure–gene networkx graph of a selection, cut to a node budget, and its layout.
 
 networkx holds only what the user explores (a few hundred to two thousand nodes); whole-corpus counts come from the
-sparse incidence matrix in `model`. Node ids are `figure:<figid>` and `gene:<NCBI id>`; the `bipartite` attribute
-is 0 for figures and 1 for genes, as networkx's bipartite algorithms expect.
+sparse incidence matrix in `model`. Node ids are `figure:<figid>`, `gene:<NCBI id>`, `bundle:<figid>` and, when
+asked for, `term:chemicals|<key>` / `term:diseases|<key>` (the figures' chemicals and diseases, a third kind of
+node); the `bipartite` attribute is 0 for figures and 1 for the rest, as networkx's bipartite algorithms expect.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ import igraph
 import networkx as nx
 import numpy as np
 
-from dashboard.analysis.model import Corpus, Selection, figures_for_genes, filter_selection, gene_figure_counts
+from dashboard.analysis.model import (
+    TERM_KINDS,
+    Corpus,
+    Selection,
+    figures_for_genes,
+    filter_selection,
+    gene_figure_counts,
+)
+from dashboard.analysis.terms import term_index
 from dashboard.corpus import columns as C
 from dashboard.corpus.numbers import to_int
 
@@ -31,6 +40,9 @@ MIN_GENE_NODES = 40
 FIGURE = "figure"
 GENE = "gene"
 BUNDLE = "bundle"  # one node for a figure's genes that no other drawn figure holds
+TERM = "term"  # a chemical or disease the drawn figures mention (only when asked for)
+TERM_SHARE = 4  # with terms shown, at most this share of the room left after figures and chosen genes is theirs
+TERMS_PER_FIGURE = 3  # and at most this many per drawn figure
 
 
 def figure_node(figid: str) -> str:
@@ -45,10 +57,15 @@ def bundle_node(figid: str) -> str:
     return f"{BUNDLE}:{figid}"
 
 
+def term_node(kind: str, key: str) -> str:
+    return f"{TERM}:{kind}|{key}"
+
+
 def parse_node(node: str) -> tuple[str, str] | None:
-    """`figure:<figid>` / `gene:<id>` / `bundle:<figid>` → (kind, key); None for anything else."""
+    """`figure:<figid>` / `gene:<id>` / `bundle:<figid>` / `term:<kind>|<key>` → (kind, key); None for anything
+    else."""
     kind, _, key = node.partition(":")
-    if kind in (FIGURE, GENE, BUNDLE) and key:
+    if kind in (FIGURE, GENE, BUNDLE, TERM) and key:
         return kind, key
     return None
 
@@ -84,6 +101,10 @@ class Subgraph:
         return sum(1 for _, kind in self.graph.nodes(data="kind") if kind == BUNDLE)
 
     @property
+    def term_nodes(self) -> int:
+        return sum(1 for _, kind in self.graph.nodes(data="kind") if kind == TERM)
+
+    @property
     def cut(self) -> bool:
         return self.shown_figures < self.total_figures or self.shown_genes < self.total_genes
 
@@ -100,12 +121,14 @@ def select_subgraph(
     budget: int = DEFAULT_BUDGET,
     expanded: tuple[str, ...] = (),
     centre: str | None = None,
+    terms: bool = False,
 ) -> Subgraph:
     """The part of the selection to draw, structure first: a gene's (or a figure's) neighbourhood, or the most
     connected part of the filtered corpus. Genes that link drawn figures are nodes; each figure's genes that no
     other drawn figure holds are one bundle node (`+N genes`), except for the `expanded` figures. With no gene
-    chosen, a `centre` figure puts that figure and the figures sharing most genes with it in view. At most
-    `budget` nodes, bundles included."""
+    chosen, a `centre` figure puts that figure and the figures sharing most genes with it in view. With `terms`,
+    the chemicals and diseases the drawn figures mention are nodes too, those of several figures first. At most
+    `budget` nodes, bundles and terms included."""
     budget = clamp_budget(budget)
     mask = filter_selection(corpus, selection)
     matrix = corpus.matrix(selection.exact)
@@ -149,6 +172,8 @@ def select_subgraph(
     # Even the chosen genes give way to the budget when there are more of them than room (most figures first).
     focus_in = focus_in[np.lexsort((focus_in, -chosen_counts[focus_in]))][: max(0, budget - 2 * len(chosen_figures))]
     room = max(0, budget - 2 * len(chosen_figures) - len(focus_in))
+    term_room = min(room // TERM_SHARE, TERMS_PER_FIGURE * len(chosen_figures)) if terms else 0
+    room -= term_room
     core = min(room, max(MIN_GENE_NODES, GENES_PER_FIGURE * len(chosen_figures)))  # a readable core
     shared = np.setdiff1d(np.flatnonzero(chosen_counts >= 2), focus_in)
     shared = shared[np.lexsort((shared, -counts[shared], -chosen_counts[shared]))][:core]
@@ -166,6 +191,8 @@ def select_subgraph(
     chosen_genes = np.unique(np.concatenate([focus_in, shared, *private]).astype(np.int64))
     graph = build_graph(corpus, chosen_figures, chosen_genes, selection.exact, focus=set(focus.tolist()))
     _add_bundles(corpus, graph, chosen_figures, sizes)
+    if terms:
+        _add_terms(corpus, graph, chosen_figures, term_room + max(0, room), TERMS_PER_FIGURE * len(chosen_figures))
     # A figure none of whose genes made the cut would float alone and say nothing: leave it out.
     graph.remove_nodes_from([n for n in list(nx.isolates(graph)) if graph.nodes[n]["kind"] == FIGURE])
     drawn = np.array([data["row"] for _, data in graph.nodes(data=True) if data["kind"] == FIGURE], dtype=np.int64)
@@ -198,6 +225,40 @@ def _add_bundles(corpus: Corpus, graph: nx.Graph, figure_rows: np.ndarray, sizes
                 figure=graph.nodes[node]["label"],
             )
             graph.add_edge(node, bundle)
+
+
+def _add_terms(corpus: Corpus, graph: nx.Graph, figure_rows: np.ndarray, room: int, most: int) -> None:
+    """The chemicals and diseases the drawn figures mention, as nodes linked to those figures: first those that
+    several drawn figures mention (more of them first), then those in more figures of the corpus; at most
+    min(room, most) of them."""
+    drawn = np.zeros(corpus.n_figures, dtype=bool)
+    drawn[figure_rows] = True
+    candidates = []  # (drawn figures, corpus figures, kind, term)
+    for kind in TERM_KINDS:
+        index = term_index(corpus, kind)
+        if not len(index.keys):
+            continue
+        owner = np.repeat(np.arange(len(index.keys)), index.counts)
+        inside = np.bincount(owner[drawn[index.figure_rows]], minlength=len(index.keys))
+        for term in np.flatnonzero(inside):
+            candidates.append((int(inside[term]), int(index.counts[term]), kind, int(term)))
+    candidates.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
+    for _, _, kind, term in candidates[: max(0, min(room, most))]:
+        index = term_index(corpus, kind)
+        key = str(index.keys[term])
+        node = term_node(kind, key)
+        graph.add_node(
+            node,
+            bipartite=1,
+            kind=TERM,
+            label=str(index.names[term]),
+            key=f"{kind}|{key}",
+            term_kind=kind,
+            ids=", ".join(index.ids[term]),
+            figures=int(index.counts[term]),
+        )
+        rows = index.rows_of(term)
+        graph.add_edges_from((node, figure_node(f)) for f in corpus.figids[rows[drawn[rows]]])
 
 
 def spread_layout(positions: np.ndarray, radii: np.ndarray, gap: float = 2.0, rounds: int = 200) -> np.ndarray:

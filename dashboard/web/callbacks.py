@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment, enrich
 from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, describe_gene_list, read_gene_list
-from dashboard.analysis.graph import FIGURE_SHARE, clamp_budget, select_subgraph
+from dashboard.analysis.graph import FIGURE_SHARE, TERM, clamp_budget, select_subgraph
 from dashboard.analysis.model import (
     TERM_KINDS,
     UNSTATED,
@@ -83,6 +83,7 @@ CONTROL_PROPS = {  # each control of CONTROLS: the component and property that h
     "budget": (ids.NODE_BUDGET, "value"),
     "colour": (ids.COLOUR_MODE, "value"),
     "label_all": (ids.LABEL_ALL, "value"),
+    "show_terms": (ids.SHOW_TERMS, "value"),
 }
 
 
@@ -181,6 +182,7 @@ def state_from_controls(corpus: Corpus, previous: ViewState, controls: dict) -> 
         expanded=previous.expanded,
         colour=colour if colour in COLOUR_MODES else "plain",
         label_all=_strings(controls.get("label_all")) == ["all"],
+        show_terms=_strings(controls.get("show_terms")) == ["terms"],
         text=text if isinstance(text, str) and not text_search_problem(text) else "",
         chemicals=terms["chemicals"][:MAX_TERMS],
         diseases=terms["diseases"][:MAX_TERMS],
@@ -224,6 +226,7 @@ def to_controls(corpus: Corpus, state: ViewState) -> dict:
         "budget": state.budget,
         "colour": state.colour,
         "label_all": ["all"] if state.label_all else [],
+        "show_terms": ["terms"] if state.show_terms else [],
     }
 
 
@@ -242,6 +245,8 @@ def next_state(
         return parse_query(corpus, values.get("search"))
     if trigger == ids.NETWORK:
         node = _first_point(values.get("click")).get("customdata")
+        if isinstance(node, str) and node.startswith(f"{TERM}:"):  # a chemical or disease joins its filter
+            return add_term(corpus, previous, node.removeprefix(f"{TERM}:")), []
         return apply_node_click(previous, node if isinstance(node, str) else None, grow), []
     if trigger == ids.FIGURE_TABLE:
         cell = values.get("cell")
@@ -352,7 +357,9 @@ def explain_empty(corpus: Corpus, state: ViewState) -> str:
 
 def update_network(corpus: Corpus, state: ViewState):
     """The network figure and the line that says what it shows."""
-    subgraph = select_subgraph(corpus, to_selection(corpus, state), state.budget, state.expanded, state.figure)
+    subgraph = select_subgraph(
+        corpus, to_selection(corpus, state), state.budget, state.expanded, state.figure, state.show_terms
+    )
     if subgraph.shown == 0:
         message = (
             explain_empty(corpus, state)
@@ -364,7 +371,10 @@ def update_network(corpus: Corpus, state: ViewState):
         f"Showing {subgraph.shown_figures:,} of {plural(subgraph.total_figures, 'figure')} and their "
         f"{plural(subgraph.shown_genes, 'gene')} ({subgraph.gene_nodes:,} as nodes"
     )
-    status += f", the others in {plural(subgraph.bundles, 'bundle')})." if subgraph.bundles else ")."
+    status += f", the others in {plural(subgraph.bundles, 'bundle')})" if subgraph.bundles else ")"
+    if state.show_terms:
+        status += f", and {subgraph.term_nodes:,} of the chemicals and diseases they mention"
+    status += "."
     left_out = subgraph.total_figures - subgraph.shown_figures
     if left_out:
         status += (

@@ -105,7 +105,8 @@ def to_gmt(corpus: Corpus, state: ViewState) -> tuple[str | None, str]:
 
 def to_graphml(corpus: Corpus, state: ViewState) -> str:
     """The subgraph the network view draws for this selection, as GraphML (attributes without missing values)."""
-    graph = select_subgraph(corpus, to_selection(corpus, state), state.budget, state.expanded, state.figure).graph
+    selection = to_selection(corpus, state)
+    graph = select_subgraph(corpus, selection, state.budget, state.expanded, state.figure, state.show_terms).graph
     clean = nx.Graph()
     for node, data in graph.nodes(data=True):
         clean.add_node(node, **{k: v for k, v in data.items() if v is not None and k != "row"})

@@ -19,13 +19,18 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from dashboard.analysis.graph import BUNDLE, FIGURE, GENE, layout_graph, spread_layout
+from dashboard.analysis.graph import BUNDLE, FIGURE, GENE, TERM, layout_graph, spread_layout
 
 WEBGL_FROM = 1_000  # nodes; above this the view is drawn with WebGL
 SPREAD_FULLY = 450  # nodes; up to this many, spreading runs until no two overlap at the default zoom
 FIGURE_COLOUR = "#e07b39"
 GENE_COLOUR = "#3b75af"
 BUNDLE_COLOUR = "#aebfd1"
+# Chemicals and diseases (a third kind of node, when asked for): their own shapes and colours.
+TERM_STYLES = {
+    "chemicals": ("Chemical (click to filter by it)", {"color": "#4d9221", "symbol": "diamond"}),
+    "diseases": ("Disease (click to filter by it)", {"color": "#8e0152", "symbol": "triangle-up"}),
+}
 OPEN_COLOUR = "#111827"
 OTHER_COLOUR = "#b8b8b8"
 EDGE_COLOUR = "rgba(120,120,120,0.35)"
@@ -83,13 +88,15 @@ def _size(graph: nx.Graph, node: str) -> float:
     return size * 1.35 if data.get("focus") else size
 
 
-_SHAPE_REACH = {"star": 1.4, "square": 1.2}
+_SHAPE_REACH = {"star": 1.4, "square": 1.2, "diamond": 1.2, "triangle-up": 1.3}
 
 
 def _shape(graph: nx.Graph, node: str) -> str:
     data = graph.nodes[node]
     if data["kind"] == FIGURE:
         return "square"
+    if data["kind"] == TERM:
+        return TERM_STYLES[data["term_kind"]][1]["symbol"]
     return "star" if data.get("focus") else "circle"
 
 
@@ -279,6 +286,12 @@ def _node_hover(graph: nx.Graph, node: str) -> str:
             f"<b>{_hover_text(data['label'], 40)}</b> · {organism}{chosen}<br>in {degree} figure(s) shown"
             f"<br>NCBI Gene {_hover_text(str(data['key']), 20)}"
         )
+    if data["kind"] == TERM:
+        ids = f"<br>{_hover_text(str(data.get('ids') or ''), 60)}" if data.get("ids") else ""
+        return (
+            f"<b>{_hover_text(data['label'], 60)}</b> · {data['term_kind'][:-1]}{ids}<br>in {degree} figure(s) "
+            f"shown, {data.get('figures', 0):,} in the corpus · click to filter by it"
+        )
     if data["kind"] == BUNDLE:
         return (
             f"<b>{data['count']:,} more gene(s)</b> of “{_hover_text(str(data.get('figure', '')), 60)}”<br>"
@@ -296,7 +309,7 @@ def _label_text(graph: nx.Graph, node: str, repeated: set[str]) -> str:
     """A node's label: a figure's short title; a gene's symbol, with its species where another drawn gene has the
     same symbol (mouse and rat Mapk8)."""
     data = graph.nodes[node]
-    if data["kind"] == FIGURE:
+    if data["kind"] in (FIGURE, TERM):
         return short_title(str(data["label"]))
     if data["kind"] == GENE and str(data["label"]) in repeated:
         words = str(data.get("organism") or "").split()
@@ -378,6 +391,7 @@ def build_network_figure(graph: nx.Graph, options: ViewOptions | None = None) ->
     shared = [n for n in nodes if kinds[n] == GENE and not graph.nodes[n].get("focus") and graph.degree(n) >= 2]
     private = [n for n in nodes if kinds[n] == GENE and not graph.nodes[n].get("focus") and graph.degree(n) < 2]
     bundles = [n for n in nodes if kinds[n] == BUNDLE]
+    terms = [n for n in nodes if kinds[n] == TERM]
     open_node = f"{FIGURE}:{options.open_figure}" if options.open_figure else None
 
     symbols = Counter(str(graph.nodes[n]["label"]) for n in nodes if kinds[n] == GENE)
@@ -385,7 +399,7 @@ def build_network_figure(graph: nx.Graph, options: ViewOptions | None = None) ->
     texts = [_label_text(graph, n, repeated) for n in nodes]
     always = {index[n] for n in chosen} | ({index[open_node]} if open_node in index else set())
     by_degree = sorted(range(len(nodes)), key=lambda i: (-graph.degree(nodes[i]), nodes[i]))
-    rank = {FIGURE: 1, GENE: 2, BUNDLE: 3}
+    rank = {FIGURE: 1, GENE: 2, TERM: 2, BUNDLE: 3}
     order = sorted(always) + [
         i
         for i in sorted(by_degree, key=lambda i: rank[kinds[nodes[i]]])
@@ -422,6 +436,10 @@ def build_network_figure(graph: nx.Graph, options: ViewOptions | None = None) ->
     if bundles:
         style = {"color": BUNDLE_COLOUR, "symbol": "circle", "line": {"width": 1, "color": GENE_COLOUR}}
         traces.append(trace("Bundle: a figure's other genes (click to show them)", bundles, style))
+    for term_kind, (name, style) in TERM_STYLES.items():
+        members = [n for n in terms if graph.nodes[n]["term_kind"] == term_kind]
+        if members:
+            traces.append(trace(name, members, {**style, "line": {"width": 0.6, "color": "white"}}))
     for number, node in enumerate(chosen):
         colour = CHOSEN_COLOURS[number % len(CHOSEN_COLOURS)]
         style = {"color": colour, "symbol": "star", "line": {"width": 1, "color": "white"}}

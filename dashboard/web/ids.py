@@ -24,6 +24,7 @@ NETWORK = "network-graph"
 NETWORK_VIEW = "network-view"  # what the network depends on: the selection, view options, a centre figure
 COLOUR_MODE = "network-colour"
 LABEL_ALL = "network-label-all"
+SHOW_TERMS = "network-terms"  # the network draws chemicals and diseases as nodes too (URL parameter terms=1)
 CLICK_ADDS = "network-click-adds"  # a clicked gene is added to the chosen ones instead of replacing them
 NETWORK_STATUS = "network-status"
 DETAIL = "detail-panel"

@@ -38,6 +38,7 @@ KNOWN_PARAMS = (
     "expand",
     "colour",
     "labels",
+    "terms",
 )
 COLOUR_MODES = ("plain", "organism", "year")
 MAX_EXPANDED = 20  # bundles opened at once
@@ -62,6 +63,7 @@ class ViewState:
     expanded: tuple[str, ...] = ()  # figures whose bundle of private genes is opened in the network
     colour: str = "plain"  # what the network's figure colours say: plain, organism or year
     label_all: bool = False  # label every node of the network, not only those that fit
+    show_terms: bool = False  # the network draws the figures' chemicals and diseases as nodes too
     text: str = ""  # a full-text search: its hits are the selection, within the other filters
     chemicals: tuple[str, ...] = ()  # term keys (`mesh:D005947`): figures mentioning any of them
     diseases: tuple[str, ...] = ()
@@ -92,6 +94,7 @@ class ViewState:
                 expanded=tuple(str(f) for f in data.get("expanded") or ())[:MAX_EXPANDED],
                 colour=data.get("colour") if data.get("colour") in COLOUR_MODES else "plain",
                 label_all=bool(data.get("label_all")),
+                show_terms=bool(data.get("show_terms")),
                 text=str(data.get("text") or "")[:MAX_TEXT],
                 chemicals=tuple(str(t) for t in data.get("chemicals") or ())[:MAX_TERMS],
                 diseases=tuple(str(t) for t in data.get("diseases") or ())[:MAX_TERMS],
@@ -234,6 +237,12 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
 
     if "labels" in params:
         state = replace(state, label_all=params["labels"].strip().lower() == "all")
+
+    if "terms" in params:
+        flag = params["terms"].strip().lower()
+        if flag not in _TRUE | _FALSE:
+            notices.append(f"terms '{_shown(flag)}' is not 1 or 0; read as 0.")
+        state = replace(state, show_terms=flag in _TRUE)
     return state, notices
 
 
@@ -306,6 +315,8 @@ def to_query(corpus: Corpus, state: ViewState) -> str:
         params.append(("colour", state.colour))
     if state.label_all:
         params.append(("labels", "all"))
+    if state.show_terms:
+        params.append(("terms", "1"))
     return "?" + urlencode(params, safe=",:") if params else ""
 
 

@@ -18,7 +18,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from test_browser import TIMEOUT
 
 from dashboard.analysis import corpusmap as analysis_map
-from dashboard.analysis.model import Corpus
+from dashboard.analysis.corpusmap import MAX_VERTICES, RegionError, parse_region, region_mask, to_region
+from dashboard.analysis.model import Corpus, selection_figures
 from dashboard.cli import main
 from dashboard.config import Settings
 from dashboard.corpus import columns as C
@@ -27,6 +28,7 @@ from dashboard.corpus.cache import load_corpus
 from dashboard.corpus.corpusmap import (
     GRID,
     MAP_FILE,
+    CorpusMap,
     embed,
     figure_gene_matrix,
     load_corpus_map,
@@ -35,8 +37,8 @@ from dashboard.corpus.corpusmap import (
 )
 from dashboard.corpus.loader import CorpusError
 from dashboard.web.app import create_app
-from dashboard.web.corpusmap import MAP_GRAPH, MAP_HOVER, MAP_NOTE, hover_text, open_query, to_figure
-from dashboard.web.state import ViewState, parse_query
+from dashboard.web.corpusmap import MAP_CLEAR, MAP_GRAPH, MAP_HOVER, MAP_NOTE, hover_text, open_query, to_figure
+from dashboard.web.state import ViewState, parse_query, to_query, to_selection
 
 
 def planted(groups: int = 3, per_group: int = 40, seed: int = 1) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -175,6 +177,44 @@ def test_api_map_gives_columns_of_points(seed_corpus, site_tables, monkeypatch):
     assert response.status_code == 404 and "no map" in response.get_json()["error"]
 
 
+def test_a_region_is_parsed_from_links_and_drawn_events():
+    assert parse_region("900,10,100,500") == (100, 10, 900, 500)  # any two opposite corners of a box
+    assert parse_region("0,0,10,0,0,10") == (0, 0, 10, 0, 0, 10)
+    for bad in ("1,2,3", "1,2,3,4,5", "1,2,x,4", "²,1,2,3", "-1,2,3,4", "1,2,3,99999", ",".join(["1"] * 82)):
+        with pytest.raises(RegionError):
+            parse_region(bad)
+    assert to_region({"range": {"x": [300.4, 100.6], "y": [5, 9]}, "points": []}) == (101, 5, 300, 9)
+    lasso = np.linspace(0, 2 * np.pi, 500)
+    thinned = to_region({"lassoPoints": {"x": list(1000 + 500 * np.cos(lasso)), "y": list(1000 + 500 * np.sin(lasso))}})
+    assert len(thinned) == 2 * MAX_VERTICES and parse_region(",".join(map(str, thinned))) == thinned
+    for nothing in (None, {}, {"range": {"x": [1]}}, {"lassoPoints": {"x": [1, 2], "y": [1, 2]}}, {"range": "x"}):
+        assert to_region(nothing) is None
+
+
+def test_points_inside_a_box_or_a_polygon():
+    x = np.array([10, 50, 90, 50, 50, np.nan], dtype=np.float32)
+    y = np.array([20, 50, 10, 90, 20, np.nan], dtype=np.float32)
+    points = CorpusMap(x=x, y=y, method="test")
+    assert region_mask(points, (10, 10, 50, 50)).tolist() == [True, True, False, False, True, False]
+    triangle = (0, 0, 100, 0, 50, 60)  # (10,20) is outside: the left edge passes x = 16.7 at y = 20
+    assert region_mask(points, triangle).tolist() == [False, True, True, False, True, False]
+
+
+def test_a_region_in_a_link_is_a_selection_mask(seed_corpus):
+    points = analysis_map.corpus_map(seed_corpus)
+    box = (0, 0, GRID // 2, GRID // 2)
+    state, notices = parse_query(seed_corpus, f"?region={','.join(map(str, box))}&years=2010-2025")
+    assert notices == [] and state.region == box
+    assert "region=0,0,32767,32767" in to_query(seed_corpus, state)
+    inside = (points.x <= GRID // 2) & (points.y <= GRID // 2)
+    in_years = (seed_corpus.years >= 2010) & (seed_corpus.years <= 2025)
+    rows = selection_figures(seed_corpus, to_selection(seed_corpus, state))
+    assert 0 < len(rows) < seed_corpus.n_figures
+    assert rows.tolist() == np.flatnonzero(inside & in_years).tolist()
+    assert ViewState.from_dict(state.to_dict()).region == box
+    assert ViewState.from_dict({**state.to_dict(), "region": [1, 2, 3]}).region == ()
+
+
 def console_problems(dash_duo) -> list[dict]:
     """Console errors and warnings, except the messages of Chromium's software WebGL itself (no GPU here)."""
     return [
@@ -222,4 +262,21 @@ def test_map_tab_draws_every_point_and_a_click_opens_its_figure(dash_duo, seed_c
     until(lambda: "figure=" in dash_duo.driver.current_url, timeout=TIMEOUT)
     figid = dash_duo.driver.current_url.split("figure=")[1].split("&")[0]
     assert hover_text(seed_corpus, seed_corpus.figure_row(figid.replace("%5F", "_"))) == hovered
+
+    # A box drawn over the middle of the map becomes the selection: region= in the link, its figures in black.
+    dash_duo.find_element(f"#{MAP_GRAPH} .modebar-btn[data-val='select']").click()
+    graph = dash_duo.find_element(f"#{MAP_GRAPH}")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
+    ActionChains(dash_duo.driver).move_to_element_with_offset(graph, -150, -150).click_and_hold().move_by_offset(
+        150, 150
+    ).move_by_offset(150, 150).release().perform()
+    until(lambda: "region=" in dash_duo.driver.current_url, timeout=TIMEOUT)
+    region = parse_region(dash_duo.driver.current_url.split("region=")[1].split("&")[0].replace("%2C", ","))
+    inside = int(region_mask(points, region).sum())
+    assert 0 < inside < points.placed.sum()
+    dash_duo.wait_for_contains_text(f"#{MAP_NOTE}", f"selection's {inside} figures", timeout=TIMEOUT)
+    until(lambda: dash_duo.driver.execute_script(count)[-1] == inside, timeout=TIMEOUT)
+    dash_duo.find_element(f"#{MAP_CLEAR}").click()
+    until(lambda: "region=" not in dash_duo.driver.current_url, timeout=TIMEOUT)
+    until(lambda: dash_duo.driver.execute_script(count)[-1] == 0, timeout=TIMEOUT)
     assert console_problems(dash_duo) == []

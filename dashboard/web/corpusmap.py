@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
 
-from dashboard.analysis.corpusmap import Group, corpus_map, map_groups, point_row
+from dashboard.analysis.corpusmap import Group, corpus_map, map_groups, point_row, to_region
 from dashboard.analysis.model import Corpus, selection_figures
 from dashboard.corpus import columns as C
 from dashboard.corpus.corpusmap import CorpusMap
@@ -28,6 +28,19 @@ MAP_GRAPH = "corpus-map"
 MAP_COLOUR = "corpus-map-colour"
 MAP_NOTE = "corpus-map-note"
 MAP_HOVER = "corpus-map-hover"  # the hovered point's title, as text
+MAP_DRAWN = "corpus-map-drawn"  # the box or lasso last drawn (its outline only, never its points)
+MAP_CLEAR = "corpus-map-clear"  # removes the drawn region from the selection
+REGION_LINE = "#d62728"
+# Plotly's selection event lists every point inside; only the outline is kept, so a lasso around 50,000 figures
+# sends a few numbers to the server, not 50,000 points.
+KEEP_OUTLINE = """
+function (selected) {
+    if (!selected) { return window.dash_clientside.no_update; }
+    if (selected.range) { return {range: {x: selected.range.x, y: selected.range.y}}; }
+    if (selected.lassoPoints) { return {lassoPoints: {x: selected.lassoPoints.x, y: selected.lassoPoints.y}}; }
+    return window.dash_clientside.no_update;
+}
+"""
 COLOUR_MODES = (("year", "year"), ("organism", "organism"))
 DIMMED, FULL = 0.25, 0.85  # opacity of the map under a selection, and without one
 SELECTED_COLOUR = "#111111"
@@ -51,6 +64,8 @@ def build() -> html.Div:
                         value="year",
                         inline=True,
                     ),
+                    html.Button("Clear the drawn region", id=MAP_CLEAR, className="export", disabled=True),
+                    dcc.Store(id=MAP_DRAWN, data=None),
                 ],
                 className="network-controls",
             ),
@@ -97,8 +112,22 @@ def selected_trace(points: CorpusMap, rows: np.ndarray | None, size: float) -> d
     }
 
 
-def to_figure(corpus: Corpus, points: CorpusMap, groups: list[Group], rows: np.ndarray | None) -> dict:
-    """One scattergl trace per group (typed arrays, no text), then the selection's trace."""
+def region_shapes(region: tuple[int, ...]) -> list[dict]:
+    """The outline of the selection's region, drawn over the map."""
+    if not region:
+        return []
+    line = {"color": REGION_LINE, "width": 1.5, "dash": "dot"}
+    if len(region) == 4:
+        x0, y0, x1, y1 = region
+        return [{"type": "rect", "x0": x0, "y0": y0, "x1": x1, "y1": y1, "line": line, "layer": "above"}]
+    corners = [f"{x},{y}" for x, y in zip(region[::2], region[1::2], strict=True)]
+    return [{"type": "path", "path": "M" + "L".join(corners) + "Z", "line": line, "layer": "above"}]
+
+
+def to_figure(
+    corpus: Corpus, points: CorpusMap, groups: list[Group], rows: np.ndarray | None, region: tuple[int, ...] = ()
+) -> dict:
+    """One scattergl trace per group (typed arrays, no text), then the selection's trace, and the region's outline."""
     size = marker_size(int(points.placed.sum()))
     traces = []
     years = corpus.years
@@ -146,6 +175,7 @@ def to_figure(corpus: Corpus, points: CorpusMap, groups: list[Group], rows: np.n
                 "yanchor": "top",
             },
             "plot_bgcolor": "white",
+            "shapes": region_shapes(region),
         },
     }
 
@@ -157,6 +187,7 @@ def describe(corpus: Corpus, points: CorpusMap, rows: np.ndarray | None) -> str:
         text += f" {corpus.n_figures - placed:,} figures without genes have no point."
     if rows is not None:
         text += f" The selection's {len(rows):,} figures are black."
+    text += " Draw a box or lasso (toolbar) to select the figures inside."
     return text + " Hover a point for its title, click to open it; zoom with the wheel."
 
 
@@ -204,6 +235,7 @@ def register(app: Dash, corpus: Corpus) -> None:
     @app.callback(
         Output(MAP_GRAPH, "figure"),
         Output(MAP_NOTE, "children"),
+        Output(MAP_CLEAR, "disabled"),
         Input(ids.PATTERN_TABS, "value"),
         Input(MAP_COLOUR, "value"),
         State(ids.SELECTION, "data"),
@@ -211,18 +243,20 @@ def register(app: Dash, corpus: Corpus) -> None:
     )
     def draw_map(tab, colour, stored):
         if tab != "map":
-            return no_update, no_update
+            return no_update, no_update, no_update
         points = corpus_map(corpus)
         if points is None:
-            return {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}}}, no_map_note(
-                corpus
-            )
-        rows = selected_rows(corpus, points, ViewState.from_dict(stored))
-        return to_figure(corpus, points, groups_for(colour_of(colour)), rows), describe(corpus, points, rows)
+            empty = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}}}
+            return empty, no_map_note(corpus), True
+        state = ViewState.from_dict(stored)
+        rows = selected_rows(corpus, points, state)
+        figure = to_figure(corpus, points, groups_for(colour_of(colour)), rows, state.region)
+        return figure, describe(corpus, points, rows), not state.region
 
     @app.callback(
         Output(MAP_GRAPH, "figure", allow_duplicate=True),
         Output(MAP_NOTE, "children", allow_duplicate=True),
+        Output(MAP_CLEAR, "disabled", allow_duplicate=True),
         Input(ids.SELECTION, "data"),
         State(ids.PATTERN_TABS, "value"),
         State(MAP_COLOUR, "value"),
@@ -231,14 +265,43 @@ def register(app: Dash, corpus: Corpus) -> None:
     def highlight_selection(stored, tab, colour):
         points = corpus_map(corpus)
         if tab != "map" or points is None:
-            return no_update, no_update
-        rows = selected_rows(corpus, points, ViewState.from_dict(stored))
+            return no_update, no_update, no_update
+        state = ViewState.from_dict(stored)
+        rows = selected_rows(corpus, points, state)
         groups = groups_for(colour_of(colour))
         patch = Patch()
         for number in range(len(groups)):
             patch["data"][number]["marker"]["opacity"] = FULL if rows is None else DIMMED
+            patch["data"][number]["selectedpoints"] = None  # plotly's own dimming of a box drawn: ours replaces it
         patch["data"][len(groups)] = selected_trace(points, rows, marker_size(int(points.placed.sum())))
-        return patch, describe(corpus, points, rows)
+        patch["layout"]["shapes"] = region_shapes(state.region)
+        patch["layout"]["selections"] = []
+        return patch, describe(corpus, points, rows), not state.region
+
+    app.clientside_callback(
+        KEEP_OUTLINE, Output(MAP_DRAWN, "data"), Input(MAP_GRAPH, "selectedData"), prevent_initial_call=True
+    )
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(MAP_DRAWN, "data"),
+        State(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )
+    def select_region(drawn, stored):
+        region = to_region(drawn)
+        if region is None:
+            return no_update
+        return to_query(corpus, replace(ViewState.from_dict(stored).selection_part(), region=region))
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(MAP_CLEAR, "n_clicks"),
+        State(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )
+    def clear_region(_, stored):
+        return to_query(corpus, replace(ViewState.from_dict(stored).selection_part(), region=()))
 
     @app.callback(
         Output(MAP_HOVER, "children"),

@@ -1,6 +1,7 @@
 """Web floor: the view state the URL and the browser hold (small values only), and its query-string form.
 
-`q` (a full-text search), `genes`, `match`, `organisms`, `chemicals`, `diseases`, `years`, `figure` are the shareable
+`q` (a full-text search), `genes`, `match`, `organisms`, `chemicals`, `diseases`, `years`, `region` (a box or lasso
+drawn on the corpus map), `figure` are the shareable
 parameters of the page URL; `include_unstated`, `exact`, `budget` and the network's `expand`, `colour` and `labels`
 ride along. Unknown or
 malformed values are dropped, each with a notice the page shows.
@@ -12,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass, replace
 from urllib.parse import parse_qsl, urlencode
 
+from dashboard.analysis.corpusmap import RegionError, parse_region
 from dashboard.analysis.graph import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, parse_node
 from dashboard.analysis.model import MATCH_MODES, TERM_KINDS, Corpus, Selection, resolve_genes
 from dashboard.analysis.terms import resolve_terms
@@ -38,6 +40,7 @@ KNOWN_PARAMS = (
     "expand",
     "colour",
     "labels",
+    "region",
     "terms",
 )
 COLOUR_MODES = ("plain", "organism", "year")
@@ -67,6 +70,7 @@ class ViewState:
     text: str = ""  # a full-text search: its hits are the selection, within the other filters
     chemicals: tuple[str, ...] = ()  # term keys (`mesh:D005947`): figures mentioning any of them
     diseases: tuple[str, ...] = ()
+    region: tuple[int, ...] = ()  # a box or polygon drawn on the corpus map, in its grid units
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -98,6 +102,7 @@ class ViewState:
                 text=str(data.get("text") or "")[:MAX_TEXT],
                 chemicals=tuple(str(t) for t in data.get("chemicals") or ())[:MAX_TERMS],
                 diseases=tuple(str(t) for t in data.get("diseases") or ())[:MAX_TERMS],
+                region=_stored_region(data.get("region")),
             )
         except (TypeError, IndexError, KeyError, AttributeError):
             return cls()
@@ -114,6 +119,7 @@ class ViewState:
             text=self.text,
             chemicals=self.chemicals,
             diseases=self.diseases,
+            region=self.region,
         )
 
     def network_part(self) -> ViewState:
@@ -235,6 +241,12 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
         else:
             notices.append(f"Colour '{_shown(params['colour'])}' is not one of {', '.join(COLOUR_MODES)}.")
 
+    if "region" in params:
+        try:
+            state = replace(state, region=parse_region(params["region"]))
+        except RegionError as exc:
+            notices.append(f"Region '{_shown(params['region'])}' dropped: {exc}.")
+
     if "labels" in params:
         state = replace(state, label_all=params["labels"].strip().lower() == "all")
 
@@ -298,6 +310,8 @@ def to_query(corpus: Corpus, state: ViewState) -> str:
         params.append(("organisms", ",".join(state.organisms)))
         if state.unstated:
             params.append(("include_unstated", "1"))
+    if state.region:
+        params.append(("region", ",".join(map(str, state.region))))
     for kind in TERM_KINDS:
         if keys := getattr(state, kind):
             params.append((kind, ",".join(keys)))
@@ -333,7 +347,16 @@ def to_selection(corpus: Corpus, state: ViewState) -> Selection:
         text=state.text,
         chemicals=state.chemicals,
         diseases=state.diseases,
+        region=state.region,
     )
+
+
+def _stored_region(value: object) -> tuple[int, ...]:
+    """A region kept in a browser store, checked again (anything malformed is no region)."""
+    try:
+        return parse_region(",".join(str(int(v)) for v in value)) if value else ()
+    except (RegionError, TypeError, ValueError):
+        return ()
 
 
 def apply_node_click(state: ViewState, node: str | None, grow: bool = False) -> ViewState:

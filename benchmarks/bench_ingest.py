@@ -11,6 +11,11 @@ of their summed PSS (which counts a page shared by forked processes once). With 
 `git archive REV dashboard | tar -x -C DIR && git archive --prefix=dashboard/ REV assets seeds | tar -x -C DIR`;
 `-` is the installed one) the runs of the versions alternate, so that all see the same machine, and they are
 printed side by side.
+
+With `--rate N` it measures, instead, records per second on the first N records of each corpus (with their side
+files): each version's `load_corpus(..., use_cache=False)` (files → tables, its parsing workers included) and a plain
+python-frontmatter loop over the same record files (`frontmatter.load`, one process, front matter only), their runs
+alternating; it prints the medians and each version's ratio to python-frontmatter (issue 15's budget: ≥ 10×).
 """
 
 from __future__ import annotations
@@ -45,6 +50,28 @@ if tree != "-":
     sys.path.insert(0, tree)
 sys.argv[0] = "pfocr-dashboard"
 runpy.run_module("dashboard", run_name="__main__", alter_sys=True)
+"""
+# Records per second of one cold load (files → tables) with the code in the folder given, or of a
+# python-frontmatter loop over the same record files ("frontmatter"); prints the number.
+RATE = """
+import os, sys, time
+tree, corpus = sys.argv[1], sys.argv[2]
+if tree == "frontmatter":
+    import frontmatter
+    paths = sorted(os.path.join(corpus, "_figures", name) for name in os.listdir(os.path.join(corpus, "_figures")))
+    started = time.perf_counter()
+    for path in paths:
+        frontmatter.load(path)
+    print(len(paths) / (time.perf_counter() - started))
+    raise SystemExit
+if tree != "-":
+    sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "__module__", "").startswith("__editable__")]
+    sys.path.insert(0, tree)
+from dashboard.corpus.cache import load_corpus
+started = time.perf_counter()
+tables = load_corpus([corpus], use_cache=False)
+tables = tables[0] if isinstance(tables, tuple) else tables
+print(len(tables.figures) / (time.perf_counter() - started))
 """
 
 
@@ -116,6 +143,53 @@ def build_once(tree: Path | None, corpus: Path, work: Path) -> dict:
     }
 
 
+def subset(corpus: Path, n_records: int, work: Path) -> Path:
+    """A folder of symbolic links to the first `n_records` record files of `corpus` and their side files."""
+    folder = work / f"subset-{n_records}"
+    figures, data = folder / "_figures", folder / "_data"
+    figures.mkdir(parents=True)
+    data.mkdir()
+    stems = sorted(path.name for path in (corpus / "_figures").iterdir())[:n_records]
+    for name in stems:
+        (figures / name).symlink_to(corpus / "_figures" / name)
+    wanted = {name.rsplit(".", 1)[0] for name in stems}
+    for path in (corpus / "_data").iterdir():
+        if path.name.rsplit("-", 1)[0] in wanted:
+            (data / path.name).symlink_to(path)
+    return folder
+
+
+def rate_once(tree: Path | str | None, corpus: Path) -> float:
+    """Records per second of one run (a fresh process): a version's cold load, or python-frontmatter's loop."""
+    found = subprocess.run(
+        [sys.executable, "-c", RATE, str(tree or "-"), str(corpus)], capture_output=True, text=True, check=True
+    )
+    return float(found.stdout.split()[-1])
+
+
+def compare_rates(trees: dict[str, Path | None], corpus: Path, runs: int, n_records: int) -> None:
+    """Records per second of each version and of python-frontmatter on the same files, runs alternating."""
+    work = Path(tempfile.mkdtemp(prefix="rate-"))
+    try:
+        folder = subset(corpus, n_records, work)
+        found: dict[str, list[float]] = {name: [] for name in [*trees, "frontmatter"]}
+        for _ in range(runs):
+            for name, tree in trees.items():
+                found[name].append(rate_once(tree, folder))
+            found["frontmatter"].append(rate_once("frontmatter", folder))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    theirs = statistics.median(found["frontmatter"])
+    for name, rates in found.items():
+        ours = statistics.median(rates)
+        print(
+            f"{n_records:>8,}  {name:<12} {ours:>9,.0f} records/s  {ours / theirs:>5.1f}× python-frontmatter   (runs: "
+            + ", ".join(f"{rate:,.0f}" for rate in rates)
+            + ")",
+            flush=True,
+        )
+
+
 def median_of(runs: list[dict]) -> dict:
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
@@ -132,11 +206,20 @@ def main() -> None:
         metavar="NAME=DIR",
         help="a version to run: a folder holding its dashboard/ package, or - for the installed one (repeatable)",
     )
+    parser.add_argument("--rate", type=int, metavar="N", help="records/s on N records against python-frontmatter")
     args = parser.parse_args()
     trees: dict[str, Path | None] = {}
     for given in args.code or ["installed=-"]:
         name, _, folder = given.partition("=")
         trees[name] = None if folder in ("", "-") else Path(folder).resolve()
+    if args.rate:
+        for size in args.sizes:
+            corpus = args.corpus_dir / f"corpus-{size}"
+            if not corpus.exists():
+                make_corpus.write_corpus(corpus, size, seed=1)
+            print(f"corpus-{size}:")
+            compare_rates(trees, corpus, args.runs, min(args.rate, size))
+        return
     print(
         f"{'figures':>8}  {'code':<10} {'time s':>7} {'peak RSS, all processes':>24} {'largest process':>16}"
         f" {'peak PSS, all':>14}"

@@ -180,23 +180,31 @@ _LINE_START = re.compile(rb"^(?=.)", re.MULTILINE)
 
 class GeneMentions:
     """A run's gene mentions as columns, in mention order: figure row, gene id, symbol, organism, printed word,
-    source."""
+    source. Mentions read row by row are gathered in lists and turned into columns once."""
 
     def __init__(self) -> None:
         self.figure_rows: list[np.ndarray] = []
         self.gene_ids: list[np.ndarray] = []
         self.strings: dict[str, list[pa.Array]] = {"symbol": [], "organism": [], "word": [], "source": []}
+        self.rows: list[tuple[int, str, str, str, str]] = []
+        self.row_figures: list[int] = []
 
     def add_rows(self, figure_row: int, rows: Sequence[tuple[int, str, str, str, str]]) -> None:
         """Mentions read row by row (front-matter genes, or a side file the fast path declined)."""
-        if not rows:
+        self.rows.extend(rows)
+        self.row_figures.extend([figure_row] * len(rows))
+
+    def flush_rows(self) -> None:
+        """The mentions gathered by `add_rows` as columns, after those added before."""
+        if not self.rows:
             return
-        gene_ids, symbols, organisms, words, sources = zip(*rows, strict=True)
+        gene_ids, symbols, organisms, words, sources = zip(*self.rows, strict=True)
         self.add_columns(
-            np.full(len(rows), figure_row, dtype=np.int64),
+            np.array(self.row_figures, dtype=np.int64),
             np.array(gene_ids, dtype=np.int64),
             *(pa.array(column, type=pa.large_string()) for column in (symbols, organisms, words, sources)),
         )
+        self.rows, self.row_figures = [], []
 
     def add_columns(
         self,
@@ -219,6 +227,7 @@ def read_gene_files(
     """Genes side files (figure row, text) read column-wise into `mentions`. Returns the TSV rows skipped (no numeric
     id) and the rows with a wrong number of cells, by figure row, and the files left to the reference reader
     (`records.read_tsv`), which also words every error."""
+    mentions.flush_rows()  # the front-matter genes come before the side files' in each figure
     groups: dict[tuple[int, tuple[int, ...]], list[bytes]] = {}
     declined: list[tuple[int, str]] = []
     for figure_row, text in files:
@@ -357,6 +366,7 @@ def _distinct_joined(codes: np.ndarray, values: pa.Array, group: np.ndarray, n_g
 def build_links(mentions: GeneMentions, n_figures: int) -> RunLinks:
     """`loader.to_links` for every figure of a run at once: one link per (figure, gene id) holding its distinct
     words and sources in order of appearance, exact if any source is, and the first label that has a symbol."""
+    mentions.flush_rows()
     if not mentions.figure_rows:
         empty = pa.array([], type=pa.large_string())
         return RunLinks(

@@ -314,7 +314,8 @@ def clean_text(value: object) -> str | None:
         value = " ".join(str(v) for v in value if isinstance(v, str))
     if not isinstance(value, str):
         return None
-    value = " ".join(value.split())  # folds every Unicode white space, like re's \s+, several times faster
+    if not value.isalnum():  # letters and digits only (most symbols and sources) hold no white space to fold
+        value = " ".join(value.split())  # folds every Unicode white space, like re's \s+, several times faster
     return None if value in MISSING else value
 
 
@@ -459,7 +460,11 @@ def _front_matter_genes(value: object, flaws: list[str]) -> list[tuple[int, str,
     bad = 0
     for entry in value:
         entrez = entry.get("entrez") if isinstance(entry, dict) else None
-        if not isinstance(entrez, str) or not _DIGITS.fullmatch(entrez.strip()):
+        if not isinstance(entrez, str):
+            bad += 1
+            continue
+        entrez = entrez.strip()
+        if not 0 < len(entrez) <= 15 or not entrez.isdecimal():  # re's \d{1,15}: isdecimal is its Unicode Nd
             bad += 1
             continue
         symbol = clean_text(entry.get("hgnc_symbol")) or clean_text(entry.get("symbol")) or ""

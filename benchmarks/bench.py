@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import importlib.util
 import json
 import os
 import random
@@ -44,6 +45,12 @@ import make_corpus  # noqa: E402 - the generator beside this script
 ALL_PATTERN = "{"
 
 
+def code_root() -> Path:
+    """The folder holding the `dashboard` package this interpreter imports (PYTHONPATH may point at another
+    checkout than this one): the servers start there, so that they run the same code."""
+    return Path(importlib.util.find_spec("dashboard").origin).parent.parent
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -53,7 +60,7 @@ def free_port() -> int:
 class Server:
     """gunicorn serving the dashboard in its own process group, with its memory sampled while it runs."""
 
-    def __init__(self, data: Path, cache: Path, workers: int = 1, preload: bool = False):
+    def __init__(self, data: Path, cache: Path, workers: int = 1, preload: bool = False, code: Path | None = None):
         self.port = free_port()
         command = [
             sys.executable,
@@ -70,7 +77,12 @@ class Server:
         env = {**os.environ, "PFOCR_DATA": str(data), "PFOCR_CACHE_DIR": str(cache)}
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            command,
+            cwd=code or code_root(),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         self.peak_rss = 0  # the largest process but the master (the master when it has none)
         self.peak_all_rss = 0  # all processes summed: master, workers, an ingest child and its parsing workers
@@ -105,8 +117,11 @@ class Server:
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 connection.request("GET", path)
-                if connection.getresponse().status == 200:
+                response = connection.getresponse()
+                if response.status == 200:
                     return time.perf_counter() - self.started
+                if response.status == 500:  # the data cannot be served (a bundle of another version, …)
+                    raise RuntimeError(f"{path}: {response.read()[:300]!r}")
             except OSError:
                 time.sleep(0.05)
         raise TimeoutError(path)
@@ -303,23 +318,26 @@ def corpus_sample(data: Path, cache: Path) -> dict:
     }
 
 
-def loader_ratio(data: Path, sample: int = 4000) -> tuple[float, float]:
-    """Records per second: our loader (whole corpus, two processes, side files included) and python-frontmatter
-    (one process, front matter only) on the same record files."""
+def loader_ratio(data: Path, sample: int = 4000, rounds: int = 3) -> tuple[float, float]:
+    """Records per second, medians of `rounds` alternating runs: our loader (whole corpus, two processes, side files
+    included) and python-frontmatter (one process, front matter only) on the same record files.
+    (`benchmarks/bench_ingest.py --rate N` measures the same on N records, each run in a fresh process.)"""
     import frontmatter
 
     from dashboard.corpus.loader import discover, parse_sources
 
     sources = discover([data])
-    started = time.perf_counter()
-    parse_sources(sources)
-    ours = len(sources.records) / (time.perf_counter() - started)
     files = sources.records[:sample]
-    started = time.perf_counter()
-    for path in files:
-        frontmatter.load(path)
-    theirs = len(files) / (time.perf_counter() - started)
-    return ours, theirs
+    ours, theirs = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        parse_sources(sources)
+        ours.append(len(sources.records) / (time.perf_counter() - started))
+        started = time.perf_counter()
+        for path in files:
+            frontmatter.load(path)
+        theirs.append(len(files) / (time.perf_counter() - started))
+    return statistics.median(ours), statistics.median(theirs)
 
 
 def bench_size(size: int, corpus_dir: Path, reps: int) -> dict:

@@ -467,10 +467,21 @@ def _front_matter_genes(value: object, flaws: list[str]) -> list[tuple[int, str,
         if not 0 < len(entrez) <= 15 or not entrez.isdecimal():  # re's \d{1,15}: isdecimal is its Unicode Nd
             bad += 1
             continue
-        symbol = clean_text(entry.get("hgnc_symbol")) or clean_text(entry.get("symbol")) or ""
-        word = entry.get("word") if isinstance(entry.get("word"), str) else ""
-        source = clean_text(entry.get("source")) or ""
-        rows.append((int(entrez), symbol, HUMAN, word.replace(SEP, " ").strip(), source))
+        symbol = entry.get("hgnc_symbol")
+        # A symbol of letters and digits is its own cleaned text (the common case, without clean_text's calls).
+        if not (isinstance(symbol, str) and symbol.isalnum() and symbol not in MISSING):
+            symbol = clean_text(symbol) or clean_text(entry.get("symbol")) or ""
+        word = entry.get("word")
+        if not isinstance(word, str):
+            word = ""
+        elif SEP in word:
+            word = word.replace(SEP, " ")
+        source = entry.get("source")
+        if not (isinstance(source, str) and source.isalnum()):  # hgnc_symbol etc. are not: `_` is no letter
+            source = clean_text(source) or ""
+        elif source in MISSING:
+            source = ""
+        rows.append((int(entrez), symbol, HUMAN, word.strip(), source))
     if bad:
         flaws.append(f"{bad} gene entr{'y' if bad == 1 else 'ies'} without an NCBI Gene id skipped")
     return rows

@@ -4,10 +4,11 @@
     python benchmarks/bench_ingest.py --sizes 10000 30000 [--runs 3] [--code NAME=DIR ...]
 
 For each corpus size (made with make_corpus.py if missing) it runs the build `--runs` times and prints the median
-wall time and the median of each run's peak summed resident memory (RSS) of the build and every process it starts
-(its parsing workers), sampled every 20 ms, with the largest process's share at that peak, and the median peak
-of their summed PSS (which counts a page shared by forked processes once). With `--code NAME=DIR`
-(repeatable; DIR holds another version's package exported with its data folders, e.g.
+wall time (and that of the loader's files → tables part, from its log line) and the median of each run's peak
+summed resident memory (RSS) of the build and every process it starts (its parsing workers), sampled every
+20 ms, with the largest process's share at that peak, and the median peak of their summed PSS (which counts a page
+shared by forked processes once). With `--code NAME=DIR` (repeatable; DIR holds another version's package
+exported with its data folders, e.g.
 `git archive REV dashboard | tar -x -C DIR && git archive --prefix=dashboard/ REV assets seeds | tar -x -C DIR`;
 `-` is the installed one) the runs of the versions alternate, so that all see the same machine, and they are
 printed side by side.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
+import re
 import shutil
 import statistics
 import subprocess
@@ -40,6 +42,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import make_corpus  # noqa: E402 - the generator beside this script
 
 MIB = 2**20
+# The loader's own log line: the files → tables part of the build (the text index and the map are built after it).
+PARSED = re.compile(r"parsed \d+ record files in ([\d.]+) s")
 # Runs `python -m dashboard ARGS` with the installed `dashboard` package, or with the one in the folder given
 # instead of "-" (an editable install's import hook is taken out of the way).
 LAUNCHER = """
@@ -135,8 +139,10 @@ def build_once(tree: Path | None, corpus: Path, work: Path) -> dict:
     if process.returncode != 0:
         raise RuntimeError(f"build with {tree} failed:\n{errors[-3000:]}")
     shutil.rmtree(out, ignore_errors=True)
+    parsed = PARSED.search(errors)
     return {
         "seconds": seconds,
+        "parse": float(parsed.group(1)) if parsed else float("nan"),
         "peak": sampler.peak,
         "largest": sampler.peak_largest,
         "pss": sampler.peak_pss,
@@ -221,8 +227,8 @@ def main() -> None:
             compare_rates(trees, corpus, args.runs, min(args.rate, size))
         return
     print(
-        f"{'figures':>8}  {'code':<10} {'time s':>7} {'peak RSS, all processes':>24} {'largest process':>16}"
-        f" {'peak PSS, all':>14}"
+        f"{'figures':>8}  {'code':<10} {'time s':>7} {'tables s':>9} {'peak RSS, all processes':>24}"
+        f" {'largest process':>16} {'peak PSS, all':>14}"
     )
     for size in args.sizes:
         corpus = args.corpus_dir / f"corpus-{size}"
@@ -239,9 +245,13 @@ def main() -> None:
         for name, found in runs.items():
             median = median_of(found)
             print(
-                f"{size:>8,}  {name:<10} {median['seconds']:>7.1f} {median['peak'] / MIB:>20,.0f} MiB"
+                f"{size:>8,}  {name:<10} {median['seconds']:>7.1f} {median['parse']:>9.1f}"
+                f" {median['peak'] / MIB:>20,.0f} MiB"
                 f" {median['largest'] / MIB:>12,.0f} MiB {median['pss'] / MIB:>10,.0f} MiB   (runs: "
-                + ", ".join(f"{run['seconds']:.1f} s / {run['peak'] / MIB:,.0f} MiB" for run in found)
+                + ", ".join(
+                    f"{run['seconds']:.1f} s ({run['parse']:.1f} s tables) / {run['peak'] / MIB:,.0f} MiB"
+                    for run in found
+                )
                 + ")",
                 flush=True,
             )

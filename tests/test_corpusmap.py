@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import multiprocessing
 import shutil
 from dataclasses import replace
 
@@ -28,6 +29,7 @@ from dashboard.corpus.cache import load_corpus
 from dashboard.corpus.corpusmap import (
     GRID,
     MAP_FILE,
+    SPAWN_FROM,
     CorpusMap,
     embed,
     figure_gene_matrix,
@@ -72,6 +74,22 @@ def test_embedding_puts_figures_that_share_genes_together_and_is_deterministic()
     assert (labels[nearest] == labels).mean() >= 0.95
     off_diagonal = ~np.eye(len(labels), dtype=bool)
     assert distances[same & off_diagonal].mean() < 0.5 * distances[~same].mean()
+
+
+def _embed_in_child(matrix: sparse.csr_matrix) -> None:
+    embed(matrix, seed=0, n_jobs=2)
+
+
+def test_a_process_forked_after_a_map_was_built_can_build_one_too():
+    """The cache's ingest child is forked: openTSNE's threads, once run in the parent, hung such a child."""
+    embed(planted()[0], seed=0, n_jobs=2)
+    larger, _ = planted(groups=3, per_group=SPAWN_FROM // 3 + 10)  # laid out in a spawned process
+    child = multiprocessing.get_context("fork").Process(target=_embed_in_child, args=(larger,))
+    child.start()
+    child.join(90)
+    hung = child.is_alive()
+    child.kill()
+    assert not hung and child.exitcode == 0
 
 
 def test_a_few_figures_are_laid_out_by_svd_and_the_grid_spans_its_range():

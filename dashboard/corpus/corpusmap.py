@@ -10,15 +10,18 @@ a digest of the figids so that a map is never read against other figures.
 
 Building costs about a minute at 110,000 figures on two cores, so it is done once, when the tables are written
 (`build_corpus_map`, next to the full-text index); `load_corpus_map` only maps the file. openTSNE (and
-scikit-learn under it) is imported only while building: a serving process never loads it.
+scikit-learn under it) is imported only while building: a serving process never loads it. Large layouts run in
+a spawned process (see SPAWN_FROM).
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +48,10 @@ PERPLEXITY = 15.0  # t-SNE's neighbourhood size; lower than the usual 30 to keep
 EXAGGERATION_ITERATIONS, ITERATIONS = 125, 250
 MIN_TSNE = 40  # figures with genes: fewer are laid out by their first two SVD components
 FFT_FROM = 5_000  # points: fewer are laid out with Barnes–Hut (measured: 190 figures in 0.27 s, not 2.3 s by FFT)
+# openTSNE's parallel loops (OpenMP) hang in a process forked from one that ran them (measured: the cache's ingest
+# child, forked by a process that had built a map before, waited forever). So a map of SPAWN_FROM points or more
+# is laid out in a fresh, spawned process; smaller ones here, on one thread, which is fork-safe.
+SPAWN_FROM = 500
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,11 @@ def embed(matrix: sparse.csr_matrix, seed: int = 0, n_jobs: int | None = None) -
         out[rows] = reduced[:, :2]
         return out, "svd"
     reduced /= np.maximum(np.linalg.norm(reduced, axis=1, keepdims=True), 1e-12)
-    out[rows] = _tsne(reduced, seed, n_jobs or min(4, os.cpu_count() or 1))
+    if len(rows) < SPAWN_FROM:
+        out[rows] = _tsne(reduced, seed, 1)
+    else:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            out[rows] = pool.submit(_tsne, reduced, seed, n_jobs or min(4, os.cpu_count() or 1)).result()
     return out, f"tsne(perplexity={min(PERPLEXITY, (len(rows) - 1) / 3):g})"
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.corpus import loader
-from dashboard.corpus.fastparse import NOT_READ, GeneMentions, read_front_matter, read_gene_files
+from dashboard.corpus.fastparse import _WHITE, NOT_READ, GeneMentions, read_front_matter, read_gene_files
 from dashboard.corpus.loader import discover, parse_run, parse_run_reference, read_corpus
 from dashboard.corpus.records import (
     UNUSED_KEYS,
@@ -237,3 +237,8 @@ def test_a_gene_id_in_other_digits_leaves_the_run_to_the_reference(tmp_path):
     (data / "PMC1__a-genes.tsv").write_text(GENE_HEADER + "Hs\tx\tx\tX\t\u0661\u0662\ts\n")
     assert_same_runs([tmp_path])
     assert read_corpus([tmp_path]).links["gene_id"].tolist() == [12]
+
+
+def test_the_white_space_the_fast_path_checks_is_every_other_white_space_of_python():
+    others = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()} - set(" \t\n")
+    assert set(_WHITE) == others

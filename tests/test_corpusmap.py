@@ -38,6 +38,7 @@ from dashboard.corpus.corpusmap import (
     to_grid,
 )
 from dashboard.corpus.loader import CorpusError
+from dashboard.web import ids
 from dashboard.web.app import create_app
 from dashboard.web.corpusmap import MAP_CLEAR, MAP_GRAPH, MAP_HOVER, MAP_NOTE, hover_text, open_query, to_figure
 from dashboard.web.state import ViewState, parse_query, to_query, to_selection
@@ -246,9 +247,9 @@ def console_problems(dash_duo) -> list[dict]:
 
 POINT_ON_SCREEN = """
 const gd = document.querySelector('#corpus-map .js-plotly-plot');
-const trace = gd._fullData[arguments[0]], size = gd._fullLayout._size, box = gd.getBoundingClientRect();
+const trace = gd._fullData[arguments[0]], size = gd._fullLayout._size;
 const i = arguments[1], xaxis = gd._fullLayout.xaxis, yaxis = gd._fullLayout.yaxis;
-return [box.left + size.l + xaxis.l2p(trace.x[i]), box.top + size.t + yaxis.l2p(trace.y[i])];
+return [size.l + xaxis.l2p(trace.x[i]) - gd.clientWidth / 2, size.t + yaxis.l2p(trace.y[i]) - gd.clientHeight / 2];
 """
 
 
@@ -256,7 +257,8 @@ return [box.left + size.l + xaxis.l2p(trace.x[i]), box.top + size.t + yaxis.l2p(
 def test_map_tab_draws_every_point_and_a_click_opens_its_figure(dash_duo, seed_corpus):
     app = create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus)
     dash_duo.start_server(app)
-    tab = dash_duo.wait_for_element_by_xpath("//*[contains(@class, 'tab') and normalize-space()='Map of the corpus']")
+    dash_duo.wait_for_text_to_equal(f"#{ids.PATTERN_TABS} .tab:last-child", "Map of the corpus", timeout=TIMEOUT)
+    tab = dash_duo.find_element(f"#{ids.PATTERN_TABS} .tab:last-child")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", tab)
     tab.click()
     points = analysis_map.corpus_map(seed_corpus)
@@ -267,11 +269,9 @@ def test_map_tab_draws_every_point_and_a_click_opens_its_figure(dash_duo, seed_c
     dash_duo.wait_for_contains_text(f"#{MAP_NOTE}", f"{int(points.placed.sum())} figures", timeout=TIMEOUT)
     graph = dash_duo.find_element(f"#{MAP_GRAPH}")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
-    x, y = dash_duo.driver.execute_script(POINT_ON_SCREEN, 0, 0)
-    origin = graph.rect
-    ActionChains(dash_duo.driver).move_to_element_with_offset(
-        graph, int(x - origin["x"] - origin["width"] / 2), int(y - origin["y"] - origin["height"] / 2)
-    ).perform()
+    plot = dash_duo.find_element(f"#{MAP_GRAPH} .js-plotly-plot")
+    dx, dy = dash_duo.driver.execute_script(POINT_ON_SCREEN, 0, 0)  # from the plot's centre
+    ActionChains(dash_duo.driver).move_to_element(plot).move_by_offset(int(dx), int(dy)).perform()
     groups = analysis_map.map_groups(seed_corpus, points, "year")
     until(lambda: dash_duo.find_element(f"#{MAP_HOVER}").text, timeout=TIMEOUT)
     hovered = dash_duo.find_element(f"#{MAP_HOVER}").text
@@ -282,10 +282,12 @@ def test_map_tab_draws_every_point_and_a_click_opens_its_figure(dash_duo, seed_c
     assert hover_text(seed_corpus, seed_corpus.figure_row(figid.replace("%5F", "_"))) == hovered
 
     # A box drawn over the middle of the map becomes the selection: region= in the link, its figures in black.
-    dash_duo.find_element(f"#{MAP_GRAPH} .modebar-btn[data-val='select']").click()
+    box_select = dash_duo.find_element(f"#{MAP_GRAPH} .modebar-btn[data-val='select']")
+    dash_duo.driver.execute_script("arguments[0].click()", box_select)  # the modebar shows on hover only
     graph = dash_duo.find_element(f"#{MAP_GRAPH}")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
-    ActionChains(dash_duo.driver).move_to_element_with_offset(graph, -150, -150).click_and_hold().move_by_offset(
+    plot = dash_duo.find_element(f"#{MAP_GRAPH} .js-plotly-plot")
+    ActionChains(dash_duo.driver).move_to_element(plot).move_by_offset(-150, -150).click_and_hold().move_by_offset(
         150, 150
     ).move_by_offset(150, 150).release().perform()
     until(lambda: "region=" in dash_duo.driver.current_url, timeout=TIMEOUT)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import weakref
 
 import networkx as nx
 import numpy as np
@@ -210,8 +211,22 @@ def has_gene_sets(corpus: Corpus, selection: Selection, rows: np.ndarray) -> boo
     species = main_species(corpus, selection, rows)
     if species is None or not len(rows):
         return False
-    usable = (corpus.species_mask(species) & (corpus.symbols != "")).astype(np.float32)
-    return bool((corpus.matrix(selection.exact) @ usable)[rows].max() > 0)
+    return bool(_figures_with_symbols(corpus, species, selection.exact)[rows].any())
+
+
+_WITH_SYMBOLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _figures_with_symbols(corpus: Corpus, species: str, exact: bool) -> np.ndarray:
+    """Per figure, whether it holds a gene with a symbol of the species: one product over the whole matrix per
+    species and switch, kept (read-only) for every later selection, instead of one per selection change."""
+    kept = _WITH_SYMBOLS.setdefault(corpus, {})
+    if (species, exact) not in kept:
+        usable = (corpus.species_mask(species) & (corpus.symbols != "")).astype(np.float32)
+        found = np.asarray(corpus.matrix(exact) @ usable).ravel() > 0
+        found.flags.writeable = False
+        kept[species, exact] = found
+    return kept[species, exact]
 
 
 def export_blockers(corpus: Corpus, state: ViewState, query: dict | None) -> dict[str, str]:

@@ -9,6 +9,7 @@ any of its ids (with or without the `mesh:` / `chebi:` / `doid:` prefix, in any 
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import weakref
@@ -68,6 +69,15 @@ _INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
+def _reset_lock() -> None:
+    """A process forked while another thread built an index must not inherit the lock held (it builds its own)."""
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_lock)
+
+
 def term_index(corpus: Corpus, kind: str) -> TermIndex:
     """The kind's term index of a corpus, built on first use (kept as long as the corpus is)."""
     if kind not in KINDS:
@@ -77,6 +87,53 @@ def term_index(corpus: Corpus, kind: str) -> TermIndex:
         if kind not in built:
             built[kind] = build_term_index(corpus, kind)
         return built[kind]
+
+
+@dataclass(frozen=True)
+class FigureTerms:
+    """One kind's table rows grouped by figure (CSR): figure row f's rows are `rows[indptr[f]:indptr[f + 1]]`, in
+    table order."""
+
+    indptr: np.ndarray
+    rows: np.ndarray
+
+
+def figure_terms(corpus: Corpus, kind: str) -> FigureTerms:
+    """The kind's rows by figure, built on first use (kept as long as the corpus is)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    with _LOCK:
+        built = _INDEXES.setdefault(corpus, {})
+        if ("figures", kind) not in built:
+            built["figures", kind] = build_figure_terms(corpus, kind)
+        return built["figures", kind]
+
+
+def build_figure_terms(corpus: Corpus, kind: str) -> FigureTerms:
+    """Group a kind's table rows by the row of their figure; rows of figures not in the corpus are left out."""
+    figure_rows = _figure_rows(corpus, getattr(corpus.tables, kind)[C.FIGID])
+    order = np.argsort(figure_rows, kind="stable")
+    order = order[figure_rows[order] >= 0]
+    indptr = np.zeros(corpus.n_figures + 1, dtype=np.int64)
+    np.cumsum(np.bincount(figure_rows[order], minlength=corpus.n_figures), out=indptr[1:])
+    return FigureTerms(indptr=indptr, rows=order.astype(np.int64))
+
+
+def terms_of_figure(corpus: Corpus, kind: str, figure_row: int) -> pd.DataFrame:
+    """A figure's rows of the chemicals or diseases table, in table order: a slice of the CSR index instead of a
+    comparison of every row's figid (330,000 rows at 110,000 figures)."""
+    index = figure_terms(corpus, kind)
+    return getattr(corpus.tables, kind).iloc[index.rows[index.indptr[figure_row] : index.indptr[figure_row + 1]]]
+
+
+def _figure_rows(corpus: Corpus, figids: pd.Series) -> np.ndarray:
+    """Each figid's figure row (-1 for a figure not in the corpus); the loader's categorical figids are re-coded
+    without a pass over the strings."""
+    if isinstance(figids.dtype, pd.CategoricalDtype):
+        categories = corpus.figure_index.get_indexer(figids.cat.categories.astype(str))
+        codes = figids.cat.codes.to_numpy()
+        return np.where(codes >= 0, np.append(categories, -1)[codes], -1).astype(np.int64)
+    return corpus.figure_index.get_indexer(figids.astype(str)).astype(np.int64)
 
 
 def _strings(series: pd.Series) -> pd.Series:
@@ -97,7 +154,7 @@ def build_term_index(corpus: Corpus, kind: str) -> TermIndex:
     other = OTHER_ID[kind]
     rows = pd.DataFrame(
         {
-            "row": corpus.figure_index.get_indexer(table[C.FIGID].astype(str)),
+            "row": _figure_rows(corpus, table[C.FIGID]),
             C.WORD: _strings(table[C.WORD]),
             C.MESH: _strings(table[C.MESH]),
             C.MATCH: _strings(table[C.MATCH]),

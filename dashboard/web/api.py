@@ -29,7 +29,7 @@ from dashboard.analysis.model import (
 from dashboard.analysis.organisms import search_organisms
 from dashboard.analysis.patterns import MAX_PATHS, build_cooccurrence, build_timeline, find_paths
 from dashboard.analysis.search import QueryError, search_figures
-from dashboard.analysis.terms import KINDS, resolve_terms, search_terms, terms_mask
+from dashboard.analysis.terms import KINDS, resolve_terms, search_terms, terms_mask, terms_of_figure
 from dashboard.corpus import columns as C
 from dashboard.corpus.corpusmap import GRID
 from dashboard.corpus.numbers import to_int_in
@@ -63,14 +63,15 @@ def _error(status: int, message: str):
 def _figure_summaries(corpus: Corpus, rows: np.ndarray) -> list[dict]:
     """figid, title, year and organisms of many figures (one column read each, not one row at a time)."""
     titles = corpus.figures[C.TITLE].iloc[rows].to_numpy(dtype=object, na_value=None)
+    years = corpus.years[rows].tolist()  # Python floats: 10,000 rows without a numpy scalar each
     return [
         {
-            "figid": str(corpus.figids[row]),
+            "figid": str(figid),
             "title": title,
-            "year": None if np.isnan(corpus.years[row]) else int(corpus.years[row]),
+            "year": None if year != year else int(year),  # NaN is the one value not equal to itself
             "organisms": list(corpus.figure_organisms[row]),
         }
-        for row, title in zip(rows.tolist(), titles, strict=True)
+        for row, figid, title, year in zip(rows.tolist(), corpus.figids[rows].tolist(), titles, years, strict=True)
     ]
 
 
@@ -281,8 +282,8 @@ def build_api(corpus: Corpus) -> Blueprint:
             return _error(404, f"no figure '{figid[:120]}' in this corpus")
         record = corpus.figures.iloc[row]
         genes = genes_of_figure(corpus, row)
-        chemicals = corpus.tables.chemicals[corpus.tables.chemicals[C.FIGID] == figid]
-        diseases = corpus.tables.diseases[corpus.tables.diseases[C.FIGID] == figid]
+        chemicals = terms_of_figure(corpus, "chemicals", row)
+        diseases = terms_of_figure(corpus, "diseases", row)
         return jsonify(
             {
                 **_figure_summaries(corpus, np.array([row]))[0],

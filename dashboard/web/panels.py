@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from dashboard.analysis.enrich import gene_partners, similar_figures
 from dashboard.analysis.model import Corpus, figures_for_genes, filter_selection, genes_of_figure
-from dashboard.analysis.terms import OTHER_ID, resolve_terms
+from dashboard.analysis.terms import OTHER_ID, resolve_terms, terms_of_figure
 from dashboard.corpus import columns as C
 from dashboard.corpus.records import SEP
 from dashboard.web import ids
@@ -280,8 +280,8 @@ def build_figure_detail(corpus: Corpus, state: ViewState, figid: str, thumbnails
             html.H3(f"Genes ({len(chips)})"),
             html.Div(chips, className="chips") if chips else html.P("No genes were read from this figure."),
             _gene_table(figid, genes) if chips else None,
-            _terms(corpus, "chemicals", figid),
-            _terms(corpus, "diseases", figid),
+            _terms(corpus, "chemicals", row),
+            _terms(corpus, "diseases", row),
             _similar(corpus, row, state.exact, thumbnails),
         ],
         className="detail-figure",
@@ -407,11 +407,10 @@ def term_id_link(term_id: str) -> html.Component:
     return html.Span(term_id, className="muted")
 
 
-def _terms(corpus: Corpus, kind: str, figid: str) -> html.Div | None:
+def _terms(corpus: Corpus, kind: str, row: int) -> html.Div | None:
     """A figure's chemicals or diseases: each name is a button that filters by it, with the word printed in the
     figure and its ontology ids linked out."""
-    table = getattr(corpus.tables, kind)
-    rows = table[table[C.FIGID] == figid]
+    rows = terms_of_figure(corpus, kind, row)
     if rows.empty:
         return None
     other = OTHER_ID[kind]

@@ -122,8 +122,11 @@ class Server:
                     return time.perf_counter() - self.started
                 if response.status == 500:  # the data cannot be served (a bundle of another version, …)
                     raise RuntimeError(f"{path}: {response.read()[:300]!r}")
+                response.read()
             except OSError:
-                time.sleep(0.05)
+                pass
+            # Every 50 ms: asked again at once, the loading page competed with the load it waits for.
+            time.sleep(0.05)
         raise TimeoutError(path)
 
     def memory(self) -> tuple[int, int]:

@@ -1,23 +1,25 @@
 """Load test: the dashboard started exactly as the Procfile starts it (gunicorn, --preload, two workers), and
-simulated users clicking through it concurrently for a while.
+simulated users clicking through it concurrently, each pausing to read between interactions.
 
-    python benchmarks/load.py --data seeds --users 20 --seconds 120
-    python benchmarks/load.py --data /tmp/pfocr-bench/pfocr-30000 --users 20 --seconds 120
+    python benchmarks/load.py --data /tmp/pfocr-bench/bundle-110000 --users 50 100 150 --seconds 60
+    python benchmarks/load.py --data seeds --users 20 --seconds 120 --think 0 0   # no pauses: saturation
 
-Each user is a thread with its own connection doing real interactions through Dash's callback endpoint (gene click,
-type-ahead, organism and year changes, figure click, back to the default view), with no pause between them. It
-prints throughput, interaction latency p50/p95/p99, the number of errors, and the server's memory over the run
-(RSS and PSS summed over master and workers, sampled every five seconds) to show it stays flat.
+Each user is a thread with its own connection, holding the page's values as a browser does (bench_serve.Page): it
+opens the page (the layout and the callback graph), shows the default view, then repeats: think 2–5 s (uniform,
+`--think`), do one interaction — gene click, gene type-ahead, organism change, year change, figure click, back to
+the default view, text search, chemical filter, and now and then an enrichment of 200 genes — and every server
+callback it triggers, one after another. Users start spread over the first think time, once each worker has served
+every interaction a few times unmeasured (its first uses). For each number of users
+(one server for the whole sweep, `--seconds` each) it prints the interactions done, errors, the latency of a whole
+interaction (its callbacks summed) and of single callbacks at p50/p95/p99, and the server's memory (PSS summed over
+master and workers) at the start and end of the step and its peak, sampled every five seconds; then the most users
+whose interaction p95 stays within `--target` ms.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shlex
-import signal
-import statistics
-import subprocess
+import random
 import sys
 import tempfile
 import threading
@@ -25,30 +27,17 @@ import time
 from pathlib import Path
 
 import psutil
-from bench import ROOT, DashClient, corpus_sample, free_port, interactions
+from bench import ROOT, free_port
+from bench_serve import INTERACTIONS, Page, interactions, sample, start_procfile, step, stop, wait_page
 
-
-def procfile_command() -> str:
-    line = (ROOT / "Procfile").read_text().strip()
-    return line.removeprefix("web:").strip()
-
-
-def start(data: Path, cache: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "PORT": str(port), "PFOCR_DATA": str(data), "PFOCR_CACHE_DIR": str(cache)}
-    command = procfile_command().replace("$PORT", str(port)).replace("${WEB_CONCURRENCY:-2}", "2")
-    return subprocess.Popen(
-        shlex.split(command),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+MIB = 2**20
+# How often each interaction is picked: the enrichment (a pasted list) is rarer than clicks.
+WEIGHTS = {name: (0.25 if name.startswith("enrichment") else 1.0) for name in INTERACTIONS}
 
 
 def memory(pid: int) -> tuple[int, int, int, int]:
     """(RSS, PSS, anonymous RSS, file-backed RSS) summed over the master and its workers, in bytes. File-backed
-    pages are the memory-mapped cache and libraries: shared between the processes and reclaimable."""
+    pages are the memory-mapped data and libraries: shared between the processes and reclaimable."""
     master = psutil.Process(pid)
     rss = pss = anon = mapped = 0
     for proc in [master, *master.children(recursive=True)]:
@@ -60,87 +49,126 @@ def memory(pid: int) -> tuple[int, int, int, int]:
     return rss, pss, anon, mapped
 
 
-def wait_ready(port: int, timeout: float = 600) -> None:
-    import http.client
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000 if ordered else float("nan")
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+def run_step(port: int, pid: int, info: dict, users: int, seconds: float, think: tuple[float, float]) -> dict:
+    """`users` users for `seconds`; their latencies, errors and the server's memory meanwhile."""
+    interactions: list[float] = []
+    callbacks: list[float] = []
+    by_name: dict[str, list[float]] = {}
+    errors: list[str] = []
+    lock = threading.Lock()
+    started = time.monotonic()
+    stop_at = started + seconds
+    names, weights = list(WEIGHTS), list(WEIGHTS.values())
+
+    def user(number: int) -> None:
+        rng = random.Random(number)
+        time.sleep(rng.uniform(0, think[1]))  # users arrive spread over the first think time
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
+            page = Page(port, lean=True)
+            page.interact({"url.search": ""})
+        except Exception as exc:
+            with lock:
+                errors.append(f"opening the page: {type(exc).__name__}: {exc}")
+            return
+        while True:
+            time.sleep(rng.uniform(*think))
+            if time.monotonic() >= stop_at:
                 return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError("the server did not come up")
+            name = rng.choices(names, weights)[0]
+            try:
+                before = len(page.timings)
+                total, _, _ = step(page, info, rng, name)
+            except Exception as exc:
+                with lock:
+                    errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                page = Page(port, lean=True)  # a fresh page, as a user who reloads it
+                continue
+            with lock:
+                interactions.append(total)
+                by_name.setdefault(name, []).append(total)
+                callbacks.extend(page.timings[before:])
+
+    memory_samples = [memory(pid)]
+    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(users)]
+    for thread in threads:
+        thread.start()
+    while any(t.is_alive() for t in threads):
+        time.sleep(5)
+        memory_samples.append(memory(pid))
+    elapsed = time.monotonic() - started
+    pss = [m[1] for m in memory_samples]
+    return {
+        "users": users,
+        "interactions": len(interactions),
+        "rate": len(interactions) / elapsed,
+        "errors": errors,
+        "p50": pct(interactions, 0.5),
+        "p95": pct(interactions, 0.95),
+        "p99": pct(interactions, 0.99),
+        "callback_p95": pct(callbacks, 0.95),
+        "callbacks_per_s": len(callbacks) / elapsed,
+        "by_name": {name: pct(values, 0.95) for name, values in sorted(by_name.items())},
+        "pss": (pss[0], pss[-1], max(pss)),
+        "anon": (memory_samples[0][2], memory_samples[-1][2]),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT / "seeds")
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--users", type=int, nargs="+", default=[100])
+    parser.add_argument("--seconds", type=float, default=60, help="per number of users")
+    parser.add_argument("--think", type=float, nargs=2, default=(2.0, 5.0), metavar=("MIN", "MAX"))
+    parser.add_argument("--target", type=float, default=300, help="interaction p95 a machine must hold, in ms")
+    parser.add_argument(
+        "--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "pfocr-bench-cache", help="for sources"
+    )
     args = parser.parse_args()
+    args.data = args.data.resolve()
 
-    with tempfile.TemporaryDirectory() as cache_dir:
-        port = free_port()
-        server = start(args.data, Path(cache_dir), port)
-        try:
-            wait_ready(port)
-            info = corpus_sample(args.data, Path(cache_dir))
-            timings: dict[str, list[float]] = {}
-            errors: list[str] = []
-            lock = threading.Lock()
-            stop_at = time.monotonic() + args.seconds
-            samples: list[tuple[float, int, int]] = []
+    info = sample(args.data, cache_dir=args.cache_dir)
+    port = free_port()
+    server = start_procfile(args.data, args.cache_dir, port)
+    try:
+        wait_page(port)
+        deadline = time.monotonic() + 60
+        while len(psutil.Process(server.pid).children()) > 2 and time.monotonic() < deadline:
+            time.sleep(0.5)  # the workers forked before the load retire once the loaded ones serve
+        for seed in range(4):  # unmeasured: each worker's first uses (imports, lazily built answers)
+            interactions(Page(port, lean=True), info, 1, seed=seed)
+        results = [run_step(port, server.pid, info, n, args.seconds, tuple(args.think)) for n in args.users]
+    finally:
+        stop(server)
 
-            def user(number: int) -> None:
-                seed = number
-                while time.monotonic() < stop_at:
-                    mine: dict[str, list[float]] = {}
-                    try:
-                        interactions(DashClient(port), info, reps=1, seed=seed, timings=mine)
-                    except Exception as exc:
-                        with lock:
-                            errors.append(f"{type(exc).__name__}: {exc}")
-                    seed += 1000
-                    with lock:
-                        for name, values in mine.items():
-                            timings.setdefault(name, []).extend(values)
-
-            started = time.monotonic()
-            threads = [threading.Thread(target=user, args=(n,)) for n in range(args.users)]
-            for thread in threads:
-                thread.start()
-            while any(t.is_alive() for t in threads):
-                samples.append((time.monotonic() - started, *memory(server.pid)))
-                time.sleep(5)
-            elapsed = time.monotonic() - started
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=60)
-
-    every = sorted(v for values in timings.values() for v in values)
-    total = len(every)
-    mib = 2**20
-
-    def pct(q: float) -> float:
-        return every[min(total - 1, round(q * (total - 1)))] * 1000
-
-    print(f"### Load: {args.users} users for {args.seconds:.0f} s on {args.data.name} (gunicorn as in the Procfile)")
+    print(
+        f"### Load on {args.data.name}: gunicorn as in the Procfile (2 workers), think time "
+        f"{args.think[0]:g}–{args.think[1]:g} s, {args.seconds:.0f} s per step\n"
+    )
+    print(
+        "| users | interactions (per s) | callbacks per s | errors | interaction p50 / p95 / p99 ms | "
+        "callback p95 ms | PSS start → end (peak) MiB | anonymous RSS start → end MiB |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        start, end, peak = (v / MIB for v in r["pss"])
+        print(
+            f"| {r['users']} | {r['interactions']:,} ({r['rate']:.1f}) | {r['callbacks_per_s']:.0f} | "
+            f"{len(r['errors'])} | {r['p50']:.0f} / {r['p95']:.0f} / {r['p99']:.0f} | {r['callback_p95']:.0f} | "
+            f"{start:,.0f} → {end:,.0f} ({peak:,.0f}) | {r['anon'][0] / MIB:,.0f} → {r['anon'][1] / MIB:,.0f} |"
+        )
     print()
-    print("| measure | value |")
-    print("|---|---|")
-    print(f"| interactions completed | {total:,} ({total / elapsed:.1f}/s) |")
-    print(f"| errors | {len(errors)} |")
-    print(f"| interaction latency p50 / p95 / p99 | {pct(0.5):.0f} / {pct(0.95):.0f} / {pct(0.99):.0f} ms |")
-    for name, values in sorted(timings.items()):
-        print(f"| {name}: median | {statistics.median(values) * 1000:.0f} ms |")
-    print()
-    print("| memory at | PSS (all processes) | anonymous RSS | file-backed RSS (shared, reclaimable) |")
-    print("|---|---|---|---|")
-    for at, _rss, pss, anon, mapped in samples[:: max(1, len(samples) // 8)] + samples[-1:]:
-        print(f"| {at:.0f} s | {pss / mib:,.0f} MiB | {anon / mib:,.0f} MiB | {mapped / mib:,.0f} MiB |")
+    for r in results:
+        slowest = ", ".join(f"{name} {p95:.0f}" for name, p95 in r["by_name"].items())
+        print(f"{r['users']} users, p95 ms by interaction: {slowest}")
+    held = [r["users"] for r in results if r["p95"] <= args.target and not r["errors"]]
+    most = max(held) if held else "none"
+    print(f"\nMost users within p95 ≤ {args.target:.0f} ms and no errors: {most} of {args.users}")
+    errors = [e for r in results for e in r["errors"]]
     for message in sorted(set(errors))[:10]:
         print(f"error: {message}", file=sys.stderr)
     sys.exit(1 if errors else 0)

@@ -239,6 +239,39 @@ def test_chemicals_and_diseases_are_searched_as_text(corpus):
     assert figids(search_figures(corpus, "neoplasms")) == [CHEMICAL]
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("mesh:D005947", {CHEMICAL, MARKUP}),
+        ("D005947", {CHEMICAL, MARKUP}),
+        ("d005947", {CHEMICAL, MARKUP}),
+        ("CHEBI:4167", {CHEMICAL, MARKUP}),  # Glucose's other id, given on one of its rows
+        ("DOID:162", {CHEMICAL}),
+        ("D005947 D009369", {CHEMICAL}),  # every term named
+        ("D005947 sensing", {CHEMICAL}),  # the other words searched as text within
+        ("D005947 autophagy", set()),
+    ],
+)
+def test_chemical_and_disease_ids_find_their_figures(corpus, query, expected):
+    """Mutation: no term-id path → 'mesh:D005947' is the phrase 'mesh d005947', found nowhere."""
+    result = search_figures(corpus, query)
+    assert set(figids(result)) == expected
+    assert result.total == len(expected)
+
+
+@pytest.mark.parametrize("query", ["4167", "D999999", '"D005947"', "mesh:D000000"])
+def test_other_id_shapes_are_searched_as_text(corpus, query):
+    """A bare number is a year or a gene as often as a ChEBI id; an unknown or quoted id is text."""
+    result = search_figures(corpus, query)
+    assert result.total == 0 and not result.by_id
+
+
+def test_a_chemical_id_search_is_the_selection(corpus):
+    state, notices = parse_link(corpus, "q=mesh:D005947&organisms=Saccharomyces+cerevisiae")
+    assert notices == [] and state.text == "mesh:D005947"
+    assert corpus.figids[selection_figures(corpus, to_selection(corpus, state))].tolist() == [MARKUP]
+
+
 def test_filters_combine_with_the_text(corpus):
     mice = filter_figures(corpus, ("Mus musculus",))
     assert figids(search_figures(corpus, "autophagy", mask=mice)) == [CAPTION_HIT]
@@ -357,6 +390,7 @@ def test_hostile_queries_answer_results_or_a_clear_error(corpus, query):
         ("   ", "type a word"),
         ("*", "type a word"),
         ("-- ;", "holds no word"),
+        ("÷ ™ _", "holds no word"),
         ("x" * 10_000, "10,000 characters"),
         ("a*", "at least 2"),
         (" ".join(f"w{i}" for i in range(40)), "40 words; at most 16"),

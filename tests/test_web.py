@@ -82,6 +82,8 @@ def test_query_round_trip(seed_corpus):
         ("?budget=999999", "Node budget '999999' is not a number"),
         ("?color=red", "Unknown parameter 'color' ignored."),
         ("?genes=" + "A" * 10_000, "were ignored"),
+        ("?q=--", "Search '--' was dropped: '--' holds no word or number"),
+        ("?q=*", "Search '*' was dropped: type a word"),
     ],
 )
 def test_bad_query_values_are_dropped_with_a_notice(seed_corpus, search, notice):

@@ -2,7 +2,9 @@
 (the organism, year, gene, chemical and disease filters), ranked by BM25, paged, each hit with a snippet.
 
 A query whose every word is a figure's id (figid, PMCID or DOI, in any case, a DOI also as a link) finds those
-figures by an exact lookup; any other query is searched as text (see `dashboard.corpus.textindex`).
+figures by an exact lookup. A word that is a chemical's or disease's id (`mesh:D005947`, `D005947`, `CHEBI:4167`,
+`DOID:1612`) keeps the figures mentioning that term, newest first; any other words are searched as text among them
+(see `dashboard.corpus.textindex`).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dashboard.analysis.model import Corpus
+from dashboard.analysis.model import Corpus, Selection, order_figures
 from dashboard.corpus import columns as C
-from dashboard.corpus.textindex import MAX_WORDS, Piece, QueryError, parse_query
+from dashboard.analysis.terms import figures_with_id
+from dashboard.corpus.textindex import MAX_WORDS, Piece, QueryError, Word, parse_query
 
 __all__ = ["Piece", "QueryError", "SearchHit", "SearchResult", "search_figures", "search_mask"]
 
@@ -43,7 +46,7 @@ class SearchResult:
     query: str
     total: int
     hits: tuple[SearchHit, ...]
-    by_id: bool  # the query named figures by id
+    by_id: bool  # the query named figures by id, or chemicals or diseases by id and nothing else
     rows: np.ndarray
     scores: np.ndarray  # BM25 as FTS5 gives it, lower is better (figures named by id: -n … -1 in the order named)
 
@@ -74,6 +77,20 @@ def _id_rows(corpus: Corpus, query: str) -> list[int] | None:
     if not all(found):
         return None
     return list(dict.fromkeys(row for rows in found for row in rows))
+
+
+def _term_id_rows(corpus: Corpus, words: list[Word]) -> tuple[np.ndarray | None, list[Word]]:
+    """The figures mentioning every chemical or disease the query names by id (`mesh:D005947`, `CHEBI:4167`,
+    `D005947`; None if it names none), and the query's other words, searched as text within them."""
+    rows: np.ndarray | None = None
+    rest: list[Word] = []
+    for word in words:
+        found = None if word.quoted or word.prefix else figures_with_id(corpus, word.text)
+        if found is None:
+            rest.append(word)
+        else:
+            rows = found if rows is None else np.intersect1d(rows, found, assume_unique=True)
+    return rows, rest
 
 
 _masks: weakref.WeakKeyDictionary[Corpus, OrderedDict[str, np.ndarray]] = weakref.WeakKeyDictionary()
@@ -111,6 +128,9 @@ def search_figures(
     index = corpus.text_index
     named = _id_rows(corpus, query)
     compiled = None
+    term_rows, words = (None, words) if named is not None else _term_id_rows(corpus, words)
+    if named is None and term_rows is not None and not words:
+        named = order_figures(corpus, Selection(), term_rows).tolist()
     if named is not None:
         # Ranked in the order named, ahead of any score: positions counted from -n.
         order = np.argsort(named, kind="stable")
@@ -119,6 +139,9 @@ def search_figures(
     else:
         compiled = index.compile(words)
         rows, scores = index.search(compiled)
+        if term_rows is not None:
+            keep = np.isin(rows, term_rows, assume_unique=True)
+            rows, scores = rows[keep], scores[keep]
     if mask is not None:
         keep = mask[rows]
         rows, scores = rows[keep], scores[keep]

@@ -28,6 +28,7 @@ OTHER_ID = {"chemicals": C.CHEBI, "diseases": C.DOID}  # the term's own ontology
 WORD_KEY = "word:"
 MAX_QUERY = 200
 _ID_SHAPE = re.compile(r"(?:(mesh|chebi|doid)\s*:\s*)?([a-z]?[0-9]+)", re.IGNORECASE)
+_SEARCHED_ID_SHAPE = re.compile(r"(?:mesh|chebi|doid)\s*:\s*[a-z]?[0-9]+|[cd][0-9]{6,9}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,21 @@ def _id_forms(query: str) -> set[str]:
     prefix, value = found.groups()
     value = value.lower()
     return {f"{prefix.lower()}:{value}", value} if prefix else {value}
+
+
+def figures_with_id(corpus: Corpus, text: str) -> np.ndarray | None:
+    """The figure rows (ascending) mentioning a chemical or disease that has this id, written with its prefix
+    (`mesh:D005947`, `CHEBI:4167`, `DOID:1612`) or as a MeSH id alone (`D005947`, `C000123`); None for a text not
+    of these shapes or naming no term. A bare number is not taken for an id: it is more often a year or a gene."""
+    text = text.strip()
+    if not _SEARCHED_ID_SHAPE.fullmatch(text):
+        return None
+    rows = [
+        index.rows_of(term)
+        for index in (term_index(corpus, kind) for kind in KINDS)
+        for term in np.unique(index.lookup_terms[_lookup_ranks(index, text.lower()[:MAX_QUERY]) == 0])
+    ]
+    return np.unique(np.concatenate(rows)) if rows else None
 
 
 def term_figure_counts(corpus: Corpus, kind: str, mask: np.ndarray | None = None) -> np.ndarray:

@@ -309,7 +309,16 @@ def parse_query(text: str) -> list[Word]:
             i = end
     if not any(w.text.strip() for w in words):
         raise QueryError("type a word to search for")
+    if not any(map(_token_character, "".join(w.text for w in words))):
+        raise QueryError(f"'{' '.join(w.text for w in words)[:60]}' holds no word or number to search for")
     return words
+
+
+def _token_character(ch: str) -> bool:
+    """Whether FTS5's unicode61 tokenizer keeps this character in a word (categories L*, N* and Co; its tables
+    stop at the Basic Multilingual Plane and keep every character beyond it)."""
+    category = unicodedata.category(ch)
+    return category[0] in "LN" or category == "Co" or ord(ch) > 0xFFFF
 
 
 @dataclass(frozen=True)

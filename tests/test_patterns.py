@@ -28,6 +28,12 @@ def test_timeline_counts_years_and_first_appearances(seed_corpus):
     all_years = seed_corpus.figures["year"].dropna().astype(int).value_counts()
     year = int(years.min())
     assert timeline.share(year) == pytest.approx(timeline.years[year] / all_years[year])
+    # A filter that keeps only the selection (a search, a chemical) narrows the selection, not the year's figures.
+    only = np.zeros(seed_corpus.n_figures, dtype=bool)
+    only[rows] = True
+    narrowed = build_timeline(seed_corpus, rows, only, (rankl,))
+    assert narrowed.share(year) == pytest.approx(timeline.years[year] / all_years[year])
+    assert narrowed.share(year) < 1
 
 
 def test_cooccurrence_counts_jaccard_p_and_communities(seed_corpus):

@@ -38,6 +38,12 @@ def test_timeline_of_a_gene(seed_corpus):
     assert all((shares[year] > 0) == (count > 0) for year, count in zip(bars["x"], bars["y"], strict=True))
 
 
+def test_timeline_of_an_empty_selection_says_so(seed_corpus):
+    figure, note = update_timeline(seed_corpus, ViewState(genes=(8600,), years=(1900, 1901)))
+    assert figure["data"] == [] and note.startswith("No figures in this selection")
+    assert figure["layout"]["annotations"][0]["text"] == "No figures in this selection"
+
+
 def test_cooccurrence_view_and_a_community_click(seed_corpus):
     figure, note = update_cooccurrence(seed_corpus, ViewState(organisms=("Homo sapiens",)), 30)
     communities = [t for t in figure["data"] if t["name"] not in ("shared figures", "no partner")]

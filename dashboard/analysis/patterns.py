@@ -27,16 +27,16 @@ class Timeline:
     """Figures per year of a selection, the corpus' figures per year, and each gene's first year."""
 
     years: dict[int, int]  # year → figures of the selection
-    corpus_years: dict[int, int]  # year → figures of the filtered corpus (for shares)
+    corpus_years: dict[int, int]  # year → every figure of the corpus (for shares: the filters make the selection)
     first_year: dict[int, int | None]  # NCBI Gene id → first year it is in a figure under the filters
 
     def share(self, year: int) -> float:
-        """The selection's share of the year's figures."""
+        """The selection's share of all figures of the year."""
         total = self.corpus_years.get(year, 0)
         return self.years.get(year, 0) / total if total else 0.0
 
 
-def _per_year(corpus: Corpus, rows: np.ndarray) -> dict[int, int]:
+def _per_year(corpus: Corpus, rows: np.ndarray | slice) -> dict[int, int]:
     years = corpus.years[rows]
     known = years[~np.isnan(years)].astype(int)
     values, counts = np.unique(known, return_counts=True)
@@ -46,8 +46,9 @@ def _per_year(corpus: Corpus, rows: np.ndarray) -> dict[int, int]:
 def build_timeline(
     corpus: Corpus, figure_rows: np.ndarray, mask: np.ndarray, genes: tuple[int, ...] = (), exact: bool = False
 ) -> Timeline:
-    """The timeline of the selection's figures within the filtered corpus (`mask`), and the first year of each
-    chosen gene (row) among the filtered figures."""
+    """The timeline of the selection's figures with each year's share of all the corpus' figures of that year (a
+    search, a chemical or an organism narrows the selection, not what it is a share of), and the first year of each
+    chosen gene (row) among the filtered figures (`mask`)."""
     first: dict[int, int | None] = {}
     matrix = corpus.matrix_by_gene(exact)
     for gene in dict.fromkeys(genes):
@@ -57,7 +58,7 @@ def build_timeline(
         years = years[~np.isnan(years)]
         first[int(corpus.gene_ids[gene])] = int(years.min()) if years.size else None
     return Timeline(
-        years=_per_year(corpus, figure_rows), corpus_years=_per_year(corpus, np.flatnonzero(mask)), first_year=first
+        years=_per_year(corpus, figure_rows), corpus_years=_per_year(corpus, slice(None)), first_year=first
     )
 
 

@@ -14,6 +14,20 @@ BAR_COLOUR = "#3b75af"
 SHARE_COLOUR = "#e07b39"
 
 
+EMPTY = {
+    "data": [],
+    "layout": {
+        "height": 300,
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+        "annotations": [
+            {"text": "No figures in this selection", "showarrow": False, "font": {"size": 15, "color": "#666"}}
+        ],
+        "plot_bgcolor": "white",
+    },
+}
+
+
 def build() -> html.Div:
     return html.Div(
         [
@@ -24,9 +38,12 @@ def build() -> html.Div:
 
 
 def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
-    """The bar chart of figures per year with the share of all figures of the year, and a note on first years."""
+    """The bar chart of figures per year with the share of all the corpus' figures of the year, and a note on first
+    years; an empty selection gets a message instead of empty axes."""
     selection = to_selection(corpus, state)
     rows = selection_figures(corpus, selection)
+    if not len(rows):
+        return EMPTY, "No figures in this selection: nothing to count by year."
     timeline = build_timeline(corpus, rows, filter_selection(corpus, selection), selection.genes, selection.exact)
     # Every year of the range, those without a figure at 0: a line must not bridge years with nothing.
     years = list(range(min(timeline.years), max(timeline.years) + 1)) if timeline.years else []
@@ -46,10 +63,10 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
                 "mode": "lines+markers",
                 "x": years,
                 "y": shares,
-                "name": "share of the year's figures (%)",
+                "name": "share of all figures that year (%)",
                 "yaxis": "y2",
                 "line": {"color": SHARE_COLOUR},
-                "hovertemplate": "%{x}: %{y}% of the year's figures<extra></extra>",
+                "hovertemplate": "%{x}: %{y}% of all figures that year<extra></extra>",
             },
         ],
         "layout": {
@@ -58,7 +75,7 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
             "xaxis": {"title": {"text": "year"}, "dtick": 5 if len(years) > 12 else 1},
             "yaxis": {"title": {"text": "figures"}, "rangemode": "tozero"},
             "yaxis2": {
-                "title": {"text": "% of the year's figures"},
+                "title": {"text": "% of all figures that year"},
                 "overlaying": "y",
                 "side": "right",
                 "range": [0, min(100, max(shares, default=1) * 1.15) or 1],

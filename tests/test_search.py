@@ -595,6 +595,17 @@ def test_term_options_keep_the_chosen_and_offer_matches_with_ids(corpus):
     assert term_options(corpus, "diseases", "", ["no:such"]) == []
 
 
+def test_term_options_count_under_the_other_filters(corpus):
+    """As the organism options: the yeast filter leaves glucose one figure (MARKUP); the chemical filter itself
+    does not narrow its own counts."""
+    yeast, _ = parse_link(corpus, "organisms=Saccharomyces+cerevisiae&chemicals=mesh:D000255")
+    (chosen, glucose) = term_options(corpus, "chemicals", "glucose", ["mesh:D000255"], yeast)
+    assert chosen["label"].endswith(" · 0 fig.") and glucose["label"].endswith(" · 1 fig.")
+    assert term_options(corpus, "chemicals", "glucose", [], replace(yeast, organisms=()))[0]["label"].endswith(
+        " · 2 fig."
+    )
+
+
 def test_a_term_clicked_in_a_record_joins_its_filter(corpus):
     start = ViewState(figure=CHEMICAL)
     trigger = {"type": ids.TERM_FILTER, "index": "chemicals|mesh:D005947"}
@@ -715,11 +726,14 @@ def test_api_search_filters_and_pages(client):
         ("/api/v1/chemicals", "give a name or id"),
         ("/api/v1/diseases?q=", "give a name or id"),
         ("/api/v1/organisms?q=human&limit=x", "'limit'"),
+        ("/api/v1/organisms?q=", "give a scientific or common name"),
+        ("/api/v1/search?q=autophagy&years=abc", "are not a range like 2010-2020."),
     ],
 )
 def test_api_bad_requests_say_why(client, url, message):
     response = client.get(url)
     assert response.status_code == 400 and message in response.get_json()["error"]
+    assert "all years shown" not in response.get_json()["error"]  # a refused request shows nothing
 
 
 @pytest.mark.parametrize("query", HOSTILE)

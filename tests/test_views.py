@@ -102,6 +102,24 @@ def test_a_text_search_is_the_selection_within_the_filters(seed_corpus):
     assert notices and notices[0].startswith("Search")
 
 
+def test_a_search_found_only_outside_the_filters_blames_the_filters(seed_corpus):
+    from dashboard.web.callbacks import show_search_hits
+
+    state, _ = parse_query(seed_corpus, "q=osteoclast&genes=NOPE&years=1950-1951")
+    head = show_search_hits(seed_corpus, state).children[0].children
+    assert head.startswith("No figure within the other filters matches “osteoclast”")
+    assert f"{len(selection_figures_of(seed_corpus, 'q=osteoclast'))} figures of the whole corpus do" in head
+    state, _ = parse_query(seed_corpus, "q=zzzqqq")
+    assert show_search_hits(seed_corpus, state).children[0].children.endswith("Try fewer or other words.")
+
+
+def selection_figures_of(corpus, link):
+    from dashboard.analysis.model import selection_figures
+    from dashboard.web.state import to_selection
+
+    return selection_figures(corpus, to_selection(corpus, parse_query(corpus, link)[0]))
+
+
 def test_pattern_routes_of_the_api(seed_corpus):
     client = create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus).server.test_client()
     timeline = client.get("/api/v1/timeline?genes=TNFSF11").get_json()

@@ -246,12 +246,14 @@ def test_table_pages_and_sorts(seed_corpus):
 
 
 def test_counts_follow_the_other_filters(seed_corpus):
-    options, _, summary = update_counts(seed_corpus, ViewState(organisms=("Mus musculus",)))
+    options, switch, summary = update_counts(seed_corpus, ViewState(organisms=("Mus musculus",)))
+    assert not switch[0]["disabled"]
     unstated = seed_corpus.organism_counts["Unknown"]
     assert summary == f"22 of 190 figures match. {unstated} more state no organism: tick the box above to include them."
     labels = {o["value"]: o["label"] for o in options}
     assert labels["Homo sapiens"] == "Homo sapiens — human (107)"  # counts ignore the organism filter itself
-    options, _, summary = update_counts(seed_corpus, ViewState(genes=(8600,)))
+    options, switch, summary = update_counts(seed_corpus, ViewState(genes=(8600,)))
+    assert switch[0]["disabled"] and "once an organism is chosen" in switch[0]["label"]
     rows = [seed_corpus.figure_row(f) for f in seed_corpus.links.loc[seed_corpus.links["gene_id"] == 8600, "figid"]]
     expected = {name for row in rows for name in seed_corpus.figure_organisms[row]}
     assert {o["value"] for o in options} == expected

@@ -57,9 +57,7 @@ def build_timeline(
         years = corpus.years[held]
         years = years[~np.isnan(years)]
         first[int(corpus.gene_ids[gene])] = int(years.min()) if years.size else None
-    return Timeline(
-        years=_per_year(corpus, figure_rows), corpus_years=_per_year(corpus, slice(None)), first_year=first
-    )
+    return Timeline(years=_per_year(corpus, figure_rows), corpus_years=_per_year(corpus, slice(None)), first_year=first)
 
 
 # --- co-occurrence -------------------------------------------------------------------------------------------------

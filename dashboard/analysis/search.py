@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from dashboard.analysis.model import Corpus, Selection, order_figures
-from dashboard.corpus import columns as C
 from dashboard.analysis.terms import figures_with_id
+from dashboard.corpus import columns as C
 from dashboard.corpus.textindex import MAX_WORDS, Piece, QueryError, Word, parse_query
 
 __all__ = ["Piece", "QueryError", "SearchHit", "SearchResult", "search_figures", "search_mask"]

@@ -6,6 +6,7 @@ Every answer is JSON: 400 with a message for a bad request, 404 for an unknown g
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlencode
 
 import numpy as np
@@ -89,7 +90,8 @@ def _filters(corpus: Corpus, organisms: str | None, years: str | None, unstated:
     state, notices = parse_query(corpus, urlencode({k: v for k, v in pairs if v}))
     problems = [n for n in notices if "reversed" not in n and not n.startswith("No figure of this corpus")]
     if problems:
-        raise BadRequest(" ".join(problems))
+        # The page's notices say what it did instead; a request is refused, so that part does not apply.
+        raise BadRequest(" ".join(re.sub(r"; (all years shown|read as 0)\.$", ".", n) for n in problems))
     return state
 
 
@@ -126,11 +128,11 @@ def _whole_number(value: object, name: str, default: int, low: int, maximum: int
     return number
 
 
-def _type_ahead_query(args, example: str) -> tuple[str, int]:
+def _type_ahead_query(args, example: str, what: str = "a name or id") -> tuple[str, int]:
     """The `q` and `limit` of a type-ahead request; BadRequest for an empty or overlong query."""
     query = args.get("q", "")
     if not query.strip():
-        raise BadRequest(f"give a name or id: {PREFIX}/{example}")
+        raise BadRequest(f"give {what}: {PREFIX}/{example}")
     if len(query) > 200:
         raise BadRequest("the query is longer than 200 characters")
     return query, _positive_int(args.get("limit"), "limit", 20, TYPE_AHEAD_LIMIT)
@@ -417,7 +419,7 @@ def build_api(corpus: Corpus) -> Blueprint:
 
     @api.get("/organisms")
     def organisms():
-        query, limit = _type_ahead_query(request.args, "organisms?q=human")
+        query, limit = _type_ahead_query(request.args, "organisms?q=human", "a scientific or common name")
         return jsonify(
             organisms=[
                 {"name": m.name, "figures": m.figures, "common_name": m.common_name}

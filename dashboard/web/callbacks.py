@@ -30,8 +30,8 @@ from dashboard.analysis.model import (
     search_genes,
     selection_figures,
 )
-from dashboard.analysis.search import QueryError, search_figures
-from dashboard.analysis.terms import search_terms, term_index
+from dashboard.analysis.search import QueryError, search_figures, search_mask
+from dashboard.analysis.terms import search_terms, term_figure_counts, term_index
 from dashboard.corpus import columns as C
 from dashboard.corpus.numbers import to_int, to_int_in
 from dashboard.web import ids
@@ -114,11 +114,19 @@ def gene_options(corpus: Corpus, search: str | None, selected: list | None) -> l
     return options
 
 
-def term_options(corpus: Corpus, kind: str, search: str | None, selected: list | None) -> list[dict]:
+def term_options(
+    corpus: Corpus, kind: str, search: str | None, selected: list | None, state: ViewState | None = None
+) -> list[dict]:
     """A chemical or disease filter's options: the chosen terms first (so they stay shown), then those the typed
-    name or id finds, each with its id and number of figures."""
+    name or id finds, each with its ids and number of figures — under the view's other filters when given (every
+    filter but this one), as the organism options count."""
     index = term_index(corpus, kind)
-    counts = index.counts
+    others = replace(state.selection_part(), **{kind: ()}) if state is not None else ViewState()
+    mask = None
+    if others != ViewState():
+        mask = np.zeros(corpus.n_figures, dtype=bool)
+        mask[selection_figures(corpus, to_selection(corpus, others))] = True
+    counts = term_figure_counts(corpus, kind, mask)
     options: list[dict] = []
     seen: set[str] = set()
     for key in selected or []:
@@ -127,7 +135,7 @@ def term_options(corpus: Corpus, kind: str, search: str | None, selected: list |
             options.append({"label": _term_label(index.names[term], index.ids[term], counts[term]), "value": key})
             seen.add(key)
     if search:
-        for match in search_terms(corpus, kind, search, SEARCH_LIMIT):
+        for match in search_terms(corpus, kind, search, SEARCH_LIMIT, mask):
             if match.id not in seen:
                 label = _term_label(match.name, match.ids, match.figures)
                 # Found by a printed word the label may not show: the typed text keeps it past the menu's own filter.
@@ -295,8 +303,8 @@ def view_outputs(
         "notice": " ".join(notices) if notices else None,
         "gene_options": gene_options(corpus, None, controls["genes"]),
         "gene_typed": "" if trigger == ids.GENE_SEARCH else no_update,  # a gene was chosen: clear what was typed
-        "chemical_options": term_options(corpus, "chemicals", None, controls["chemicals"]),
-        "disease_options": term_options(corpus, "diseases", None, controls["diseases"]),
+        "chemical_options": term_options(corpus, "chemicals", None, controls["chemicals"], state),
+        "disease_options": term_options(corpus, "diseases", None, controls["diseases"], state),
         **controls,
     }
 
@@ -441,9 +449,16 @@ def show_search_hits(
                 ]
             )
         )
-    head = f"{plural(result.total, 'figure')} match “{state.text}”" + (
-        " within the other filters (best first):" if result.total else ". Try fewer or other words."
-    )
+    verb = "matches" if result.total == 1 else "match"
+    if result.total:
+        head = f"{plural(result.total, 'figure')} {verb} “{state.text}” within the other filters (best first):"
+    elif anywhere := int(search_mask(corpus, state.text).sum()):
+        head = (
+            f"No figure within the other filters matches “{state.text}”; {plural(anywhere, 'figure')} of the whole"
+            " corpus do: clear a gene, organism, year, chemical, disease or map filter to see them."
+        )
+    else:
+        head = f"No figure matches “{state.text}”. Try fewer or other words."
     return html.Div([html.P(head, className="muted"), html.Ol(items, className="search-hit-list") if items else None])
 
 
@@ -647,7 +662,15 @@ def update_counts(corpus: Corpus, state: ViewState):
     summary = f"{selected:,} of {corpus.n_figures:,} figures match."
     if state.organisms and unstated and not state.unstated:
         summary += f" {unstated:,} more state no organism: tick the box above to include them."
-    switch = [{"label": f" also the {unstated:,} figure(s) that state no organism", "value": "unstated"}]
+    label = f" also the {unstated:,} figure(s) that state no organism"
+    # Without an organism filter every figure is in already: the tick would change nothing.
+    switch = [
+        {
+            "label": label if state.organisms else label + " (once an organism is chosen)",
+            "value": "unstated",
+            "disabled": not state.organisms,
+        }
+    ]
     return organism_options(counts, state.organisms), switch, summary
 
 
@@ -659,12 +682,13 @@ def register_term_options(app: Dash, corpus: Corpus, kind: str, component: str) 
         Output(component, "options", allow_duplicate=True),
         Input(component, "search_value"),
         State(component, "value"),
+        State(ids.STATE, "data"),
         prevent_initial_call=True,
     )
-    def search_term_options(search, selected):
+    def search_term_options(search, selected, stored):
         if not isinstance(search, str) or not search.strip():
             return no_update
-        return term_options(corpus, kind, search, _strings(selected))
+        return term_options(corpus, kind, search, _strings(selected), ViewState.from_dict(stored))
 
 
 def register_callbacks(app: Dash, corpus: Corpus) -> None:

@@ -103,7 +103,7 @@ def build_filters(corpus: Corpus) -> html.Aside:
     span = corpus.year_span or (2000, 2000)
     return html.Aside(
         [
-            html.Label("Search figures", htmlFor=ids.TEXT_SEARCH),
+            html.Label(["Search figures ", html.Span("(press Enter)", className="muted")], htmlFor=ids.TEXT_SEARCH),
             dcc.Input(
                 id=ids.TEXT_SEARCH,
                 type="search",

@@ -263,8 +263,10 @@ def register(app: Dash, corpus: Corpus) -> None:
         prevent_initial_call=True,
     )
     def highlight_selection(stored, tab, colour):
+        if tab != "map":  # the map is made (tables read without a cache: laid out) only when shown
+            return no_update, no_update, no_update
         points = corpus_map(corpus)
-        if tab != "map" or points is None:
+        if points is None:
             return no_update, no_update, no_update
         state = ViewState.from_dict(stored)
         rows = selected_rows(corpus, points, state)

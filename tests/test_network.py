@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import pytest
 from conftest import write
 
-from dashboard.analysis.graph import _add_terms, build_graph, select_subgraph
+from dashboard.analysis.graph import OVERLAP_LEFT, _add_terms, build_graph, select_subgraph, spread_layout
 from dashboard.analysis.model import Corpus
 from dashboard.analysis.terms import term_index
 from dashboard.corpus.loader import read_corpus
@@ -239,3 +239,19 @@ def test_terms_several_drawn_figures_mention_come_before_terms_common_elsewhere(
     assert {n for n in graph["term:chemicals|mesh:D012701"]} == {f"figure:{f}" for f in drawn[:2]}
     _add_terms(corpus, graph, figure_rows, room=2, most=5)
     assert set(graph["term:chemicals|mesh:D005947"]) == {f"figure:{drawn[2]}"}  # not the figures left out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_spreading_leaves_no_two_discs_overlapping(seed):
+    """Checked over every pair, not the pairs the spreading looks at. Mutation: the list of near pairs made once
+    and never again as nodes move → discs left overlapping."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(0, 400, size=(250, 2))
+    points[:10] = points[10]  # coincident nodes
+    radii = np.where(rng.random(250) < 0.1, rng.uniform(20, 40, 250), rng.uniform(2, 8, 250))
+    spread = spread_layout(points, radii)
+    i, j = np.triu_indices(len(points), 1)
+    shortfall = radii[i] + radii[j] + 2.0 - np.hypot(*(spread[i] - spread[j]).T)
+    assert shortfall.max() < OVERLAP_LEFT
+    assert np.median(np.hypot(*(spread - points).T)) < 60  # the layout's shape is kept, not blown apart
+

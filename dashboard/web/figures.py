@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 
 import networkx as nx
@@ -171,51 +171,37 @@ _DIRECTIONS_BELOW = ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1)
 _GAPS = (1.0, 10.0, 22.0)  # pixels between a node and its label: beside it, then a little away (with a leader line)
 
 
-def _label_box(x: float, y: float, radius: float, width: float, dx: int, dy: int, gap: float = 1.0) -> tuple:
-    """(x0, y0, x1, y1) of a label of the given width beside a node, `gap` pixels away, in pixels with y up."""
-    height = LINE_HEIGHT
-    if dx > 0:
-        x0 = x + radius + gap
-    elif dx < 0:
-        x0 = x - radius - gap - width
-    else:
-        x0 = x - width / 2
-    if dy > 0:
-        y0 = y + radius + gap - 1
-    elif dy < 0:
-        y0 = y - radius - gap + 1 - height
-    else:
-        y0 = y - height / 2
-    return x0, y0, x0 + width, y0 + height
+def _candidate_boxes(x: float, y: float, radius: float, width: float, directions: np.ndarray) -> np.ndarray:
+    """The (gaps × directions × 4) boxes (x0, y0, x1, y1) a label of this width may take beside a node, `gap`
+    pixels away in each direction, in pixels with y up."""
+    gaps = np.array(_GAPS)[:, None]
+    dx, dy = directions[:, 0][None, :], directions[:, 1][None, :]
+    x0 = np.where(dx > 0, x + radius + gaps, np.where(dx < 0, x - radius - gaps - width, x - width / 2))
+    y0 = np.where(
+        dy > 0, y + radius + gaps - 1, np.where(dy < 0, y - radius - gaps + 1 - LINE_HEIGHT, y - LINE_HEIGHT / 2)
+    )
+    return np.stack([x0, y0, x0 + width, y0 + LINE_HEIGHT], axis=-1)
 
 
-class _Grid:
-    """A spatial hash of rectangles for the label placer's collision tests."""
+def _label_crossing(boxes: np.ndarray, placed: np.ndarray) -> np.ndarray:
+    """For each candidate box, the area it shares with the labels placed (each with its margin)."""
+    if not len(placed):
+        return np.zeros(boxes.shape[:-1])
+    b = boxes[..., None, :]
+    w = np.minimum(b[..., 2], placed[:, 2]) - np.maximum(b[..., 0], placed[:, 0])
+    h = np.minimum(b[..., 3], placed[:, 3]) - np.maximum(b[..., 1], placed[:, 1])
+    return (np.clip(w, 0, None) * np.clip(h, 0, None)).sum(axis=-1)
 
-    def __init__(self, cell: float = 48.0):
-        self.cell = cell
-        self.cells: dict[tuple[int, int], list[tuple[float, ...]]] = defaultdict(list)
 
-    def _keys(self, box: tuple[float, ...]):
-        c = self.cell
-        for i in range(int(box[0] // c), int(box[2] // c) + 1):
-            for j in range(int(box[1] // c), int(box[3] // c) + 1):
-                yield i, j
-
-    def add(self, box: tuple[float, ...]) -> None:
-        for key in self._keys(box):
-            self.cells[key].append(box)
-
-    def overlap(self, box: tuple[float, ...]) -> float:
-        """Total overlapping area with the rectangles stored (each counted once per shared cell)."""
-        total = 0.0
-        for key in self._keys(box):
-            for other in self.cells.get(key, ()):
-                w = min(box[2], other[2]) - max(box[0], other[0])
-                h = min(box[3], other[3]) - max(box[1], other[1])
-                if w > 0 and h > 0:
-                    total += w * h
-        return total
+def _disc_depth(boxes: np.ndarray, points: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """For each candidate box, how far the given discs reach into it (the sum of the depths, in pixels)."""
+    if not len(points):
+        return np.zeros(boxes.shape[:-1])
+    b = boxes[..., None, :]
+    nearest_x = np.clip(points[:, 0], b[..., 0], b[..., 2])
+    nearest_y = np.clip(points[:, 1], b[..., 1], b[..., 3])
+    depth = radii - np.hypot(points[:, 0] - nearest_x, points[:, 1] - nearest_y)
+    return np.clip(depth, 0, None).sum(axis=-1)
 
 
 def place_labels(
@@ -229,51 +215,50 @@ def place_labels(
     """Node index → the box (pixels) of its label, for the labels that fit, in priority `order`: beside the node
     or a little away from it, where the label overlaps no placed label and reaches at most DISC_TOLERANCE over
     other nodes; nodes in `always` get their least crowded place regardless. Only the first MAX_LABEL_TRIES of the
-    order are tried unless they are in `always`; `below` nodes try under and over themselves first."""
+    order are tried unless they are in `always`; `below` nodes try under and over themselves first.
+
+    Each node's 24 places are weighed at once as arrays, against the nodes near it (one k-d tree query for all
+    nodes) and the labels placed near it."""
     from scipy.spatial import cKDTree
 
     below = below or set()
-    labels = _Grid()
+    tried = [i for rank, i in enumerate(order) if rank < MAX_LABEL_TRIES or i in always]
+    if not tried:
+        return {}
     radii = sizes / 2
-    tree = cKDTree(xy) if len(xy) else None
-    reach = float(radii.max()) if len(radii) else 0.0
+    widths = {i: text_width(texts[i]) for i in tried}
+    reach = float(radii.max())
+    # Every candidate of node i lies within its radius, the largest gap, and its label's diagonal of it.
+    extent = np.array([radii[i] + _GAPS[-1] + math.hypot(widths[i], LINE_HEIGHT) + reach for i in tried])
+    near_lists = cKDTree(xy).query_ball_point(xy[tried], extent)
+    directions = {False: np.array(_DIRECTIONS, dtype=float), True: np.array(_DIRECTIONS_BELOW, dtype=float)}
+    gap_cost = np.array(_GAPS)[:, None] / 100
+    labels = np.zeros((len(tried), 4))
+    count = 0
     placed: dict[int, tuple[float, float, float, float]] = {}
-    for tried, i in enumerate(order):
-        if tried >= MAX_LABEL_TRIES and i not in always:
-            continue
-        width = text_width(texts[i])
+    for i, near in zip(tried, near_lists, strict=True):
         x, y = xy[i]
-        best, best_cost = None, math.inf
-        for gap in _GAPS:
-            for dx, dy in _DIRECTIONS_BELOW if i in below else _DIRECTIONS:
-                box = _label_box(x, y, radii[i], width, dx, dy, gap)
-                crossing = labels.overlap(box)
-                cost = crossing * 4 + _disc_overlap(tree, xy, radii, reach, box, i) + gap / 100
-                if cost < best_cost:
-                    best, best_cost = box, cost
-            if best_cost <= DISC_TOLERANCE:
+        boxes = _candidate_boxes(x, y, radii[i], widths[i], directions[i in below])
+        hull = boxes[..., 0].min(), boxes[..., 1].min(), boxes[..., 2].max(), boxes[..., 3].max()
+        others = labels[:count]
+        others = others[
+            (others[:, 0] < hull[2]) & (others[:, 2] > hull[0]) & (others[:, 1] < hull[3]) & (others[:, 3] > hull[1])
+        ]
+        near = np.array([j for j in near if j != i], dtype=np.int64)
+        costs = _label_crossing(boxes, others) * 4 + _disc_depth(boxes, xy[near], radii[near]) + gap_cost
+        # As if tried gap by gap, nearest first, stopping at the first gap with a place that fits.
+        for gap in range(len(_GAPS)):
+            flat = costs[: gap + 1].reshape(-1)
+            best = int(np.argmin(flat))
+            if flat[best] <= DISC_TOLERANCE:
                 break
-        if best is not None and (best_cost <= DISC_TOLERANCE or i in always):
-            placed[i] = best
+        if flat[best] <= DISC_TOLERANCE or i in always:
+            box = tuple(float(v) for v in boxes.reshape(-1, 4)[best])
+            placed[i] = box
             # Kept apart by a margin: the page may draw the picture a little smaller than the drawing area.
-            labels.add((best[0] - LABEL_MARGIN, best[1] - LABEL_MARGIN, best[2] + LABEL_MARGIN, best[3] + LABEL_MARGIN))
+            labels[count] = (box[0] - LABEL_MARGIN, box[1] - LABEL_MARGIN, box[2] + LABEL_MARGIN, box[3] + LABEL_MARGIN)
+            count += 1
     return placed
-
-
-def _disc_overlap(tree, xy: np.ndarray, radii: np.ndarray, reach: float, box: tuple[float, ...], own: int) -> float:
-    """How far other nodes' discs reach into a label box (sum of the depths, in pixels)."""
-    if tree is None:
-        return 0.0
-    centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
-    half = math.hypot(box[2] - box[0], box[3] - box[1]) / 2
-    near = [j for j in tree.query_ball_point(centre, half + reach) if j != own]
-    if not near:
-        return 0.0
-    points = xy[near]
-    nearest_x = np.clip(points[:, 0], box[0], box[2])
-    nearest_y = np.clip(points[:, 1], box[1], box[3])
-    depth = radii[near] - np.hypot(points[:, 0] - nearest_x, points[:, 1] - nearest_y)
-    return float(depth[depth > 0].sum())
 
 
 def _node_hover(graph: nx.Graph, node: str) -> str:

@@ -455,7 +455,8 @@ def show_search_hits(
     elif anywhere := int(search_mask(corpus, state.text).sum()):
         head = (
             f"No figure within the other filters matches “{state.text}”; {plural(anywhere, 'figure')} of the whole"
-            " corpus do: clear a gene, organism, year, chemical, disease or map filter to see them."
+            f" corpus {'does' if anywhere == 1 else 'do'}: clear a gene, organism, year, chemical, disease or map"
+            " filter to see them."
         )
     else:
         head = f"No figure matches “{state.text}”. Try fewer or other words."

@@ -40,7 +40,7 @@ from dashboard.corpus.corpusmap import (
 from dashboard.corpus.loader import CorpusError
 from dashboard.web import ids
 from dashboard.web.app import create_app
-from dashboard.web.corpusmap import MAP_CLEAR, MAP_GRAPH, MAP_HOVER, MAP_NOTE, hover_text, open_query, to_figure
+from dashboard.web.corpusmap import hover_text, open_query, to_figure
 from dashboard.web.state import ViewState, parse_query, to_query, to_selection
 
 
@@ -266,15 +266,15 @@ def test_map_tab_draws_every_point_and_a_click_opens_its_figure(dash_duo, seed_c
     until(lambda: dash_duo.driver.execute_script(count), timeout=TIMEOUT)
     lengths = dash_duo.driver.execute_script(count)
     assert sum(lengths[:-1]) == points.placed.sum() and lengths[-1] == 0  # nothing chosen: no selection trace
-    dash_duo.wait_for_contains_text(f"#{MAP_NOTE}", f"{int(points.placed.sum())} figures", timeout=TIMEOUT)
-    graph = dash_duo.find_element(f"#{MAP_GRAPH}")
+    dash_duo.wait_for_contains_text(f"#{ids.MAP_NOTE}", f"{int(points.placed.sum())} figures", timeout=TIMEOUT)
+    graph = dash_duo.find_element(f"#{ids.MAP_GRAPH}")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
-    plot = dash_duo.find_element(f"#{MAP_GRAPH} .js-plotly-plot")
+    plot = dash_duo.find_element(f"#{ids.MAP_GRAPH} .js-plotly-plot")
     dx, dy = dash_duo.driver.execute_script(POINT_ON_SCREEN, 0, 0)  # from the plot's centre
     ActionChains(dash_duo.driver).move_to_element(plot).move_by_offset(int(dx), int(dy)).perform()
     groups = analysis_map.map_groups(seed_corpus, points, "year")
-    until(lambda: dash_duo.find_element(f"#{MAP_HOVER}").text, timeout=TIMEOUT)
-    hovered = dash_duo.find_element(f"#{MAP_HOVER}").text
+    until(lambda: dash_duo.find_element(f"#{ids.MAP_HOVER}").text, timeout=TIMEOUT)
+    hovered = dash_duo.find_element(f"#{ids.MAP_HOVER}").text
     assert hovered in {hover_text(seed_corpus, int(r)) for r in np.concatenate([g.rows for g in groups])}
     ActionChains(dash_duo.driver).click().perform()
     until(lambda: "figure=" in dash_duo.driver.current_url, timeout=TIMEOUT)
@@ -282,11 +282,11 @@ def test_map_tab_draws_every_point_and_a_click_opens_its_figure(dash_duo, seed_c
     assert hover_text(seed_corpus, seed_corpus.figure_row(figid.replace("%5F", "_"))) == hovered
 
     # A box drawn over the middle of the map becomes the selection: region= in the link, its figures in black.
-    box_select = dash_duo.find_element(f"#{MAP_GRAPH} .modebar-btn[data-val='select']")
+    box_select = dash_duo.find_element(f"#{ids.MAP_GRAPH} .modebar-btn[data-val='select']")
     dash_duo.driver.execute_script("arguments[0].click()", box_select)  # the modebar shows on hover only
-    graph = dash_duo.find_element(f"#{MAP_GRAPH}")
+    graph = dash_duo.find_element(f"#{ids.MAP_GRAPH}")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
-    plot = dash_duo.find_element(f"#{MAP_GRAPH} .js-plotly-plot")
+    plot = dash_duo.find_element(f"#{ids.MAP_GRAPH} .js-plotly-plot")
     ActionChains(dash_duo.driver).move_to_element(plot).move_by_offset(-150, -150).click_and_hold().move_by_offset(
         150, 150
     ).move_by_offset(150, 150).release().perform()
@@ -294,9 +294,9 @@ def test_map_tab_draws_every_point_and_a_click_opens_its_figure(dash_duo, seed_c
     region = parse_region(dash_duo.driver.current_url.split("region=")[1].split("&")[0].replace("%2C", ","))
     inside = int(region_mask(points, region).sum())
     assert 0 < inside < points.placed.sum()
-    dash_duo.wait_for_contains_text(f"#{MAP_NOTE}", f"selection's {inside} figures", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text(f"#{ids.MAP_NOTE}", f"selection's {inside} figures", timeout=TIMEOUT)
     until(lambda: dash_duo.driver.execute_script(count)[-1] == inside, timeout=TIMEOUT)
-    dash_duo.find_element(f"#{MAP_CLEAR}").click()
+    dash_duo.find_element(f"#{ids.MAP_CLEAR}").click()
     until(lambda: "region=" not in dash_duo.driver.current_url, timeout=TIMEOUT)
     until(lambda: dash_duo.driver.execute_script(count)[-1] == 0, timeout=TIMEOUT)
     assert console_problems(dash_duo) == []

@@ -254,4 +254,3 @@ def test_spreading_leaves_no_two_discs_overlapping(seed):
     shortfall = radii[i] + radii[j] + 2.0 - np.hypot(*(spread[i] - spread[j]).T)
     assert shortfall.max() < OVERLAP_LEFT
     assert np.median(np.hypot(*(spread - points).T)) < 60  # the layout's shape is kept, not blown apart
-

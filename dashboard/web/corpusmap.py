@@ -24,12 +24,6 @@ from dashboard.web import ids
 from dashboard.web.state import ViewState, to_query, to_selection
 
 # The view's component ids (kept here while ids.py is being edited by others; they belong there).
-MAP_GRAPH = "corpus-map"
-MAP_COLOUR = "corpus-map-colour"
-MAP_NOTE = "corpus-map-note"
-MAP_HOVER = "corpus-map-hover"  # the hovered point's title, as text
-MAP_DRAWN = "corpus-map-drawn"  # the box or lasso last drawn (its outline only, never its points)
-MAP_CLEAR = "corpus-map-clear"  # removes the drawn region from the selection
 REGION_LINE = "#d62728"
 # Plotly's selection event lists every point inside; only the outline is kept, so a lasso around 50,000 figures
 # sends a few numbers to the server, not 50,000 points.
@@ -59,19 +53,19 @@ def build() -> html.Div:
                 [
                     html.Span("Colour by", className="control-label"),
                     dcc.RadioItems(
-                        id=MAP_COLOUR,
+                        id=ids.MAP_COLOUR,
                         options=[{"label": label, "value": value} for value, label in COLOUR_MODES],
                         value="year",
                         inline=True,
                     ),
-                    html.Button("Clear the drawn region", id=MAP_CLEAR, className="export", disabled=True),
-                    dcc.Store(id=MAP_DRAWN, data=None),
+                    html.Button("Clear the drawn region", id=ids.MAP_CLEAR, className="export", disabled=True),
+                    dcc.Store(id=ids.MAP_DRAWN, data=None),
                 ],
                 className="network-controls",
             ),
-            html.Div(id=MAP_NOTE, className="muted", role="status"),
-            dcc.Graph(id=MAP_GRAPH, config=CONFIG, className="corpus-map", style={"height": "560px"}),
-            html.Div(id=MAP_HOVER, className="map-hover", **{"aria-live": "polite"}),
+            html.Div(id=ids.MAP_NOTE, className="muted", role="status"),
+            dcc.Graph(id=ids.MAP_GRAPH, config=CONFIG, className="corpus-map", style={"height": "560px"}),
+            html.Div(id=ids.MAP_HOVER, className="map-hover", **{"aria-live": "polite"}),
         ]
     )
 
@@ -233,11 +227,11 @@ def register(app: Dash, corpus: Corpus) -> None:
         return "organism" if value == "organism" else "year"
 
     @app.callback(
-        Output(MAP_GRAPH, "figure"),
-        Output(MAP_NOTE, "children"),
-        Output(MAP_CLEAR, "disabled"),
+        Output(ids.MAP_GRAPH, "figure"),
+        Output(ids.MAP_NOTE, "children"),
+        Output(ids.MAP_CLEAR, "disabled"),
         Input(ids.PATTERN_TABS, "value"),
-        Input(MAP_COLOUR, "value"),
+        Input(ids.MAP_COLOUR, "value"),
         State(ids.SELECTION, "data"),
         prevent_initial_call=True,
     )
@@ -254,12 +248,12 @@ def register(app: Dash, corpus: Corpus) -> None:
         return figure, describe(corpus, points, rows), not state.region
 
     @app.callback(
-        Output(MAP_GRAPH, "figure", allow_duplicate=True),
-        Output(MAP_NOTE, "children", allow_duplicate=True),
-        Output(MAP_CLEAR, "disabled", allow_duplicate=True),
+        Output(ids.MAP_GRAPH, "figure", allow_duplicate=True),
+        Output(ids.MAP_NOTE, "children", allow_duplicate=True),
+        Output(ids.MAP_CLEAR, "disabled", allow_duplicate=True),
         Input(ids.SELECTION, "data"),
         State(ids.PATTERN_TABS, "value"),
-        State(MAP_COLOUR, "value"),
+        State(ids.MAP_COLOUR, "value"),
         prevent_initial_call=True,
     )
     def highlight_selection(stored, tab, colour):
@@ -281,12 +275,12 @@ def register(app: Dash, corpus: Corpus) -> None:
         return patch, describe(corpus, points, rows), not state.region
 
     app.clientside_callback(
-        KEEP_OUTLINE, Output(MAP_DRAWN, "data"), Input(MAP_GRAPH, "selectedData"), prevent_initial_call=True
+        KEEP_OUTLINE, Output(ids.MAP_DRAWN, "data"), Input(ids.MAP_GRAPH, "selectedData"), prevent_initial_call=True
     )
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
-        Input(MAP_DRAWN, "data"),
+        Input(ids.MAP_DRAWN, "data"),
         State(ids.SELECTION, "data"),
         prevent_initial_call=True,
     )
@@ -298,7 +292,7 @@ def register(app: Dash, corpus: Corpus) -> None:
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
-        Input(MAP_CLEAR, "n_clicks"),
+        Input(ids.MAP_CLEAR, "n_clicks"),
         State(ids.SELECTION, "data"),
         prevent_initial_call=True,
     )
@@ -306,9 +300,9 @@ def register(app: Dash, corpus: Corpus) -> None:
         return to_query(corpus, replace(ViewState.from_dict(stored).selection_part(), region=()))
 
     @app.callback(
-        Output(MAP_HOVER, "children"),
-        Input(MAP_GRAPH, "hoverData"),
-        State(MAP_COLOUR, "value"),
+        Output(ids.MAP_HOVER, "children"),
+        Input(ids.MAP_GRAPH, "hoverData"),
+        State(ids.MAP_COLOUR, "value"),
         prevent_initial_call=True,
     )
     def name_point(hover, colour):
@@ -317,9 +311,9 @@ def register(app: Dash, corpus: Corpus) -> None:
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
-        Input(MAP_GRAPH, "clickData"),
+        Input(ids.MAP_GRAPH, "clickData"),
         State(ids.SELECTION, "data"),
-        State(MAP_COLOUR, "value"),
+        State(ids.MAP_COLOUR, "value"),
         prevent_initial_call=True,
     )
     def open_point(click, stored, colour):

@@ -68,7 +68,7 @@ FIGURE_GENES_TSV = "figure-genes-tsv"  # pattern-matched: the "download TSV" but
 FIGURE_GENES_COPY = "figure-genes-copy"
 URL_REPLACED = "url-replaced"  # when the history entry was last replaced by the canonical link
 
-# Pattern views (each its own module: timeline.py, cooccurrence.py, paths.py)
+# Pattern views (each its own module: timeline.py, cooccurrence.py, paths.py, corpusmap.py)
 PATTERN_TABS = "pattern-tabs"
 TIMELINE_GRAPH = "timeline-graph"
 TIMELINE_NOTE = "timeline-note"
@@ -79,3 +79,9 @@ PATH_FROM = "path-from"
 PATH_TO = "path-to"
 PATH_RUN = "path-run"
 PATH_RESULT = "path-result"
+MAP_GRAPH = "corpus-map"
+MAP_COLOUR = "corpus-map-colour"
+MAP_NOTE = "corpus-map-note"
+MAP_HOVER = "corpus-map-hover"  # the hovered point's title, as text
+MAP_DRAWN = "corpus-map-drawn"  # the box or lasso last drawn (its outline only, never its points)
+MAP_CLEAR = "corpus-map-clear"  # removes the drawn region from the selection

@@ -1,0 +1,124 @@
+"""The pattern views in the real page (headless Chromium, dash_duo): a gene's timeline, the co-occurrence network
+and a click that chooses a community, and the paths between two genes with a figure of a chain opened — each
+checked against the analysis floor's answer for the same selection. (The map's test is in test_corpusmap.py.)"""
+
+from __future__ import annotations
+
+from collections import Counter
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+import pytest
+from conftest import SEEDS
+from dash.testing.wait import until
+from test_browser import TIMEOUT, assert_console_clean, wait_for_network, watch_console
+from test_browser_search import choose_option
+
+from dashboard.analysis.model import figures_for_genes, filter_selection
+from dashboard.analysis.patterns import find_paths
+from dashboard.config import Settings
+from dashboard.web import ids
+from dashboard.web.app import create_app
+from dashboard.web.cooccurrence import community_query
+from dashboard.web.state import ViewState, parse_query, to_selection
+
+pytestmark = pytest.mark.browser
+
+PLOT_DATA = """
+const plot = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+return plot && plot.data ? plot.data.map(t => ({name: t.name, x: t.x, y: t.y, customdata: t.customdata})) : null;
+"""
+
+
+@pytest.fixture
+def app(seed_corpus):
+    return create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus)
+
+
+def open_tab(dash_duo, label: str):
+    tabs = dash_duo.find_elements(f"#{ids.PATTERN_TABS} .tab")
+    (tab,) = [t for t in tabs if t.text == label]
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", tab)
+    tab.click()
+
+
+def plot_data(dash_duo, graph_id: str) -> list[dict] | None:
+    return dash_duo.driver.execute_script(PLOT_DATA, graph_id)
+
+
+def link_state(corpus, url: str) -> ViewState:
+    return parse_query(corpus, unquote(urlsplit(url).query))[0]
+
+
+def test_the_timeline_counts_a_genes_figures_by_year(dash_duo, app, seed_corpus):
+    rows = figures_for_genes(seed_corpus, (seed_corpus.gene_row(8600),))
+    years = seed_corpus.years[rows]
+    expected = Counter(int(y) for y in years[~np.isnan(years)])
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?genes=TNFSF11")
+    wait_for_network(dash_duo)
+    open_tab(dash_duo, "Timeline")
+    dash_duo.wait_for_contains_text(f"#{ids.TIMELINE_NOTE}", f"TNFSF11 first in {min(expected)}", timeout=TIMEOUT)
+    until(lambda: plot_data(dash_duo, ids.TIMELINE_GRAPH), timeout=TIMEOUT)
+    bars, share = plot_data(dash_duo, ids.TIMELINE_GRAPH)
+    assert {x: y for x, y in zip(bars["x"], bars["y"], strict=True) if y} == dict(expected)
+    assert all(0 < s < 100 for s, n in zip(share["y"], bars["y"], strict=True) if n)
+    assert_console_clean(dash_duo)
+
+
+def test_a_gene_of_the_cooccurrence_network_chooses_its_community(dash_duo, app, seed_corpus):
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?organisms=Homo+sapiens")
+    wait_for_network(dash_duo)
+    open_tab(dash_duo, "Gene co-occurrence")
+    dash_duo.wait_for_contains_text(f"#{ids.COOCCURRENCE_NOTE}", "communities (Louvain)", timeout=TIMEOUT)
+    until(lambda: plot_data(dash_duo, ids.COOCCURRENCE_GRAPH), timeout=TIMEOUT)
+    community = next(t for t in plot_data(dash_duo, ids.COOCCURRENCE_GRAPH) if (t["customdata"] or [""])[0])
+    node = community["customdata"][0]
+    state = ViewState(organisms=("Homo sapiens",))
+    expected = link_state(seed_corpus, community_query(seed_corpus, state, node, None))
+    dash_duo.driver.execute_script(
+        """
+        const plot = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+        const curve = plot.data.findIndex(t => (t.customdata || []).includes(arguments[1]));
+        const trace = plot.data[curve], index = trace.customdata.indexOf(arguments[1]);
+        plot.emit('plotly_click', {points: [{curveNumber: curve, pointNumber: index, pointIndex: index,
+            customdata: arguments[1], data: trace, x: trace.x[index], y: trace.y[index]}]});
+        """,
+        ids.COOCCURRENCE_GRAPH,
+        node,
+    )
+    until(lambda: "genes=" in dash_duo.driver.current_url, timeout=TIMEOUT)
+    chosen = link_state(seed_corpus, dash_duo.driver.current_url)
+    assert chosen.genes == expected.genes and len(chosen.genes) >= 2
+    assert int(node.removeprefix("gene:")) in chosen.genes
+    assert_console_clean(dash_duo)
+
+
+def test_paths_between_two_genes_and_a_figure_of_a_chain_opens(dash_duo, app, seed_corpus):
+    rankl, akt1 = seed_corpus.gene_row(8600), seed_corpus.gene_row(207)
+    mask = filter_selection(seed_corpus, to_selection(seed_corpus, ViewState()))
+    found = find_paths(seed_corpus, rankl, akt1, mask)
+    assert found.length is not None
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    open_tab(dash_duo, "Paths between two genes")
+    choose_option(dash_duo, ids.PATH_FROM, "TNFSF11", "TNFSF11")
+    choose_option(dash_duo, ids.PATH_TO, "AKT1", "AKT1")
+    dash_duo.find_element(f"#{ids.PATH_RUN}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.PATH_RESULT}", "TNFSF11 and AKT1", timeout=TIMEOUT)
+    chains = dash_duo.find_elements(f"#{ids.PATH_RESULT} li.path")
+    assert len(chains) == len(found.paths)
+    links = chains[0].find_elements("css selector", "a.path-figure")
+    shown = {link.get_attribute("title") for chain in chains for link in chain.find_elements("css selector", "a")}
+    expected = {str(seed_corpus.figids[row]) for path in found.paths for kind, row in path if kind == "figure"}
+    assert expected <= shown
+    figid = links[0].get_attribute("title")
+    links[0].click()
+    until(lambda: link_state(seed_corpus, dash_duo.driver.current_url).figure == figid, timeout=TIMEOUT)
+    title = seed_corpus.figures["title"].iat[seed_corpus.figure_row(figid)]
+    dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", title[:40], timeout=TIMEOUT)
+    assert_console_clean(dash_duo)

@@ -34,9 +34,9 @@ from dashboard.web.state import ViewState
 
 
 def sizes(payload: object) -> tuple[int, int]:
-    """Bytes of a callback output as JSON, and gzipped."""
+    """Bytes of a callback output as JSON, and gzipped at the level the app sends (COMPRESS_LEVEL)."""
     text = json.dumps(payload, cls=PlotlyJSONEncoder).encode()
-    return len(text), len(gzip.compress(text, 6))
+    return len(text), len(gzip.compress(text, 1))
 
 
 def bench(data: str, builds: int, requests: int, cache_dir: str | None) -> None:
@@ -53,10 +53,11 @@ def bench(data: str, builds: int, requests: int, cache_dir: str | None) -> None:
             begun = time.perf_counter()
             build_corpus_map(tables, folder)
             times.append(time.perf_counter() - begun)
-    print(
-        f"  embedding build: median {statistics.median(times):.1f} s of {builds}"
-        f" ({', '.join(f'{t:.1f}' for t in times)})"
-    )
+    if times:  # --builds 0: the payloads and the API only
+        print(
+            f"  embedding build: median {statistics.median(times):.1f} s of {builds}"
+            f" ({', '.join(f'{t:.1f}' for t in times)})"
+        )
 
     points = corpus_map(corpus)
     if points is None:

@@ -182,7 +182,8 @@ def test_api_map_gives_columns_of_points(seed_corpus, site_tables, monkeypatch):
     assert answer["figures"] == points.placed.sum() and answer["grid"] == GRID
     row = seed_corpus.figure_row(answer["figid"][5])
     assert (answer["x"][5], answer["y"][5]) == (points.x[row], points.y[row])
-    assert answer["year"][5] == (None if np.isnan(seed_corpus.years[row]) else int(seed_corpus.years[row]))
+    years = seed_corpus.years[[seed_corpus.figure_row(f) for f in answer["figid"]]]
+    assert answer["year"] == [None if np.isnan(y) else int(y) for y in years] and None in answer["year"]
     gene = client.get("/api/v1/map?genes=TNFSF11").get_json()
     tnfsf11 = seed_corpus.gene_row(8600)
     holding = set(seed_corpus.figids[seed_corpus.matrix_by_gene()[:, tnfsf11].nonzero()[0]])

@@ -133,6 +133,9 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None, r
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         on_error=lambda error: report_callback_error(error, metrics),
     )
+    # The fastest levels: on the map's 5 MB of JSON brotli 1 is within 1 % of the size of its default 4 at a fifth
+    # of the time (20 vs 90 ms), gzip 1 23 % larger than its default 6 at a fifth (41 vs 226 ms). Two cores serve.
+    app.server.config.update(COMPRESS_BR_LEVEL=1, COMPRESS_LEVEL=1, COMPRESS_DEFLATE_LEVEL=1)
     views = (("timeline", "Timeline", timeline), ("cooccurrence", "Gene co-occurrence", cooccurrence))
     views += (("paths", "Paths between two genes", paths), ("map", "Map of the corpus", corpusmap))
     app.layout = build_layout(

@@ -44,6 +44,20 @@ def test_timeline_of_an_empty_selection_says_so(seed_corpus):
     assert figure["layout"]["annotations"][0]["text"] == "No figures in this selection"
 
 
+def test_a_timeline_of_one_year_is_drawn_among_several(seed_corpus):
+    """One bar is not stretched across the chart, and counts of one or two tick in whole figures."""
+    state, _ = parse_query(seed_corpus, "q=mesh:D000255")
+    figure, _ = update_timeline(seed_corpus, state)
+    bars = figure["data"][0]
+    assert len(bars["x"]) < 9 and max(bars["y"]) <= 5 and figure["layout"]["yaxis"]["dtick"] == 1
+    low, high = figure["layout"]["xaxis"]["range"]
+    assert high - low == 9 and low < min(bars["x"]) <= max(bars["x"]) < high
+    wide, _ = update_timeline(seed_corpus, ViewState())
+    assert (
+        "dtick" not in wide["layout"]["yaxis"] and wide["layout"]["xaxis"]["range"][0] == wide["data"][0]["x"][0] - 0.5
+    )
+
+
 def test_cooccurrence_view_and_a_community_click(seed_corpus):
     figure, note = update_cooccurrence(seed_corpus, ViewState(organisms=("Homo sapiens",)), 30)
     communities = [t for t in figure["data"] if t["name"] not in ("shared figures", "no partner")]

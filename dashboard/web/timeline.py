@@ -8,24 +8,19 @@ from dash import Dash, Input, Output, dcc, html
 from dashboard.analysis.model import Corpus, filter_selection, selection_figures
 from dashboard.analysis.patterns import build_timeline
 from dashboard.web import ids
+from dashboard.web.figures import build_message_figure
 from dashboard.web.state import ViewState, to_selection
 
+MIN_YEARS_SHOWN = 9
 BAR_COLOUR = "#3b75af"
 SHARE_COLOUR = "#e07b39"
 
 
-EMPTY = {
-    "data": [],
-    "layout": {
-        "height": 300,
-        "xaxis": {"visible": False},
-        "yaxis": {"visible": False},
-        "annotations": [
-            {"text": "No figures in this selection", "showarrow": False, "font": {"size": 15, "color": "#666"}}
-        ],
-        "plot_bgcolor": "white",
-    },
-}
+def message_figure(text: str) -> dict:
+    """The network's empty view, as tall as the chart."""
+    figure = build_message_figure(text)
+    figure["layout"]["height"] = 300
+    return figure
 
 
 def build() -> html.Div:
@@ -43,17 +38,25 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
     selection = to_selection(corpus, state)
     rows = selection_figures(corpus, selection)
     if not len(rows):
-        return EMPTY, "No figures in this selection: nothing to count by year."
+        return message_figure("No figures in this selection"), "No figures in this selection: nothing to count by year."
     timeline = build_timeline(corpus, rows, filter_selection(corpus, selection), selection.genes, selection.exact)
+    if not timeline.years:
+        return message_figure(
+            "None of these figures has a year"
+        ), f"None of this selection's {len(rows):,} figure(s) has a year."
     # Every year of the range, those without a figure at 0: a line must not bridge years with nothing.
-    years = list(range(min(timeline.years), max(timeline.years) + 1)) if timeline.years else []
+    years = list(range(min(timeline.years), max(timeline.years) + 1))
     shares = [round(100 * timeline.share(y), 2) for y in years]
+    counts = [timeline.years.get(y, 0) for y in years]
+    # A few years drawn among at least MIN_YEARS_SHOWN (one year alone would be one bar as wide as the chart).
+    pad = max(0, MIN_YEARS_SHOWN - len(years)) / 2
+    x_range = [years[0] - 0.5 - pad, years[-1] + 0.5 + pad]
     figure = {
         "data": [
             {
                 "type": "bar",
                 "x": years,
-                "y": [timeline.years.get(y, 0) for y in years],
+                "y": counts,
                 "name": "figures",
                 "marker": {"color": BAR_COLOUR},
                 "hovertemplate": "%{x}: %{y} figure(s)<extra></extra>",
@@ -72,8 +75,13 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
         "layout": {
             "height": 300,
             "margin": {"l": 50, "r": 50, "t": 10, "b": 40},
-            "xaxis": {"title": {"text": "year"}, "dtick": 5 if len(years) > 12 else 1},
-            "yaxis": {"title": {"text": "figures"}, "rangemode": "tozero"},
+            "xaxis": {"title": {"text": "year"}, "dtick": 5 if len(years) > 12 else 1, "range": x_range},
+            # Whole figures on the axis: plotly would tick 0.5 steps for a count of one or two.
+            "yaxis": {
+                "title": {"text": "figures"},
+                "rangemode": "tozero",
+                **({"dtick": 1} if max(counts) <= 5 else {}),
+            },
             "yaxis2": {
                 "title": {"text": "% of all figures that year"},
                 "overlaying": "y",

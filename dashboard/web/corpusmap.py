@@ -23,7 +23,6 @@ from dashboard.corpus.corpusmap import CorpusMap
 from dashboard.web import ids
 from dashboard.web.state import ViewState, to_query, to_selection
 
-# The view's component ids (kept here while ids.py is being edited by others; they belong there).
 REGION_LINE = "#d62728"
 # Plotly's selection event lists every point inside; only the outline is kept, so a lasso around 50,000 figures
 # sends a few numbers to the server, not 50,000 points.

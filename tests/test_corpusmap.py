@@ -40,6 +40,7 @@ from dashboard.corpus.corpusmap import (
 from dashboard.corpus.loader import CorpusError
 from dashboard.web import ids
 from dashboard.web.app import create_app
+from dashboard.web.callbacks import update_counts
 from dashboard.web.corpusmap import hover_text, open_query, to_figure
 from dashboard.web.state import ViewState, parse_query, to_query, to_selection
 
@@ -233,6 +234,9 @@ def test_a_region_in_a_link_is_a_selection_mask(seed_corpus):
     assert rows.tolist() == np.flatnonzero(inside & in_years).tolist()
     assert ViewState.from_dict(state.to_dict()).region == box
     assert ViewState.from_dict({**state.to_dict(), "region": [1, 2, 3]}).region == ()
+    _, _, summary = update_counts(seed_corpus, state)
+    assert summary.startswith(f"{len(rows)} of ") and "region drawn on the map" in summary
+    assert "region" not in update_counts(seed_corpus, replace(state, region=()))[2]
 
 
 def console_problems(dash_duo) -> list[dict]:

@@ -661,6 +661,8 @@ def update_counts(corpus: Corpus, state: ViewState):
     # The selection itself is those figures within the organism filter: no second pass over the genes.
     selected = int(filter_figures(corpus, state.organisms, None, state.unstated)[rows].sum())
     summary = f"{selected:,} of {corpus.n_figures:,} figures match."
+    if state.region:  # drawn on the map, in another tab: say so where the count is
+        summary += " Only figures inside the region drawn on the map are kept (Map of the corpus: clear it)."
     if state.organisms and unstated and not state.unstated:
         summary += f" {unstated:,} more state no organism: tick the box above to include them."
     label = f" also the {unstated:,} figure(s) that state no organism"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
-from dashboard.analysis.enrich import benjamini_hochberg, enrich, gene_partners, similar_figures
+from dashboard.analysis import enrich as enrich_module
+from dashboard.analysis.enrich import benjamini_hochberg, enrich, gene_partners, similar_figures, upper_tail
 from dashboard.analysis.model import figures_for_genes, filter_figures
 
 QUERY = "MAPK1 MAPK3 AKT1 TP53 TNF IL6 NFKB1 RELA JUN FOS EGFR KRAS"
@@ -145,3 +148,27 @@ def test_similar_figures_by_jaccard(seed_corpus):
         genes = set(seed_corpus.incidence[int(other["row"])].indices)
         assert other["jaccard"] == pytest.approx(len(own & genes) / len(own | genes))
     assert table["jaccard"].is_monotonic_decreasing and row not in set(table["row"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    total=st.integers(1, 60_000),
+    margins=st.lists(st.tuples(st.integers(0, 3_000), st.integers(0, 3_000), st.integers(0, 400)), min_size=1),
+)
+def test_upper_tails_agree_with_scipy(total, margins):
+    """The recurrence's table against scipy's `hypergeom.sf`, every margin and overlap, the impossible ones too
+    (an overlap above a margin, margins that overlap beyond the total). Mutation: (b - i) read as (b - i + 1) →
+    caught."""
+    drawn = np.array([min(d, total) for d, _, _ in margins])
+    successes = np.array([min(k, total) for _, k, _ in margins])
+    overlap = np.array([o for _, _, o in margins])
+    found = upper_tail(overlap, total, drawn, successes)
+    expected = np.where(overlap > 0, stats.hypergeom.sf(overlap - 1, total, successes, drawn), 1.0)
+    np.testing.assert_allclose(found, np.clip(expected, 0, 1), rtol=1e-9, atol=1e-300)
+
+
+def test_a_table_too_large_for_the_recurrence_is_left_to_scipy(monkeypatch):
+    overlap, drawn, successes = np.array([3, 40]), np.array([500, 900]), np.array([700, 1_000])
+    expected = stats.hypergeom.sf(overlap - 1, 20_000, successes, drawn)
+    monkeypatch.setattr(enrich_module, "TAIL_TABLE_CELLS", 10)
+    np.testing.assert_allclose(upper_tail(overlap, 20_000, drawn, successes), expected, rtol=1e-12)

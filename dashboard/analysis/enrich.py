@@ -53,8 +53,9 @@ class Enrichment:
 def upper_tail(overlap: np.ndarray, total: int, drawn: np.ndarray | int, successes: np.ndarray | int) -> np.ndarray:
     """P(X ≥ overlap) for X ~ Hypergeometric(total, successes, drawn), element-wise.
 
-    scipy's `hypergeom.sf` costs ~20 µs per value; across thousands of figures most (overlap, set size) pairs
-    repeat, so each distinct pair is computed once. An overlap of 0 has p = 1 exactly.
+    Across thousands of figures most (overlap, set size) pairs repeat, so each distinct pair is computed once,
+    from a table per distinct pair of margins (`_tails_by_recurrence`), or by scipy's `hypergeom.sf` (~20 µs a
+    value) where that table would be too large. An overlap of 0 has p = 1 exactly.
     """
     overlap = np.asarray(overlap, dtype=np.int64)
     drawn = np.broadcast_to(np.asarray(drawn, dtype=np.int64), overlap.shape)
@@ -67,9 +68,53 @@ def upper_tail(overlap: np.ndarray, total: int, drawn: np.ndarray | int, success
 
     pairs = np.stack([overlap[hit], drawn[hit], successes[hit]], axis=1)
     unique, inverse = _unique_rows(pairs)
-    p_values = stats.hypergeom.sf(unique[:, 0] - 1, total, unique[:, 2], unique[:, 1])
+    p_values = _tails_by_recurrence(unique[:, 0], total, unique[:, 1], unique[:, 2])
+    slow = np.isnan(p_values)
+    if slow.any():
+        p_values[slow] = stats.hypergeom.sf(unique[slow, 0] - 1, total, unique[slow, 2], unique[slow, 1])
     result[hit] = np.clip(p_values, 0.0, 1.0)[inverse.ravel()]
     return result
+
+
+TAIL_TABLE_CELLS = 2_000_000  # the recurrence's table (distinct margins × the smaller margin) at most
+
+
+def _tails_by_recurrence(overlap: np.ndarray, total: int, drawn: np.ndarray, successes: np.ndarray) -> np.ndarray:
+    """P(X ≥ overlap) for each row, from one table of log-probabilities per distinct pair of margins (NaN where the
+    table would be too large or the margins overlap beyond the total: scipy answers those).
+
+    Hypergeometric probabilities are symmetric in the two margins; with s the smaller and b the larger,
+    P(X = 0) = prod_{j<s} (1 - b / (total - j)) and P(X = i + 1) / P(X = i) = (s - i)(b - i) / ((i + 1)(total - s -
+    b + i + 1)): a row of s + 1 log-probabilities is one cumulative sum, its upper tails one reversed cumulative
+    sum (tails below ~1e-308 are 0). For a 200-gene list at 110,000 figures (~53,000 figures with an overlap) scipy
+    took 115 ms, the table 10 ms; the two agree to ~1e-12 (a property test checks 1e-9)."""
+    out = np.full(len(overlap), np.nan)
+    small, large = np.minimum(drawn, successes), np.maximum(drawn, successes)
+    base = int(large.max()) + 1 if len(large) else 1
+    keys, row_of = np.unique(small * base + large, return_inverse=True)  # packed: 10× faster than rows
+    margins, row_of = np.stack([keys // base, keys % base], axis=1), row_of.ravel()
+    fits = margins[:, 0] + margins[:, 1] <= total  # else P(X = 0) = 0 and the support starts higher
+    width = int(margins[fits, 0].max()) + 1 if fits.any() else 0
+    if not fits.any() or fits.sum() * width > TAIL_TABLE_CELLS:
+        return out
+    s, b = margins[fits, 0][:, None].astype(float), margins[fits, 1][:, None].astype(float)
+    i = np.arange(width, dtype=float)[None, :]
+    inside = i < s  # steps j < s of the product, and i < s of the ratios
+    with np.errstate(divide="ignore", invalid="ignore"):
+        start = np.where(inside, np.log1p(-b / (total - i)), 0.0).sum(axis=1, keepdims=True)
+        ratio = np.where(inside, np.log((s - i) * (b - i)) - np.log((i + 1) * (total - s - b + i + 1)), 0.0)
+    log_pmf = np.concatenate([start, start + np.cumsum(ratio, axis=1)[:, :-1]], axis=1)
+    # Upper tails summed from the far end (the small terms first), scaled by each row's largest term.
+    peak = log_pmf.max(axis=1, keepdims=True)
+    scaled = np.where(i <= s, np.exp(log_pmf - peak), 0.0)
+    tail = np.cumsum(scaled[:, ::-1], axis=1)[:, ::-1] * np.exp(peak)
+    table_row = np.full(len(margins), -1)
+    table_row[fits] = np.arange(int(fits.sum()))
+    rows = table_row[row_of]
+    usable = (rows >= 0) & (overlap < width)
+    out[usable] = tail[rows[usable], overlap[usable]]
+    out[(rows >= 0) & (overlap > small)] = 0.0  # beyond the smaller margin: impossible
+    return out
 
 
 def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -44,6 +44,12 @@ def test_timeline_of_an_empty_selection_says_so(seed_corpus):
     assert figure["layout"]["annotations"][0]["text"] == "No figures in this selection"
 
 
+def test_a_timeline_of_figures_without_a_year_says_so(seed_corpus):
+    undated = seed_corpus.figids[np.flatnonzero(np.isnan(seed_corpus.years))[0]]
+    figure, note = update_timeline(seed_corpus, parse_query(seed_corpus, f"q={undated}")[0])
+    assert figure["data"] == [] and note == "None of this selection's 1 figure(s) has a year."
+
+
 def test_a_timeline_of_one_year_is_drawn_among_several(seed_corpus):
     """One bar is not stretched across the chart, and counts of one or two tick in whole figures."""
     state, _ = parse_query(seed_corpus, "q=mesh:D000255")

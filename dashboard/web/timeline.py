@@ -41,9 +41,8 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
         return message_figure("No figures in this selection"), "No figures in this selection: nothing to count by year."
     timeline = build_timeline(corpus, rows, filter_selection(corpus, selection), selection.genes, selection.exact)
     if not timeline.years:
-        return message_figure(
-            "None of these figures has a year"
-        ), f"None of this selection's {len(rows):,} figure(s) has a year."
+        note = f"None of this selection's {len(rows):,} figure(s) has a year."
+        return message_figure("None of these figures has a year"), note
     # Every year of the range, those without a figure at 0: a line must not bridge years with nothing.
     years = list(range(min(timeline.years), max(timeline.years) + 1))
     shares = [round(100 * timeline.share(y), 2) for y in years]

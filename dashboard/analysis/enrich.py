@@ -1,8 +1,10 @@
 """Analysis floor: statistics over the incidence matrix — gene-list enrichment, partner genes, similar figures.
 
-Every figure's gene set is tested at once: overlaps and set sizes are sparse matrix–vector products, and the
-one-sided Fisher exact p-value is the hypergeometric upper tail, `hypergeom.sf(overlap - 1, N, K, n)`, which is
-what `scipy.stats.fisher_exact(table, alternative="greater")` computes for the same 2×2 table.
+Every figure's gene set is tested at once: overlaps are counted from the query genes' columns of the sparse
+matrix, set sizes are a matrix–vector product (kept per species), and the one-sided Fisher exact p-value is the
+hypergeometric upper tail, `hypergeom.sf(overlap - 1, N, K, n)`, which is what
+`scipy.stats.fisher_exact(table, alternative="greater")` computes for the same 2×2 table (here from a table by
+recurrence, `_tails_by_recurrence`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from dashboard.analysis import enrich as enrich_module
-from dashboard.analysis.enrich import benjamini_hochberg, enrich, gene_partners, similar_figures, upper_tail
+from dashboard.analysis.enrich import (
+    SET_SIZES_KEPT,
+    benjamini_hochberg,
+    enrich,
+    gene_partners,
+    similar_figures,
+    species_set_sizes,
+    upper_tail,
+)
 from dashboard.analysis.model import figures_for_genes, filter_figures
 
 QUERY = "MAPK1 MAPK3 AKT1 TP53 TNF IL6 NFKB1 RELA JUN FOS EGFR KRAS"
@@ -172,3 +180,16 @@ def test_a_table_too_large_for_the_recurrence_is_left_to_scipy(monkeypatch):
     expected = stats.hypergeom.sf(overlap - 1, 20_000, successes, drawn)
     monkeypatch.setattr(enrich_module, "TAIL_TABLE_CELLS", 10)
     np.testing.assert_allclose(upper_tail(overlap, 20_000, drawn, successes), expected, rtol=1e-12)
+
+
+def test_set_sizes_per_species_are_counted_and_a_few_kept(seed_corpus):
+    """Each species' sizes against the figures' own links; a server asked about every species keeps only a few."""
+    links = seed_corpus.links
+    species = list(seed_corpus.species_gene_counts)
+    assert len(species) > SET_SIZES_KEPT
+    for name in species:
+        sizes = species_set_sizes(seed_corpus, name)
+        genes = set(seed_corpus.genes.loc[seed_corpus.genes["organism"] == name, "gene_id"])
+        expected = links[links["gene_id"].isin(genes)].groupby("figid", observed=True)["gene_id"].nunique()
+        assert {seed_corpus.figids[r]: n for r, n in enumerate(sizes) if n} == expected[expected > 0].to_dict()
+    assert len(enrich_module._set_sizes[seed_corpus]) == SET_SIZES_KEPT

@@ -10,6 +10,7 @@ recurrence, `_tails_by_recurrence`).
 from __future__ import annotations
 
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,19 +54,24 @@ class Enrichment:
         return self.genes.species
 
 
-_set_sizes: weakref.WeakKeyDictionary[Corpus, dict[tuple[str | None, bool], np.ndarray]] = weakref.WeakKeyDictionary()
+_set_sizes: weakref.WeakKeyDictionary[Corpus, OrderedDict[tuple[str | None, bool], np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+SET_SIZES_KEPT = 8  # species per corpus (0.9 MB each at 110,000 figures): the few a server is asked about
 
 
 def species_set_sizes(corpus: Corpus, species: str | None, exact: bool = False) -> np.ndarray:
-    """Every figure's number of genes of the species (all its genes when None), kept once per species (two
-    threads asking at once may both count: the same answer, no lock to carry across a fork)."""
-    kept = _set_sizes.setdefault(corpus, {})
+    """Every figure's number of genes of the species (all its genes when None), kept for the last few species
+    asked (two threads asking at once may both count: the same answer, and no lock to carry across a fork)."""
+    kept = _set_sizes.setdefault(corpus, OrderedDict())
     found = kept.get((species, exact))
     if found is None:
         found = np.asarray(corpus.matrix(exact) @ corpus.species_mask(species).astype(np.float32)).ravel()
         found = found.astype(np.int64)
         found.flags.writeable = False
-        found = kept.setdefault((species, exact), found)
+        kept[species, exact] = found
+        while len(kept) > SET_SIZES_KEPT:
+            kept.popitem(last=False)
     return found
 
 

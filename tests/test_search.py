@@ -257,6 +257,7 @@ def test_chemical_and_disease_ids_find_their_figures(corpus, query, expected):
     result = search_figures(corpus, query)
     assert set(figids(result)) == expected
     assert result.total == len(expected)
+    assert result.order == ("relevance" if " " in query and "D009369" not in query else "newest")
 
 
 @pytest.mark.parametrize("query", ["4167", "D999999", '"D005947"', "mesh:D000000"])
@@ -308,7 +309,7 @@ def test_ids_find_their_figures_exactly(corpus, query, expected):
     """Mutation: no exact id path → the DOI (split into numbers by the tokenizer) finds nothing, and the PMCID
     is found as text, not by id."""
     result = search_figures(corpus, query)
-    assert figids(result) == expected and result.by_id
+    assert figids(result) == expected and result.by_id and result.order == "named"
     assert all(hit.score is None for hit in result.hits)
 
 

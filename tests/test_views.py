@@ -34,6 +34,7 @@ def test_timeline_of_a_gene(seed_corpus):
     assert f"TNFSF11 first in {int(np.nanmin(years))}" in note
     shares = dict(zip(figure["data"][1]["x"], figure["data"][1]["y"], strict=True))
     assert all(0 <= share <= 100 for share in shares.values())
+    assert figure["layout"]["yaxis2"]["range"][1] > max(shares.values())  # the highest point drawn whole
     assert bars["x"] == list(range(min(bars["x"]), max(bars["x"]) + 1))  # every year, a year without one at 0
     assert all((shares[year] > 0) == (count > 0) for year, count in zip(bars["x"], bars["y"], strict=True))
 

@@ -166,6 +166,12 @@ def test_next_state_names_its_trigger(seed_corpus):
     assert next_state(seed_corpus, chip, values, before) == (ViewState(genes=(7157,)), [])
     assert next_state(seed_corpus, chip, values, before, clicked=False) is None  # drawn, not clicked
     assert next_state(seed_corpus, ids.MATCH_MODE, {**values, "match": "all"}, before)[0].match == "all"
+    # A search typed that cannot be run is dropped with the notice a link gets, not silently.
+    typed = replace(before, text="osteoclast")
+    state, notices = next_state(seed_corpus, ids.TEXT_SEARCH, {**values, "text": "--"}, typed)
+    assert state.text == "" and notices == ["Search '--' was dropped: '--' holds no word or number to search for"]
+    state, notices = next_state(seed_corpus, ids.TEXT_SEARCH, {**values, "text": ""}, typed)
+    assert state.text == "" and notices == []  # a search cleared on purpose
     outputs = view_outputs(seed_corpus, ids.MATCH_MODE, replace(before, match="all"), before, [], "?genes=TNFSF11")
     assert outputs["search"] == "?genes=TNFSF11&match=all" and outputs["match"] == "all"
     assert outputs["selection"]["match"] == "all" and outputs["notice"] is None

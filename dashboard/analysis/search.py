@@ -49,6 +49,7 @@ class SearchResult:
     by_id: bool  # the query named figures by id, or chemicals or diseases by id and nothing else
     rows: np.ndarray
     scores: np.ndarray  # BM25 as FTS5 gives it, lower is better (figures named by id: -n … -1 in the order named)
+    order: str = "relevance"  # how the hits are ordered: "relevance", "named" (figure ids) or "newest" (term ids)
 
     def ranked_rows(self) -> np.ndarray:
         """Every matching row, best first (ties in row order)."""
@@ -128,9 +129,10 @@ def search_figures(
     index = corpus.text_index
     named = _id_rows(corpus, query)
     compiled = None
+    ranking = "named" if named is not None else "relevance"
     term_rows, words = (None, words) if named is not None else _term_id_rows(corpus, words)
     if named is None and term_rows is not None and not words:
-        named = order_figures(corpus, Selection(), term_rows).tolist()
+        named, ranking = order_figures(corpus, Selection(), term_rows).tolist(), "newest"
     if named is not None:
         # Ranked in the order named, ahead of any score: positions counted from -n.
         order = np.argsort(named, kind="stable")
@@ -160,4 +162,6 @@ def search_figures(
         )
         for row, position, title, snippet in zip(page_rows.tolist(), page.tolist(), titles, snippets, strict=True)
     )
-    return SearchResult(query=query, total=len(rows), hits=hits, by_id=named is not None, rows=rows, scores=scores)
+    return SearchResult(
+        query=query, total=len(rows), hits=hits, by_id=named is not None, rows=rows, scores=scores, order=ranking
+    )

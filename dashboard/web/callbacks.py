@@ -64,6 +64,7 @@ from dashboard.web.state import (
     apply_node_click,
     normalise_years,
     parse_query,
+    text_search_notice,
     text_search_problem,
     to_query,
     to_selection,
@@ -276,7 +277,9 @@ def next_state(
         key = str(trigger.get("index"))
         node = f"gene:{key}" if trigger.get("type") == ids.GENE_CHIP else f"figure:{key}"
         return apply_node_click(previous, node, grow), []
-    return state_from_controls(corpus, previous, {name: values.get(name) for name in CONTROLS}), []
+    controls = {name: values.get(name) for name in CONTROLS}
+    notice = text_search_notice(controls.get("text")) if trigger == ids.TEXT_SEARCH else None
+    return state_from_controls(corpus, previous, controls), [notice] if notice else []
 
 
 def view_outputs(
@@ -451,7 +454,9 @@ def show_search_hits(
         )
     verb = "matches" if result.total == 1 else "match"
     if result.total:
-        head = f"{plural(result.total, 'figure')} {verb} “{state.text}” within the other filters (best first):"
+        # Figures or chemicals named by id have no relevance to rank by: in the order named, or newest first.
+        order = {"named": "in the order named", "newest": "newest first"}.get(result.order, "best first")
+        head = f"{plural(result.total, 'figure')} {verb} “{state.text}” within the other filters ({order}):"
     elif anywhere := int(search_mask(corpus, state.text).sum()):
         head = (
             f"No figure within the other filters matches “{state.text}”; {plural(anywhere, 'figure')} of the whole"

@@ -152,9 +152,8 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
     state = ViewState()
 
     if text := params.get("q", "").strip():
-        problem = text_search_problem(text)
-        if problem:
-            notices.append(f"Search '{_shown(text)}' was dropped: {problem}")
+        if notice := text_search_notice(text):
+            notices.append(notice)
         else:
             state = replace(state, text=text)
 
@@ -277,6 +276,14 @@ def text_search_problem(text: str) -> str | None:
     except QueryError as exc:
         return str(exc)
     return None
+
+
+def text_search_notice(text: object) -> str | None:
+    """What the user is told when a search typed or linked cannot be run (None if it can, or there is none)."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    problem = text_search_problem(text.strip())
+    return f"Search '{_shown(text.strip())}' was dropped: {problem}" if problem else None
 
 
 def normalise_years(corpus: Corpus, years: tuple[int, int] | None) -> tuple[int, int] | None:

@@ -73,7 +73,7 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
         ],
         "layout": {
             "height": 300,
-            "margin": {"l": 50, "r": 50, "t": 10, "b": 40},
+            "margin": {"l": 50, "r": 70, "t": 10, "b": 40},
             "xaxis": {"title": {"text": "year"}, "dtick": 5 if len(years) > 12 else 1, "range": x_range},
             # Whole figures on the axis: plotly would tick 0.5 steps for a count of one or two.
             "yaxis": {
@@ -85,7 +85,12 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
                 "title": {"text": "% of all figures that year"},
                 "overlaying": "y",
                 "side": "right",
-                "range": [0, min(100, max(shares, default=1) * 1.15) or 1],
+                # Room above the highest point (a share of 100 % is drawn whole), ticks of its own (not at the
+                # left axis' gridlines: 27.1 %, 54.3 % …) and no grid of its own.
+                "range": [0, min(108, max(shares, default=1) * 1.15) or 1],
+                "tickmode": "auto",
+                "nticks": 6,
+                "showgrid": False,
                 "ticksuffix": "%",
             },
             "legend": {"orientation": "h", "y": 1.12},

@@ -122,7 +122,7 @@ def update_cooccurrence(corpus: Corpus, state: ViewState, top: object) -> tuple[
         f"The {result.graph.number_of_nodes():,} {species or ''} genes in most of this selection's {len(rows):,}"
         " figures; an edge"
         f" where two share at least two; {len(result.communities):,} communities (Louvain). Click a gene to choose"
-        f" its community (its {COMMUNITY_GENES_CHOSEN} genes in most figures, at most)."
+        f" its community (at most its {COMMUNITY_GENES_CHOSEN} genes in most figures)."
     )
     return to_figure(result), note
 

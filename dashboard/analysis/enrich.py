@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analysis.genelist import GeneList, read_gene_list, resolve_gene_list
-from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, gene_figure_counts
+from dashboard.analysis.model import (
+    Corpus,
+    Selection,
+    chosen_counts,
+    figures_for_genes,
+    filter_figures,
+    gene_figure_counts,
+)
 from dashboard.corpus import columns as C
 
 DEFAULT_MIN_SIZE = 3
@@ -73,17 +80,6 @@ def species_set_sizes(corpus: Corpus, species: str | None, exact: bool = False) 
         while len(kept) > SET_SIZES_KEPT:
             kept.popitem(last=False)
     return found
-
-
-def gene_figure_counts_of(corpus: Corpus, genes: np.ndarray, exact: bool = False) -> np.ndarray:
-    """For every figure, how many of the given genes (rows) it holds, from those genes' columns."""
-    by_gene = corpus.matrix_by_gene(exact)
-    parts = [slice(by_gene.indptr[g], by_gene.indptr[g + 1]) for g in np.asarray(genes, dtype=np.int64).tolist()]
-    if not parts:
-        return np.zeros(corpus.n_figures, dtype=np.int64)
-    figures = np.concatenate([by_gene.indices[part] for part in parts])
-    weights = np.concatenate([by_gene.data[part] for part in parts]).astype(np.float64)
-    return np.rint(np.bincount(figures, weights=weights, minlength=corpus.n_figures)).astype(np.int64)
 
 
 def upper_tail(overlap: np.ndarray, total: int, drawn: np.ndarray | int, successes: np.ndarray | int) -> np.ndarray:
@@ -236,7 +232,7 @@ def enrich(
         set_size = np.asarray(corpus.matrix(exact) @ universe.astype(np.float32)).ravel()[figure_rows]
         set_size = set_size.astype(np.int64)
     # The overlaps from the query genes' own columns: their links only, not a product over all 4.7 M.
-    overlap = gene_figure_counts_of(corpus, query, exact)[figure_rows]
+    overlap = chosen_counts(corpus, Selection(genes=tuple(query.tolist()), exact=exact))[figure_rows]
     tested = set_size >= max(1, int(min_size))
     figure_rows, set_size, overlap = figure_rows[tested], set_size[tested], overlap[tested]
 

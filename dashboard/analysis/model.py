@@ -477,6 +477,13 @@ def selection_figures(corpus: Corpus, selection: Selection) -> np.ndarray:
     return np.flatnonzero(mask)
 
 
+def selection_mask(corpus: Corpus, selection: Selection) -> np.ndarray:
+    """A boolean mask over figures: those of `selection_figures`."""
+    mask = np.zeros(corpus.n_figures, dtype=bool)
+    mask[selection_figures(corpus, selection)] = True
+    return mask
+
+
 def figure_table(corpus: Corpus, selection: Selection, figure_rows: np.ndarray) -> pd.DataFrame:
     """Figures as table rows: title, year, organisms, number of genes and of chosen genes."""
     n_genes = corpus.figure_sizes(selection.exact)[figure_rows]

@@ -29,6 +29,7 @@ from dashboard.analysis.model import (
     organism_figure_counts,
     search_genes,
     selection_figures,
+    selection_mask,
 )
 from dashboard.analysis.search import QueryError, search_figures, search_mask
 from dashboard.analysis.terms import search_terms, term_figure_counts, term_index
@@ -121,12 +122,11 @@ def term_options(
     """A chemical or disease filter's options: the chosen terms first (so they stay shown), then those the typed
     name or id finds, each with its ids and number of figures — under the view's other filters when given (every
     filter but this one), as the organism options count."""
+    if not selected and not search:  # nothing to show: the usual case of every selection change
+        return []
     index = term_index(corpus, kind)
     others = replace(state.selection_part(), **{kind: ()}) if state is not None else ViewState()
-    mask = None
-    if others != ViewState():
-        mask = np.zeros(corpus.n_figures, dtype=bool)
-        mask[selection_figures(corpus, to_selection(corpus, others))] = True
+    mask = selection_mask(corpus, to_selection(corpus, others)) if others != ViewState() else None
     counts = term_figure_counts(corpus, kind, mask)
     options: list[dict] = []
     seen: set[str] = set()
@@ -431,9 +431,7 @@ def show_search_hits(
     and a snippet whose matches are marked — all text, never markup — and the thumbnail when asked for."""
     if not state.text:
         return None
-    selection = to_selection(corpus, state)
-    others = np.zeros(corpus.n_figures, dtype=bool)
-    others[selection_figures(corpus, replace(selection, text=""))] = True
+    others = selection_mask(corpus, replace(to_selection(corpus, state), text=""))
     try:
         result = search_figures(corpus, state.text, limit=limit, mask=others)
     except QueryError as exc:

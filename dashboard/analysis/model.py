@@ -79,6 +79,11 @@ class Corpus:
         return (int(known.min()), int(known.max())) if known.size else None
 
     @cached_property
+    def figures_per_year(self) -> dict[int, int]:
+        """Year → number of figures of the corpus (figures without a year left out)."""
+        return count_years(self.years)
+
+    @cached_property
     def organism_counts(self) -> dict[str, int]:
         """Organism → number of figures, most figures first."""
         counts = {name: len(rows) for name, rows in self.organism_figures.items()}
@@ -219,6 +224,12 @@ class Corpus:
         rows = np.concatenate([has_symbol, word_rows]).astype(np.int32)
         is_symbol = np.concatenate([np.ones(len(has_symbol), bool), np.zeros(len(word_rows), bool)])
         return keys, rows, is_symbol, shown
+
+
+def count_years(years: np.ndarray) -> dict[int, int]:
+    """Year → how many of these (float) years it is, ascending; NaN (no year) left out."""
+    values, counts = np.unique(years[~np.isnan(years)].astype(int), return_counts=True)
+    return {int(y): int(n) for y, n in zip(values, counts, strict=True)}
 
 
 def _figure_codes(figids: pd.Series, figure_index: pd.Index) -> np.ndarray:

@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 
 from dashboard.analysis.enrich import upper_tail
-from dashboard.analysis.model import Corpus, gene_figure_counts
+from dashboard.analysis.model import Corpus, count_years, gene_figure_counts
 
 LOUVAIN_SEED = 7
 MAX_PATHS = 5
@@ -36,13 +36,6 @@ class Timeline:
         return self.years.get(year, 0) / total if total else 0.0
 
 
-def _per_year(corpus: Corpus, rows: np.ndarray | slice) -> dict[int, int]:
-    years = corpus.years[rows]
-    known = years[~np.isnan(years)].astype(int)
-    values, counts = np.unique(known, return_counts=True)
-    return {int(y): int(n) for y, n in zip(values, counts, strict=True)}
-
-
 def build_timeline(
     corpus: Corpus, figure_rows: np.ndarray, mask: np.ndarray, genes: tuple[int, ...] = (), exact: bool = False
 ) -> Timeline:
@@ -57,7 +50,8 @@ def build_timeline(
         years = corpus.years[held]
         years = years[~np.isnan(years)]
         first[int(corpus.gene_ids[gene])] = int(years.min()) if years.size else None
-    return Timeline(years=_per_year(corpus, figure_rows), corpus_years=_per_year(corpus, slice(None)), first_year=first)
+    selected = count_years(corpus.years[figure_rows])
+    return Timeline(years=selected, corpus_years=corpus.figures_per_year, first_year=first)
 
 
 # --- co-occurrence -------------------------------------------------------------------------------------------------

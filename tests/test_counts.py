@@ -124,13 +124,15 @@ def test_has_gene_sets_as_the_links_say(seed_corpus):
     assert answers == {True, False}
 
 
+@pytest.mark.parametrize("width", [2, 3])
 @pytest.mark.parametrize(
     ("rows", "high"), [(0, 5), (1, 5), (2_000, 3), (50_000, 300), (5_000, 200_000), (500, 3 * 10**6)]
 )
-def test_unique_rows_as_numpy_sorts_rows(rows, high):
-    """The distinct (overlap, drawn, successes) rows of the enrichment, packed into one integer when they fit."""
-    found = np.random.default_rng(rows).integers(0, high, size=(rows, 3))
+def test_unique_rows_as_numpy_sorts_rows(rows, high, width):
+    """The distinct (overlap, drawn, successes) rows of the enrichment and the distinct margin pairs of its tails,
+    packed into one integer when they fit."""
+    found = np.random.default_rng(rows).integers(0, high, size=(rows, width))
     unique, inverse = _unique_rows(found)
     expected, expected_inverse = np.unique(found, axis=0, return_inverse=True)
-    np.testing.assert_array_equal(unique, expected.reshape(-1, 3))
+    np.testing.assert_array_equal(unique, expected.reshape(-1, width))
     np.testing.assert_array_equal(inverse.ravel(), expected_inverse.ravel())

@@ -63,6 +63,7 @@ class Page:
         needed = {_key(e) for spec in self.callbacks for e in [*spec["inputs"], *spec.get("state", [])]}
         self.lean = lean
         self.timings: list[float] = []  # every callback's seconds
+        self.calls: list[tuple[str, float]] = []  # (the callback's outputs, seconds) of the last interaction
         self.parsed = {spec["output"] for spec in self.callbacks if {_key(e) for e in self._entries(spec)} & needed}
 
     def _walk(self, node: object) -> None:
@@ -110,6 +111,7 @@ class Page:
         raw = response.read()
         seconds = time.perf_counter() - started
         self.timings.append(seconds)
+        self.calls.append((spec["output"], seconds))
         if response.status == 204:
             return set(), seconds
         if response.status != 200:
@@ -138,6 +140,7 @@ class Page:
         """Set properties as the user's event does and run every server callback that follows: (seconds summed
         over the chain, the slowest callback's seconds, callbacks run)."""
         self.values.update(changes)
+        self.calls = []
         pending, done = set(changes), set()
         total = slowest = 0.0
         count = 0
@@ -240,9 +243,12 @@ def step(page: Page, info: dict, rng: random.Random, name: str) -> tuple[float, 
     raise ValueError(name)
 
 
-def interactions(page: Page, info: dict, reps: int, seed: int) -> dict[str, list[tuple[float, float]]]:
+def interactions(
+    page: Page, info: dict, reps: int, seed: int, calls: dict[tuple[str, str], list[float]] | None = None
+) -> dict[str, list[tuple[float, float]]]:
     """Each interaction `reps` times, in the order of INTERACTIONS (the enrichment over the whole corpus, after
-    the default view): (chain seconds, slowest callback seconds)."""
+    the default view): (chain seconds, slowest callback seconds). Each callback's seconds by (interaction, its
+    outputs) are added to `calls` if given."""
     rng = random.Random(seed)
     timings: dict[str, list[tuple[float, float]]] = {}
     page.interact({"url.search": ""})
@@ -250,6 +256,9 @@ def interactions(page: Page, info: dict, reps: int, seed: int) -> dict[str, list
         for name in INTERACTIONS:
             total, slowest, _ = step(page, info, rng, name)
             timings.setdefault(name, []).append((total, slowest))
+            if calls is not None:
+                for output, seconds in page.calls:
+                    calls.setdefault((name, output), []).append(seconds)
     return timings
 
 
@@ -364,6 +373,7 @@ def main() -> None:
         "side: starts alternate, and every interaction is made on each in turn (default: the one imported here)",
     )
     parser.add_argument("--skip-starts", action="store_true", help="measure the interactions only")
+    parser.add_argument("--callbacks", action="store_true", help="also print each callback's times per interaction")
     args = parser.parse_args()
     versions = [v.resolve() for v in args.versions] if args.versions else [code_root()]
     args.data = args.data.resolve()
@@ -406,10 +416,11 @@ def main() -> None:
         for page in pages:
             interactions(page, info, 2, seed=99)  # unmeasured: first uses build what is built lazily
         timings: list[dict[str, list[tuple[float, float]]]] = [{} for _ in versions]
+        calls: list[dict[tuple[str, str], list[float]]] = [{} for _ in versions]
         api: list[dict[str, list[float]]] = [{} for _ in versions]
         for rep in range(args.reps):  # the same interactions on each version in turn
             for number, page in enumerate(pages):
-                for name, pairs in interactions(page, info, 1, seed=rep).items():
+                for name, pairs in interactions(page, info, 1, seed=rep, calls=calls[number]).items():
                     timings[number].setdefault(name, []).extend(pairs)
                 for name, values in api_calls(servers[number].port, info, 1, seed=rep).items():
                     api[number].setdefault(name, []).extend(values)
@@ -437,6 +448,12 @@ def main() -> None:
     print("|---|" + "---|" * len(names))
     for name in api[0]:
         print(f"| {name} | " + " | ".join(ms(found_[name]) for found_ in api) + " |")
+    if args.callbacks:
+        print("\n| interaction: callback outputs, p50 / p95 ms (times run) | " + " | ".join(names) + " |")
+        print("|---|" + "---|" * len(names))
+        for key in sorted(calls[0], key=lambda k: (INTERACTIONS.index(k[0]), -statistics.median(calls[0][k]))):
+            cells = [f"{ms(found_[key])} ({len(found_[key])})" if key in found_ else "" for found_ in calls]
+            print(f"| {key[0]}: {key[1][:70]} | " + " | ".join(cells) + " |")
     peak_text = ", ".join(f"{n} {p / 2**20:,.0f} MiB" for n, p in zip(names, peaks, strict=True))
     print(f"\npeak RSS of the serving process: {peak_text}")
 

@@ -17,7 +17,7 @@ from dashboard.analysis.terms import term_index
 from dashboard.corpus.loader import read_corpus
 from dashboard.web import ids
 from dashboard.web.callbacks import next_state, show_detail, update_network
-from dashboard.web.figures import LINE_HEIGHT, text_width
+from dashboard.web.figures import DISC_TOLERANCE, LINE_HEIGHT, text_width
 from dashboard.web.layout import NETWORK_CONFIG
 from dashboard.web.state import ViewState, apply_node_click, parse_query, to_query, to_selection
 
@@ -86,6 +86,29 @@ def test_labels_of_chosen_genes_and_figures_do_not_collide(seed_corpus):
     for a, b in itertools.combinations(boxes, 2):
         # (centres are rounded to a tenth of a unit: a pixel of slack)
         assert min(a[2], b[2]) - max(a[0], b[0]) <= 1 or min(a[3], b[3]) - max(a[1], b[1]) <= 1, (a, b)
+
+
+@pytest.mark.parametrize("state", VIEWS[:3], ids=lambda s: to_query_name(s))
+def test_gene_labels_reach_over_other_nodes_by_at_most_the_tolerance(seed_corpus, state):
+    """Genes and bundles are labelled only where the label covers other nodes' discs by at most DISC_TOLERANCE
+    pixels (the depths summed), measured here from the drawn figure itself."""
+    figure, _ = update_network(seed_corpus, state)
+    scale = figure["layout"]["meta"]["px_per_unit"]
+    nodes = nodes_of(figure)
+    checked = 0
+    for node, box in label_boxes(figure).items():
+        if node.startswith("figure:") or node in {f"gene:{g}" for g in state.genes}:
+            continue  # figures and chosen genes are labelled wherever they are least crowded
+        depth = 0.0
+        for other, x, y, size, _ in nodes:
+            if other == node:
+                continue
+            px, py = x * scale, y * scale
+            distance = np.hypot(px - np.clip(px, box[0], box[2]), py - np.clip(py, box[1], box[3]))
+            depth += max(0.0, size / 2 - distance)
+        assert depth <= DISC_TOLERANCE + 0.5, (node, depth)  # (positions and sizes are rounded: half a pixel)
+        checked += 1
+    assert checked >= 5
 
 
 def test_label_all_labels_every_node(seed_corpus):

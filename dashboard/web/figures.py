@@ -171,37 +171,58 @@ _DIRECTIONS_BELOW = ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1)
 _GAPS = (1.0, 10.0, 22.0)  # pixels between a node and its label: beside it, then a little away (with a leader line)
 
 
-def _candidate_boxes(x: float, y: float, radius: float, width: float, directions: np.ndarray) -> np.ndarray:
-    """The (gaps × directions × 4) boxes (x0, y0, x1, y1) a label of this width may take beside a node, `gap`
-    pixels away in each direction, in pixels with y up."""
-    gaps = np.array(_GAPS)[:, None]
-    dx, dy = directions[:, 0][None, :], directions[:, 1][None, :]
+def _candidate_boxes(x: np.ndarray, y: np.ndarray, radius: np.ndarray, width: np.ndarray, directions: np.ndarray):
+    """For each node (arrays of its centre, radius and label width, and its (8 × 2) directions), the (gaps ×
+    directions × 4) boxes (x0, y0, x1, y1) its label may take, `gap` pixels away in each direction, in pixels with
+    y up."""
+    x, y, radius, width = (np.asarray(v, dtype=float)[:, None, None] for v in (x, y, radius, width))
+    gaps = np.array(_GAPS)[None, :, None]
+    dx, dy = directions[:, None, :, 0], directions[:, None, :, 1]
     x0 = np.where(dx > 0, x + radius + gaps, np.where(dx < 0, x - radius - gaps - width, x - width / 2))
     y0 = np.where(
         dy > 0, y + radius + gaps - 1, np.where(dy < 0, y - radius - gaps + 1 - LINE_HEIGHT, y - LINE_HEIGHT / 2)
     )
-    return np.stack([x0, y0, x0 + width, y0 + LINE_HEIGHT], axis=-1)
+    return np.stack(np.broadcast_arrays(x0, y0, x0 + width, y0 + LINE_HEIGHT), axis=-1)
 
 
 def _label_crossing(boxes: np.ndarray, placed: np.ndarray) -> np.ndarray:
     """For each candidate box, the area it shares with the labels placed (each with its margin)."""
-    if not len(placed):
-        return np.zeros(boxes.shape[:-1])
     b = boxes[..., None, :]
     w = np.minimum(b[..., 2], placed[:, 2]) - np.maximum(b[..., 0], placed[:, 0])
     h = np.minimum(b[..., 3], placed[:, 3]) - np.maximum(b[..., 1], placed[:, 1])
     return (np.clip(w, 0, None) * np.clip(h, 0, None)).sum(axis=-1)
 
 
-def _disc_depth(boxes: np.ndarray, points: np.ndarray, radii: np.ndarray) -> np.ndarray:
-    """For each candidate box, how far the given discs reach into it (the sum of the depths, in pixels)."""
-    if not len(points):
-        return np.zeros(boxes.shape[:-1])
-    b = boxes[..., None, :]
-    nearest_x = np.clip(points[:, 0], b[..., 0], b[..., 2])
-    nearest_y = np.clip(points[:, 1], b[..., 1], b[..., 3])
-    depth = radii - np.hypot(points[:, 0] - nearest_x, points[:, 1] - nearest_y)
-    return np.clip(depth, 0, None).sum(axis=-1)
+DEPTH_CELLS = 2_000_000  # candidate-disc pairs weighed at once (bounds the arrays of a 2,000-node picture)
+
+
+def _disc_depths(
+    boxes: np.ndarray, hulls: np.ndarray, near: list[list[int]], tried: list[int], xy: np.ndarray, radii: np.ndarray
+) -> np.ndarray:
+    """For each tried node's candidate boxes (nodes × candidates × 4), how far the discs of the other nodes near it
+    reach into each (the sum of the depths, in pixels): the (node, disc) pairs of every node at once, those whose
+    disc reaches into the hull of the node's candidates only."""
+    lengths = np.fromiter((len(found) for found in near), dtype=np.int64, count=len(near))
+    owner = np.repeat(np.arange(len(near)), lengths)
+    other = np.concatenate([np.asarray(found, dtype=np.int64) for found in near])
+    hull = hulls[owner]
+    px, py = xy[other, 0], xy[other, 1]
+    reaches = (
+        np.hypot(px - np.clip(px, hull[:, 0], hull[:, 2]), py - np.clip(py, hull[:, 1], hull[:, 3])) < radii[other]
+    )
+    keep = np.flatnonzero(reaches & (other != np.asarray(tried)[owner]))
+    depths = np.zeros(boxes.shape[:-1])
+    step = max(1, DEPTH_CELLS // boxes.shape[1])
+    for low in range(0, len(keep), step):
+        pairs = keep[low : low + step]
+        b, mine, theirs = boxes[owner[pairs]], owner[pairs], other[pairs]
+        px, py = xy[theirs, 0][:, None], xy[theirs, 1][:, None]
+        depth = radii[theirs][:, None] - np.hypot(
+            px - np.clip(px, b[..., 0], b[..., 2]), py - np.clip(py, b[..., 1], b[..., 3])
+        )
+        found, starts = np.unique(mine, return_index=True)  # pairs are grouped by node
+        depths[found] += np.add.reduceat(np.clip(depth, 0, None), starts, axis=0)
+    return depths
 
 
 def place_labels(
@@ -217,8 +238,8 @@ def place_labels(
     other nodes; nodes in `always` get their least crowded place regardless. Only the first MAX_LABEL_TRIES of the
     order are tried unless they are in `always`; `below` nodes try under and over themselves first.
 
-    Each node's 24 places are weighed at once as arrays, against the nodes near it (one k-d tree query for all
-    nodes) and the labels placed near it."""
+    Every node's 24 places and how far the discs near it reach into each are weighed at once, as arrays (one k-d
+    tree query for all nodes); only the labels already placed are weighed node by node, in priority order."""
     from scipy.spatial import cKDTree
 
     below = below or set()
@@ -226,34 +247,37 @@ def place_labels(
     if not tried:
         return {}
     radii = sizes / 2
-    widths = {i: text_width(texts[i]) for i in tried}
-    reach = float(radii.max())
+    widths = np.array([text_width(texts[i]) for i in tried])
     # Every candidate of node i lies within its radius, the largest gap, and its label's diagonal of it.
-    extent = np.array([radii[i] + _GAPS[-1] + math.hypot(widths[i], LINE_HEIGHT) + reach for i in tried])
+    extent = radii[tried] + _GAPS[-1] + np.hypot(widths, LINE_HEIGHT) + float(radii.max())
     near_lists = cKDTree(xy).query_ball_point(xy[tried], extent)
-    directions = {False: np.array(_DIRECTIONS, dtype=float), True: np.array(_DIRECTIONS_BELOW, dtype=float)}
-    gap_cost = np.array(_GAPS)[:, None] / 100
+    directions = np.array([_DIRECTIONS_BELOW if i in below else _DIRECTIONS for i in tried], dtype=float)
+    boxes = _candidate_boxes(xy[tried, 0], xy[tried, 1], radii[tried], widths, directions)
+    flat_boxes = boxes.reshape(len(tried), -1, 4)
+    hull_array = np.hstack([flat_boxes[..., :2].min(axis=1), flat_boxes[..., 2:].max(axis=1)])
+    depths = _disc_depths(flat_boxes, hull_array, near_lists, tried, xy, radii)
+    costs = depths.reshape(boxes.shape[:-1]) + np.array(_GAPS)[:, None] / 100
+    hulls = hull_array.tolist()
+    per_gap = boxes.shape[2]
     labels = np.zeros((len(tried), 4))
     count = 0
     placed: dict[int, tuple[float, float, float, float]] = {}
-    for i, near in zip(tried, near_lists, strict=True):
-        x, y = xy[i]
-        boxes = _candidate_boxes(x, y, radii[i], widths[i], directions[i in below])
-        hull = boxes[..., 0].min(), boxes[..., 1].min(), boxes[..., 2].max(), boxes[..., 3].max()
-        others = labels[:count]
-        others = others[
-            (others[:, 0] < hull[2]) & (others[:, 2] > hull[0]) & (others[:, 1] < hull[3]) & (others[:, 3] > hull[1])
-        ]
-        near = np.array([j for j in near if j != i], dtype=np.int64)
-        costs = _label_crossing(boxes, others) * 4 + _disc_depth(boxes, xy[near], radii[near]) + gap_cost
+    for k, i in enumerate(tried):
+        cost = costs[k]
+        if count:
+            x0, y0, x1, y1 = hulls[k]
+            others = labels[:count]
+            others = others[(others[:, 0] < x1) & (others[:, 2] > x0) & (others[:, 1] < y1) & (others[:, 3] > y0)]
+            if len(others):
+                cost = cost + _label_crossing(boxes[k], others) * 4
         # As if tried gap by gap, nearest first, stopping at the first gap with a place that fits.
+        flat = cost.reshape(-1)
         for gap in range(len(_GAPS)):
-            flat = costs[: gap + 1].reshape(-1)
-            best = int(np.argmin(flat))
+            best = int(np.argmin(flat[: (gap + 1) * per_gap]))
             if flat[best] <= DISC_TOLERANCE:
                 break
         if flat[best] <= DISC_TOLERANCE or i in always:
-            box = tuple(float(v) for v in boxes.reshape(-1, 4)[best])
+            box = tuple(flat_boxes[k, best].tolist())
             placed[i] = box
             # Kept apart by a margin: the page may draw the picture a little smaller than the drawing area.
             labels[count] = (box[0] - LABEL_MARGIN, box[1] - LABEL_MARGIN, box[2] + LABEL_MARGIN, box[3] + LABEL_MARGIN)

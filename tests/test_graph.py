@@ -9,12 +9,15 @@ import sys
 import networkx as nx
 import numpy as np
 from conftest import SEEDS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from networkx.algorithms import bipartite
 
 from dashboard.analysis.graph import (
     MAX_BUDGET,
     build_graph,
     clamp_budget,
+    first_in_order,
     layout_graph,
     parse_node,
     select_subgraph,
@@ -102,3 +105,16 @@ def test_many_chosen_genes_still_respect_the_budget(seed_corpus):
     popular = np.argsort(-seed_corpus.genes["n_figures"].to_numpy())[:50]
     sub = select_subgraph(seed_corpus, Selection(genes=tuple(int(r) for r in popular)), 10)
     assert 0 < sub.shown <= 10
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.integers(0, 60),
+    count=st.integers(0, 70),
+    spread=st.integers(1, 5),  # few distinct values: many ties on every key
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_first_in_order_is_the_head_of_a_full_lexsort(rows, count, spread, seed):
+    rng = np.random.default_rng(seed)
+    keys = (rng.permutation(rows), rng.integers(0, spread, rows).astype(float), -rng.integers(0, spread, rows))
+    assert first_in_order(keys, count).tolist() == np.lexsort(keys)[:count].tolist()

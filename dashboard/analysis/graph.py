@@ -138,35 +138,34 @@ def select_subgraph(
         figures = figures_for_genes(corpus, tuple(focus), selection.match, mask, selection.exact)
         # Figures holding more of the chosen genes first, then the most recent, then by id: deterministic.
         held = np.asarray(corpus.matrix_by_gene(selection.exact)[:, focus].sum(axis=1)).ravel()[figures]
-        order = np.lexsort((figures, -np.nan_to_num(corpus.years[figures], nan=0), -held))
+        keys = (figures, -np.nan_to_num(corpus.years[figures], nan=0), -held)
         how = "figures holding the most chosen genes (then newest), and the genes they share most"
     elif centre_row is not None:
         own = matrix.indices[matrix.indptr[centre_row] : matrix.indptr[centre_row + 1]]
         shared = np.asarray(corpus.matrix_by_gene(selection.exact)[:, own].sum(axis=1)).ravel()
         shared[centre_row] = np.inf  # the figure itself first
         figures = np.flatnonzero(mask & (shared > 0))
-        order = np.lexsort((figures, -shared[figures]))
+        keys = (figures, -shared[figures])
         how = "the open figure and the figures sharing most genes with it"
     else:
         figures = np.flatnonzero(mask)
         degree = gene_figure_counts(corpus, figures, selection.exact)
         # A figure scores by the popularity of its genes: the densest, best-connected part of the selection.
         score = np.asarray(matrix @ degree.astype(np.float32)).ravel()[figures]  # no copy of the selected rows
-        order = np.lexsort((figures, -score))
+        keys = (figures, -score)
         how = "the figures whose genes recur most, and the genes they share"
-    figures = figures[order]
     sizes = corpus.figure_sizes(selection.exact)
     with_genes = sizes[figures] > 0
     geneless = int((~with_genes).sum())
-    figures = figures[with_genes]
+    figures, keys = figures[with_genes], tuple(key[with_genes] for key in keys)
     counts = gene_figure_counts(corpus, figures, selection.exact)
     all_genes = np.flatnonzero(counts)
     total = len(figures) + len(all_genes)
 
     # A figure costs two nodes at most (itself and its bundle) and room for its label; the rest of the budget goes
-    # to the genes that link figures.
+    # to the genes that link figures. Only the figures drawn are put in order.
     figure_cap = min(len(figures), max(1, budget // FIGURE_SHARE))
-    chosen_figures = figures[:figure_cap]
+    chosen_figures = figures[first_in_order(keys, figure_cap)]
     chosen_counts = gene_figure_counts(corpus, chosen_figures, selection.exact)
     focus_in = np.intersect1d(focus, np.flatnonzero(chosen_counts))
     # Even the chosen genes give way to the budget when there are more of them than room (most figures first).
@@ -205,6 +204,20 @@ def select_subgraph(
         total_genes=len(all_genes),
         shown_genes=int(np.count_nonzero(gene_figure_counts(corpus, drawn, selection.exact))),
     )
+
+
+def first_in_order(keys: tuple[np.ndarray, ...], count: int) -> np.ndarray:
+    """The positions of the first `count` rows in `np.lexsort(keys)` order (the last key is the primary one),
+    without sorting every row: only those whose primary key is within the first `count` are sorted."""
+    primary = keys[-1]
+    if count <= 0 or not len(primary):
+        return np.zeros(0, dtype=np.int64)
+    if count < len(primary):
+        bound = np.partition(primary, count - 1)[count - 1]
+        within = np.flatnonzero(primary <= bound)
+    else:
+        within = np.arange(len(primary))
+    return within[np.lexsort(tuple(key[within] for key in keys))][:count]
 
 
 def _add_bundles(corpus: Corpus, graph: nx.Graph, figure_rows: np.ndarray, sizes: np.ndarray) -> None:

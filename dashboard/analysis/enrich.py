@@ -308,7 +308,7 @@ def gene_partners(
     shared[gene] = 0
     # Partners of the gene's own species: one OCR word read as genes of several species is no partnership.
     partners = np.flatnonzero((shared > 0) & corpus.species_mask(str(corpus.gene_organisms[gene])))
-    totals = gene_figure_counts(corpus, scope, exact)[partners]
+    totals = (gene_figure_counts(corpus, scope, exact) if mask is not None else corpus.gene_totals(exact))[partners]
     together = shared[partners]
     jaccard = together / np.maximum(len(figures) + totals - together, 1)
     # Rank first (most shared, then the most specific), then describe only the partners that are shown.

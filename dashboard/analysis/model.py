@@ -63,6 +63,7 @@ class Corpus:
         self.gene_organisms = self.genes[C.ORGANISM].astype("string").fillna("").to_numpy(dtype=object)
         self._text_ranks: dict[str, np.ndarray] = {}
         self._gene_totals: dict[str, np.ndarray] = {}
+        self._figure_sizes: dict[str, np.ndarray] = {}
 
     # --- sizes -------------------------------------------------------------------------------------------------
     @property
@@ -140,8 +141,13 @@ class Corpus:
         self.gene_totals()
 
     def figure_sizes(self, exact: bool = False) -> np.ndarray:
-        """Number of genes of every figure."""
-        return np.diff(self.matrix(exact).indptr)
+        """Number of genes of every figure (computed once; read-only)."""
+        key = "exact" if exact else "all"
+        if key not in self._figure_sizes:
+            sizes = np.diff(self.matrix(exact).indptr)
+            sizes.flags.writeable = False
+            self._figure_sizes[key] = sizes
+        return self._figure_sizes[key]
 
     def text_rank(self, column: str) -> np.ndarray:
         """Each figure's rank in the alphabetical order of a text column (computed once per column)."""
@@ -370,8 +376,7 @@ def gene_figure_counts(corpus: Corpus, figure_rows: np.ndarray, exact: bool = Fa
     matrix = corpus.matrix(exact)
     chosen = np.zeros(corpus.n_figures, dtype=bool)
     chosen[figure_rows] = True
-    sizes = np.diff(matrix.indptr)
-    inside = int(sizes[chosen].sum())
+    inside = int(corpus.figure_sizes(exact)[chosen].sum())
     if inside <= matrix.nnz - inside:
         return _count_genes(matrix, np.flatnonzero(chosen), corpus.n_genes)
     return corpus.gene_totals(exact) - _count_genes(matrix, np.flatnonzero(~chosen), corpus.n_genes)

@@ -321,8 +321,15 @@ def start_procfile(data: Path, cache: Path, port: int, workers: int = 2, code: P
 
 
 def stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the server's process group; SIGKILL if it is still running after 60 s (gunicorn 26 and 27 could
+    wait out their graceful timeout, twice, when told to stop as they replaced their workers)."""
     os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=60)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        print("(the server was still running 60 s after SIGTERM: killed)", file=sys.stderr)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
 
 
 def wait_page(port: int, timeout: float = 600) -> None:

@@ -24,17 +24,24 @@ from dashboard.analysis.model import Corpus, selection_figures
 from dashboard.cli import main
 from dashboard.config import Settings
 from dashboard.corpus import columns as C
+from dashboard.corpus import corpusmap
 from dashboard.corpus.bundle import open_bundle
 from dashboard.corpus.cache import load_corpus
 from dashboard.corpus.corpusmap import (
     GRID,
     MAP_FILE,
+    PENDING_FILE,
     SPAWN_FROM,
     CorpusMap,
+    claim_build,
     embed,
     figure_gene_matrix,
     load_corpus_map,
+    map_path,
+    map_pending,
+    pending_owner,
     read_corpus_map,
+    start_map_build,
     to_grid,
 )
 from dashboard.corpus.loader import CorpusError
@@ -113,16 +120,50 @@ def test_the_matrix_counts_each_figure_gene_link_once(site_tables):
     assert sizes == {f: int((links[C.FIGID] == f).sum()) for f in sizes}
 
 
-def test_the_map_is_built_with_a_cache_entry_and_read_back(tmp_path):
+def test_a_cache_entry_is_served_before_its_map_which_a_builder_process_makes(tmp_path, monkeypatch):
+    """A first start from sources serves as soon as its tables are written; the map follows from a builder process
+    of its own, and says meanwhile that it is on its way (page note, poll, API 503)."""
+    monkeypatch.setattr(corpusmap, "BUILD_APART_FROM", 10)  # the seeds' 190 figures count as a large corpus
     tables = load_corpus([SEEDS], cache_dir=tmp_path)
-    stored = load_corpus_map(tables)
+    entry = map_path(tables).parent
+    assert not (entry / MAP_FILE).exists()  # the entry is written without its map
+    corpus = Corpus(tables)
+    client = create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=corpus).server.test_client()
+
+    assert claim_build(entry)  # as a server does just before it starts the builder
+    assert analysis_map.corpus_map(corpus) is None and analysis_map.map_building(corpus)
+    answer = client.get("/api/v1/map")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] and "being built" in answer.json["error"]
+    assert start_map_build(tables) is None  # claimed already: one builder per entry
+    (entry / PENDING_FILE).unlink()
+
+    builder = start_map_build(tables)
+    assert builder is not None and map_pending(tables)  # claimed before the builder runs: on its way from now on
+    assert builder.wait(timeout=120) == 0
+    until(lambda: not (entry / PENDING_FILE).exists(), timeout=10)
+    assert not map_pending(tables) and start_map_build(tables) is None  # built: nothing more to do
+    stored = analysis_map.corpus_map(corpus)  # the same server, asking again, now has it
     assert stored is not None and stored.method.startswith("tsne")
     assert len(stored.x) == len(tables.figures) == 190
     assert stored.placed.sum() == int((np.diff(figure_gene_matrix(tables).indptr) > 0).sum())
-    again = load_corpus_map(load_corpus([SEEDS], cache_dir=tmp_path))  # the second start reads the entry
+    assert client.get("/api/v1/map").status_code == 200
+    again = load_corpus_map(load_corpus([SEEDS], cache_dir=tmp_path))  # the next start reads it from the entry
     assert np.array_equal(again.x, stored.x, equal_nan=True)
     with pytest.raises(ValueError, match="other figures"):
-        read_corpus_map(tmp_path / next(tmp_path.glob("corpus-*")).name / MAP_FILE, ["PMC1__a"] * 190)
+        read_corpus_map(entry / MAP_FILE, ["PMC1__a"] * 190)
+
+
+def test_a_builder_that_was_killed_is_taken_over(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpusmap, "BUILD_APART_FROM", 10)
+    tables = load_corpus([SEEDS], cache_dir=tmp_path)
+    entry = map_path(tables).parent
+    gone = multiprocessing.get_context("spawn").Process(target=int)
+    gone.start()
+    gone.join()
+    (entry / PENDING_FILE).write_text(str(gone.pid))  # left by a builder killed before it could remove it
+    assert not map_pending(tables) and pending_owner(entry) is None
+    builder = start_map_build(tables)
+    assert builder is not None and builder.wait(timeout=120) == 0 and (entry / MAP_FILE).is_file()
 
 
 def test_the_map_travels_with_a_moved_bundle_and_a_truncated_one_is_refused(tmp_path):
@@ -304,4 +345,26 @@ def test_map_tab_draws_every_point_and_a_click_opens_its_figure(dash_duo, seed_c
     dash_duo.find_element(f"#{ids.MAP_CLEAR}").click()
     until(lambda: "region=" not in dash_duo.driver.current_url, timeout=TIMEOUT)
     until(lambda: dash_duo.driver.execute_script(count)[-1] == 0, timeout=TIMEOUT)
+    assert console_problems(dash_duo) == []
+
+
+def test_map_tab_says_the_map_is_on_its_way_and_draws_it_once_built(dash_duo, tmp_path, monkeypatch):
+    monkeypatch.setattr(corpusmap, "BUILD_APART_FROM", 10)  # the seeds' 190 figures count as a large corpus
+    tables = load_corpus([SEEDS], cache_dir=tmp_path)
+    entry = map_path(tables).parent
+    assert claim_build(entry)  # a builder at work (this test process holds the claim)
+    corpus = Corpus(tables)
+    dash_duo.start_server(create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=corpus))
+    dash_duo.wait_for_text_to_equal(f"#{ids.PATTERN_TABS} .tab:last-child", "Map of the corpus", timeout=TIMEOUT)
+    tab = dash_duo.find_element(f"#{ids.PATTERN_TABS} .tab:last-child")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", tab)
+    tab.click()
+    dash_duo.wait_for_contains_text(f"#{ids.MAP_NOTE}", "is being built in the background", timeout=TIMEOUT)
+    (entry / PENDING_FILE).unlink()
+    builder = start_map_build(tables)
+    assert builder is not None and builder.wait(timeout=120) == 0
+    # The open tab asks again every few seconds and draws the map once it is there, without a reload.
+    dash_duo.wait_for_contains_text(f"#{ids.MAP_NOTE}", "each a point", timeout=TIMEOUT + 10)
+    count = "return document.querySelector('#corpus-map .js-plotly-plot')?._fullData?.length || 0"
+    until(lambda: dash_duo.driver.execute_script(count) > 0, timeout=TIMEOUT)
     assert console_problems(dash_duo) == []

@@ -128,23 +128,32 @@ def write_meta(folder: Path, skipped_rows: int) -> None:
     (folder / "meta.json").write_text(json.dumps(meta))
 
 
-def write_tables(folder: Path, tables: CorpusTables) -> None:
-    """Store the tables in an existing folder as uncompressed Arrow IPC files and a meta.json (raises OSError)."""
+def write_tables(folder: Path, tables: CorpusTables, with_map: bool = True) -> None:
+    """Store the tables in an existing folder as uncompressed Arrow IPC files, their text index, their corpus map
+    (unless `with_map` is False: a cache entry gets its map afterwards) and a meta.json (raises OSError)."""
     for name in TABLES:
         write_table(folder, name, getattr(tables, name))
     build_text_index(tables, folder)
-    build_corpus_map(tables, folder)
+    if with_map:
+        build_corpus_map(tables, folder)
     write_meta(folder, tables.skipped_rows)
 
 
-def ingest_into(folder: Path, sources: Sources, workers: int | None = None, progress: Progress | None = None) -> None:
+def ingest_into(
+    folder: Path,
+    sources: Sources,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    with_map: bool = True,
+) -> None:
     """Parse the sources straight into a folder as `write_tables` lays it out, writing each table as soon as it
     is built and letting it go: a large ingest never holds all its tables at once. Raises CorpusError (nothing
     usable) or OSError."""
     skipped = parse_sources_into(sources, lambda name, table: write_table(folder, name, table), workers, progress)
     tables = map_tables(folder, skipped)
     build_text_index(tables, folder)
-    build_corpus_map(tables, folder)
+    if with_map:
+        build_corpus_map(tables, folder)
     write_meta(folder, skipped)
 
 
@@ -159,7 +168,7 @@ def make_staging(folder: Path) -> Path:
 
 def write_cached(entry: Path, tables: CorpusTables) -> None:
     """Store the tables atomically (write to a temporary folder, then rename); a failed write leaves nothing."""
-    store_cached(entry, lambda staging: write_tables(staging, tables))
+    store_cached(entry, lambda staging: write_tables(staging, tables, with_map=False))
 
 
 def store_cached(entry: Path, fill: Callable[[Path], None]) -> None:
@@ -288,7 +297,7 @@ def _writable(folder: Path) -> bool:
 
 
 def _ingest(sources: Sources, entry: Path, workers: int | None, progress: Progress | None = None) -> None:
-    store_cached(entry, lambda staging: ingest_into(staging, sources, workers, progress))
+    store_cached(entry, lambda staging: ingest_into(staging, sources, workers, progress, with_map=False))
 
 
 def _ingest_apart(

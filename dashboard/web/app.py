@@ -21,6 +21,7 @@ from dashboard.analysis.model import Corpus
 from dashboard.analysis.terms import figure_terms, term_index
 from dashboard.config import ASSETS, DEFAULT_DATA, Settings
 from dashboard.corpus.bundle import Release, load_data, software_version
+from dashboard.corpus.corpusmap import start_map_build
 from dashboard.corpus.loader import CorpusError
 from dashboard.corpus.progress import Progress, Snapshot, TerminalReport
 from dashboard.web import cooccurrence, corpusmap, ids, paths, timeline
@@ -43,6 +44,8 @@ def load_settings_corpus(
     tables, release = load_data(
         settings.data, cache_dir=settings.cache_dir, use_cache=settings.use_cache, progress=progress
     )
+    if release.kind == "sources":  # a cache entry gets its corpus map now, while this process serves
+        start_map_build(tables)
     if progress is not None:
         progress.begin("indexing")
     corpus = Corpus(tables)

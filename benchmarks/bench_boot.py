@@ -8,7 +8,9 @@ For each corpus size (made with make_corpus.py if missing) it prints:
   memory (RSS) and of the summed PSS of all its processes (`bench_ingest.TreeSampler`);
 - bundle: its size on disk;
 - cold boot: the Procfile's gunicorn (--preload, two workers) on the sources with an empty cache — seconds until
-  the port answers (the loading page), until /healthz says ok, and the peak summed RSS and PSS meanwhile;
+  the port answers (the loading page), until /healthz says ok (and the peak summed RSS and PSS until then), until
+  the corpus map is in the cache entry (made by a builder process once the server is ready), and the peaks over
+  all that (`--cold-only [CODE...]`: this row alone, for the code of each folder given);
 - bundle boot: the same on the bundle — seconds to the first answer, to /healthz ok and to the first page, then the
   RSS of each process and their PSS (shared pages split between the processes that map them) once serving.
 """
@@ -70,10 +72,14 @@ def build(corpus: Path, bundle: Path) -> tuple[float, int, int]:
     return time.perf_counter() - started, sampler.peak, sampler.peak_pss
 
 
-def boot(data: Path, cache: Path) -> dict:
-    """Start the Procfile's gunicorn on `data` and time its first answer, readiness and first page."""
+def boot(data: Path, cache: Path, code: Path | None = None) -> dict:
+    """Start the Procfile's gunicorn on `data` and time its first answer, readiness and first page (and, from
+    sources, when the corpus map a builder process makes after readiness is there), with the code of `code` (a
+    folder holding a `dashboard` package; default: the one installed)."""
     port = free_port()
     env = {**os.environ, "PORT": str(port), "PFOCR_DATA": str(data), "PFOCR_CACHE_DIR": str(cache)}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     started = time.perf_counter()
     process = subprocess.Popen(
         ["bash", "-c", "exec " + procfile_command()],
@@ -92,12 +98,17 @@ def boot(data: Path, cache: Path) -> dict:
                 found["answer"] = time.perf_counter() - started
             if status == 200:
                 found["ready"] = time.perf_counter() - started
+                found["ready_rss"], found["ready_pss"] = sampler.peak, sampler.peak_pss
                 break
             time.sleep(0.05)
         # The first page from a worker forked after the load (the master replaces its workers when ready).
         while status_of(port, "/") != 200 and time.perf_counter() - started < 900:
             time.sleep(0.05)
         found["page"] = time.perf_counter() - started
+        if not (data / "manifest.json").is_file():  # sources: the map comes from a builder after readiness
+            while not list(cache.glob("corpus-*/corpus-map.arrow")) and time.perf_counter() - started < 900:
+                time.sleep(0.2)
+        found["map"] = time.perf_counter() - started
         deadline = time.monotonic() + 60
         while len(sampler.processes()) > 3 and time.monotonic() < deadline:  # the replaced workers exit gracefully
             time.sleep(0.2)
@@ -124,11 +135,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
     parser.add_argument("--corpus-dir", type=Path, default=Path(tempfile.gettempdir()) / "pfocr-bench")
+    parser.add_argument(
+        "--cold-only",
+        type=Path,
+        nargs="*",
+        metavar="CODE",
+        help="only the cold boot from sources, with the code of"
+        " each folder given (e.g. `git worktree`s of two commits; none: the installed code), one after the other",
+    )
     args = parser.parse_args()
     for size in args.sizes:
         corpus = args.corpus_dir / f"corpus-{size}"
         if not corpus.exists():
             make_corpus.write_corpus(corpus, size, seed=1)
+        if args.cold_only is not None:
+            print(f"\n{size:,} figures")
+            for code in args.cold_only or [None]:
+                work = Path(tempfile.mkdtemp(prefix=f"boot-{size}-"))
+                try:
+                    print_cold(boot(corpus, work / "empty-cache", code), code.name if code else "installed")
+                finally:
+                    shutil.rmtree(work, ignore_errors=True)
+            continue
         work = Path(tempfile.mkdtemp(prefix=f"boot-{size}-"))
         try:
             bundle = work / "bundle"
@@ -144,16 +172,22 @@ def main() -> None:
             f" (PSS {peak_pss / MIB:,.0f} MiB)"
         )
         print(f"  bundle size                    {size_on_disk / MIB:,.0f} MiB")
-        print(
-            f"  cold boot from sources          first answer {cold['answer']:.1f} s, ready {cold['ready']:.1f} s,"
-            f" peak RSS of all processes {cold['peak_rss'] / MIB:,.0f} MiB (PSS {cold['peak_pss'] / MIB:,.0f} MiB)"
-        )
+        print_cold(cold, "installed")
         print(
             f"  boot from the bundle            first answer {warm['answer']:.1f} s, ready {warm['ready']:.1f} s,"
             f" first page {warm['page']:.1f} s"
         )
         per_process = " + ".join(f"{rss / MIB:,.0f}" for rss in warm["rss"])
         print(f"  serving (master + 2 workers)    RSS {per_process} MiB; PSS sum {warm['pss'] / MIB:,.0f} MiB")
+
+
+def print_cold(cold: dict, name: str) -> None:
+    print(
+        f"  cold boot from sources ({name})  first answer {cold['answer']:.1f} s, ready {cold['ready']:.1f} s"
+        f" (peak RSS of all processes until then {cold['ready_rss'] / MIB:,.0f} MiB, PSS"
+        f" {cold['ready_pss'] / MIB:,.0f} MiB), corpus map there at {cold['map']:.1f} s; peak RSS of all"
+        f" processes {cold['peak_rss'] / MIB:,.0f} MiB (PSS {cold['peak_pss'] / MIB:,.0f} MiB)"
+    )
 
 
 if __name__ == "__main__":

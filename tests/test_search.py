@@ -4,10 +4,12 @@ entry, with a bundle, and on first use for tables parsed in memory."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write
+from conftest import SEEDS, write
 from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.analysis.model import Corpus, filter_figures, selection_figures
@@ -511,6 +513,26 @@ def test_scores_added_up_in_numpy_rank_as_fts5_does(data, tmp_path, query, store
     assert found.rows.tolist() == expected.rows.tolist() and len(found.rows)
     if not query.startswith('"') or stored_from:
         np.testing.assert_allclose(found.scores, expected.scores, rtol=1e-6)
+
+
+def test_an_index_built_a_few_figures_at_a_time_holds_what_one_built_at_once_does(tmp_path):
+    """The texts are made and inserted in chunks (memory): every figure's row, every term and the ids are the same
+    as with one chunk. Mutation: a chunk's row numbers restarted at 0 → caught."""
+    tables = read_corpus([SEEDS])
+    dumps = []
+    for chunk in (7, 10**6):
+        folder = tmp_path / str(chunk)
+        folder.mkdir()
+        with contextlib.closing(sqlite3.connect(build_text_index(tables, folder, chunk=chunk))) as db:
+            db.execute("create virtual table temp.tokens using fts5vocab(main, fts, instance)")
+            dumps.append(
+                [
+                    db.execute(f"select * from {table} order by 1, 2").fetchall()
+                    for table in ("tokens", "vocab", "ids", "terms", "stored")
+                ]
+            )
+    tokens = dumps[0][0]
+    assert dumps[0] == dumps[1] and len({doc for _, doc, *_ in tokens}) == len(tables.figures) == 190
 
 
 def test_threads_each_get_their_own_connection(corpus):

@@ -55,6 +55,7 @@ INDEX_FILE = "text-index.sqlite"
 INDEX_FORMAT = 1  # bump when the file's layout or what is indexed changes
 COLUMNS = ("title", "caption", "paper_title", "keywords", "terms", "ids")
 TOKENIZER = "unicode61 remove_diacritics 2"
+INSERT_CHUNK = 5_000  # figures whose texts are made and inserted at once while an index is built
 STORED_FROM = 5_000  # figures: a term in more figures than this has its per-figure BM25 scores stored
 NATIVE_UP_TO = 5_000  # figures: a query that can match at most this many is scored by FTS5 directly
 MAX_QUERY_CHARS = 500
@@ -184,9 +185,12 @@ _SNIPPETS = (
 )
 
 
-def build_text_index(tables: CorpusTables, folder: str | os.PathLike, stored_from: int = STORED_FROM) -> Path:
+def build_text_index(
+    tables: CorpusTables, folder: str | os.PathLike, stored_from: int = STORED_FROM, chunk: int = INSERT_CHUNK
+) -> Path:
     """Write the full-text index of the tables' figures into a folder (atomically: a temporary file renamed);
-    returns its path. Terms in more than `stored_from` figures get their BM25 scores stored."""
+    returns its path. Terms in more than `stored_from` figures get their BM25 scores stored. The figures' texts are
+    made and inserted `chunk` figures at a time: all 110,000 at once held a gigabyte of Python strings."""
     started = time.perf_counter()
     target = Path(folder) / INDEX_FILE
     staging = target.with_name(f".{INDEX_FILE}.{os.getpid()}.{threading.get_ident()}.tmp")
@@ -201,7 +205,10 @@ def build_text_index(tables: CorpusTables, folder: str | os.PathLike, stored_fro
             db.execute("insert into fts (fts, rank) values ('automerge', 0)")  # merged once, by 'optimize'
             db.execute("insert into fts (fts, rank) values ('crisismerge', 1000)")
             db.execute("begin")
-            db.executemany(_INSERT.format("fts"), zip(range(len(figures)), *figure_texts(figures, terms), strict=True))
+            for low in range(0, len(figures), chunk):
+                part = figures.iloc[low : low + chunk]
+                texts = figure_texts(part, terms[low : low + chunk])
+                db.executemany(_INSERT.format("fts"), zip(range(low, low + len(part)), *texts, strict=True))
             db.execute("insert into fts (fts) values ('optimize')")
             db.execute("create virtual table temp.words using fts5vocab(main, fts, row)")
             db.execute("insert into vocab select term, doc from temp.words")

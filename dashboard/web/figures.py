@@ -193,7 +193,7 @@ def _label_crossing(boxes: np.ndarray, placed: np.ndarray) -> np.ndarray:
     return (np.clip(w, 0, None) * np.clip(h, 0, None)).sum(axis=-1)
 
 
-DEPTH_CELLS = 2_000_000  # candidate-disc pairs weighed at once (bounds the arrays of a 2,000-node picture)
+DEPTH_CELLS = 500_000  # (place, disc) pairs weighed at once: bounds the temporary arrays (~40 MB) of big pictures
 
 
 def _disc_depths(

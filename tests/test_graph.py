@@ -17,12 +17,11 @@ from dashboard.analysis.graph import (
     MAX_BUDGET,
     build_graph,
     clamp_budget,
-    first_in_order,
     layout_graph,
     parse_node,
     select_subgraph,
 )
-from dashboard.analysis.model import Selection, filter_figures
+from dashboard.analysis.model import Selection, filter_figures, first_in_order
 
 
 def test_full_graph_is_bipartite_with_attributes(site_corpus):

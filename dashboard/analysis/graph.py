@@ -24,6 +24,7 @@ from dashboard.analysis.model import (
     Selection,
     figures_for_genes,
     filter_selection,
+    first_in_order,
     gene_figure_counts,
 )
 from dashboard.analysis.terms import term_index
@@ -204,20 +205,6 @@ def select_subgraph(
         total_genes=len(all_genes),
         shown_genes=int(np.count_nonzero(gene_figure_counts(corpus, drawn, selection.exact))),
     )
-
-
-def first_in_order(keys: tuple[np.ndarray, ...], count: int) -> np.ndarray:
-    """The positions of the first `count` rows in `np.lexsort(keys)` order (the last key is the primary one),
-    without sorting every row: only those whose primary key is within the first `count` are sorted."""
-    primary = keys[-1]
-    if count <= 0 or not len(primary):
-        return np.zeros(0, dtype=np.int64)
-    if count < len(primary):
-        bound = np.partition(primary, count - 1)[count - 1]
-        within = np.flatnonzero(primary <= bound)
-    else:
-        within = np.arange(len(primary))
-    return within[np.lexsort(tuple(key[within] for key in keys))][:count]
 
 
 def _add_bundles(corpus: Corpus, graph: nx.Graph, figure_rows: np.ndarray, sizes: np.ndarray) -> None:

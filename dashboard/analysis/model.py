@@ -371,6 +371,20 @@ def figures_for_genes(
     return np.flatnonzero(chosen)
 
 
+def first_in_order(keys: tuple[np.ndarray, ...], count: int) -> np.ndarray:
+    """The positions of the first `count` rows in `np.lexsort(keys)` order (the last key is the primary one),
+    without sorting every row: only those whose primary key is within the first `count` are sorted."""
+    primary = keys[-1]
+    if count <= 0 or not len(primary):
+        return np.zeros(0, dtype=np.int64)
+    if count < len(primary):
+        bound = np.partition(primary, count - 1)[count - 1]
+        within = np.flatnonzero(primary <= bound)
+    else:
+        within = np.arange(len(primary))
+    return within[np.lexsort(tuple(key[within] for key in keys))][:count]
+
+
 def gene_figure_counts(corpus: Corpus, figure_rows: np.ndarray, exact: bool = False) -> np.ndarray:
     """For every gene, the number of the given figures it is in (a figure given twice counts once).
 

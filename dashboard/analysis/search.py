@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dashboard.analysis.model import Corpus, Selection, order_figures
+from dashboard.analysis.model import Corpus, Selection, first_in_order, order_figures
 from dashboard.analysis.terms import figures_with_id
 from dashboard.corpus import columns as C
 from dashboard.corpus.textindex import MAX_WORDS, Piece, QueryError, Word, parse_query
@@ -54,19 +54,6 @@ class SearchResult:
     def ranked_rows(self) -> np.ndarray:
         """Every matching row, best first (ties in row order)."""
         return self.rows[np.argsort(self.scores, kind="stable")]
-
-
-def _best(scores: np.ndarray, count: int) -> np.ndarray:
-    """Positions of the `count` lowest scores in order (ties by position), without sorting every score."""
-    if count <= 0 or not len(scores):
-        return np.zeros(0, dtype=np.int64)
-    if count < len(scores):
-        kth = np.partition(scores, count - 1)[count - 1]
-        candidates = np.flatnonzero(scores <= kth)
-    else:
-        candidates = np.arange(len(scores))
-    order = candidates[np.argsort(scores[candidates], kind="stable")]
-    return order[:count]
 
 
 def _id_rows(corpus: Corpus, query: str) -> list[int] | None:
@@ -147,7 +134,7 @@ def search_figures(
     if mask is not None:
         keep = mask[rows]
         rows, scores = rows[keep], scores[keep]
-    page = _best(scores, offset + limit)[offset:]
+    page = first_in_order((np.arange(len(scores)), scores), offset + limit)[offset:]  # ties by position
     page_rows = rows[page]
     snippets = index.snippets(compiled, page_rows)
     titles = corpus.figures[C.TITLE].iloc[page_rows].to_numpy(dtype=object, na_value="")

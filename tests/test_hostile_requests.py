@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from dashboard.config import Settings
+from dashboard.web import ids
 from dashboard.web.app import create_app
 from dashboard.web.state import KNOWN_PARAMS, parse_query
 
@@ -176,3 +177,25 @@ def test_api_enrich_bodies_answer_in_json(client, body):
     response = client.post("/api/v1/enrich", data=json.dumps(body), content_type="application/json")
     assert response.status_code in (200, 400), response.get_data(as_text=True)[:300]
     assert isinstance(response.get_json(), dict)
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        {"background": 1},
+        {"genes": "TP53", "min_size": "abc"},
+        {"genes": ["TP53"]},
+        {"genes": "TP53 AKT1", "min_size": 3},
+    ],
+)
+def test_a_tampered_last_enrichment_is_checked_before_it_runs_again(client, dependencies, last):
+    """The last enrichment query comes back from the browser's store when the filters change: a store holding a
+    dict without genes, or with a min_size that is no number, answers without an error of ours (found by the test
+    above: `KeyError: 'genes'`); a good one runs again."""
+    spec = next(s for s in dependencies if s["output"].startswith(f"..{ids.ENRICH_TABLE}.rowData"))
+    values = {f"{ids.SELECTION}.data": {}, f"{ids.ENRICH_QUERY}.data": last}
+    before = errors(client, "callback")
+    response = client.post("/_dash-update-component", json=_payload(spec, values, f"{ids.SELECTION}.data"))
+    assert response.status_code in (200, 204) and errors(client, "callback") == before
+    if last.get("genes") == "TP53 AKT1":
+        assert response.status_code == 200 and "gene set" in response.get_data(as_text=True)

@@ -525,6 +525,17 @@ def to_enrichment_query(genes: object, background: object, min_size: object, spe
     }
 
 
+def stored_enrichment_query(value: object) -> dict | None:
+    """The last enrichment query as the browser kept it, checked again as the form's values are (a store can hold
+    anything a client sends); None when it is not a usable query."""
+    if not isinstance(value, dict):
+        return None
+    found = to_enrichment_query(
+        value.get("genes"), value.get("background"), value.get("min_size"), value.get("species")
+    )
+    return found if isinstance(found, dict) else None
+
+
 def enrich_query(corpus: Corpus, state: ViewState, query: dict, limit: int | None) -> Enrichment | str:
     """Run a query dict under the view's filters; a list that is too long gives a message instead."""
     genes = read_gene_list(str(query.get("genes") or ""))
@@ -889,7 +900,8 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
     )
     def enrichment(_run, stored, genes, background, min_size, species, last):
         if ctx.triggered_id == ids.SELECTION:
-            if not isinstance(last, dict):
+            last = stored_enrichment_query(last)
+            if last is None:
                 return no_update, no_update, no_update  # filters changed, but no list was run yet
             query: dict | str = last  # the filters changed: run the last list again under them
         else:
@@ -921,7 +933,8 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         prevent_initial_call=True,
     )
     def download(_figures, _gmt, _graphml, _enrichment, stored, query):
-        found, message = export_download(corpus, ViewState.from_dict(stored), str(ctx.triggered_id), query)
+        state, query = ViewState.from_dict(stored), stored_enrichment_query(query)
+        found, message = export_download(corpus, state, str(ctx.triggered_id), query)
         return (found if found is not None else no_update), message
 
     # An export with nothing to export is disabled, and its tooltip says why.
@@ -934,7 +947,7 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         prevent_initial_call=True,
     )
     def exports_available(stored, query):
-        return {"status": None, **export_buttons(corpus, ViewState.from_dict(stored), query)}
+        return {"status": None, **export_buttons(corpus, ViewState.from_dict(stored), stored_enrichment_query(query))}
 
     @app.callback(
         Output(ids.DOWNLOAD, "data", allow_duplicate=True),

@@ -16,7 +16,8 @@ It prints, for the data given:
   for when the selection changes; times summed over the chain (the browser runs some of them in parallel) and
   the slowest single callback;
 - the API routes a client calls (gene type-ahead, a gene's figures, a figure's record, search, chemicals,
-  enrichment of 200 genes).
+  enrichment of 200 genes);
+- with `--callbacks`, each server callback's p50/p95 within each interaction (what to make faster first).
 Timings are round trips on loopback to the one worker, one at a time.
 """
 

@@ -50,8 +50,8 @@ def corpus_map(corpus: Corpus) -> CorpusMap | None:
 
 
 def map_building(corpus: Corpus) -> bool:
-    """Whether the corpus has no map yet because a builder process is making it now."""
-    return corpus_map(corpus) is None and map_pending(corpus.tables)
+    """Whether a builder process is making the corpus' map now (asked when `corpus_map` has answered None)."""
+    return map_pending(corpus.tables)
 
 
 @dataclass(frozen=True)

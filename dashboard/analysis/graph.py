@@ -273,9 +273,9 @@ def spread_layout(positions: np.ndarray, radii: np.ndarray, gap: float = 2.0, ro
     instead of a tree each (the tree was 80 % of a 200-node picture's time)."""
     from scipy.spatial import cKDTree  # imported on first use, as in `enrich`
 
-    points = np.array(positions, dtype=float, copy=True)
+    points = np.asarray(positions, dtype=float)
     if len(points) < 2:
-        return points
+        return points.copy()
     reach = 2 * float(radii.max()) + gap
     skin = max(0.25 * reach, 2 * gap)
     n = len(points)

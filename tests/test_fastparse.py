@@ -16,11 +16,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.corpus import loader
-from dashboard.corpus.fastparse import _WHITE, NOT_READ, GeneMentions, read_front_matter, read_gene_files
+from dashboard.corpus.fastparse import (
+    _WHITE,
+    NOT_READ,
+    GeneMentions,
+    front_matter_genes,
+    read_front_matter,
+    read_gene_files,
+)
 from dashboard.corpus.loader import discover, parse_run, parse_run_reference, read_corpus
 from dashboard.corpus.records import (
+    HUMAN,
     UNUSED_KEYS,
     RecordError,
+    _front_matter_genes,
     parse_front_matter,
     read_tsv,
     split_front_matter,
@@ -182,6 +191,54 @@ def test_property_any_text_equals_libyaml_or_declines(text):
     meta = read_front_matter(text)
     if meta is not None:
         assert used(meta) == libyaml_reading(text)
+
+
+_GENE_VALUE = st.one_of(
+    st.text(alphabet="aZ09 \t\u0661\u00a0_-.", max_size=6),
+    st.sampled_from(["7157", "TP53", "NA", "None", "nan", "", " 12", "1234567890123456", "hgnc_symbol", "\u0661"]),
+    st.integers(0, 99),
+    st.none(),
+    st.lists(st.just("x"), max_size=1),
+)
+_GOOD_GENE_ENTRY = st.fixed_dictionaries(
+    {
+        "word": st.sampled_from(["TP53", " p53 ", "a b", "x\ty"]),
+        "source": st.sampled_from(["hgnc_symbol", "bioentities_symbol", "NA", " a  b ", "None"]),
+        "hgnc_symbol": st.sampled_from(["TP53", "ABL1", "C9orf72", "NA", "nan"]),
+        "entrez": st.sampled_from(["7157", "25", "203228", "1234567890123456", " 7"]),
+    },
+    optional={"symbol": st.sampled_from(["TP53", " A B "])},
+)
+_GENE_ENTRY = st.one_of(
+    st.fixed_dictionaries(
+        {"word": _GENE_VALUE, "symbol": _GENE_VALUE, "source": _GENE_VALUE, "hgnc_symbol": _GENE_VALUE},
+        optional={"entrez": _GENE_VALUE},
+    ),
+    _GOOD_GENE_ENTRY,
+    _GENE_VALUE,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(_GOOD_GENE_ENTRY, min_size=1, max_size=4), st.lists(_GENE_ENTRY, max_size=6), _GENE_VALUE))
+def test_property_front_matter_genes_as_columns_equal_the_entry_by_entry_reading(value):
+    flaws: list[str] = []
+    expected = _front_matter_genes(value, flaws)
+    columns = front_matter_genes(value)
+    if columns is not None:
+        ids, symbols, words, sources = columns
+        assert list(zip(ids, symbols, [HUMAN] * len(ids), words, sources, strict=True)) == expected
+        assert flaws == []
+
+
+def test_machine_written_front_matter_genes_are_read_as_columns():
+    entry = {"word": " p53 ", "symbol": "TP53", "source": "hgnc_symbol", "hgnc_symbol": "TP53", "entrez": "7157"}
+    assert front_matter_genes([entry, {**entry, "source": "NA"}]) == (
+        [7157, 7157],
+        ["TP53"] * 2,
+        ["p53"] * 2,
+        ["hgnc_symbol", ""],
+    )
 
 
 GENE_HEADER = "organism_name\tword\tmatch\tncbigene_symbol\tncbigene_id\tsource\n"

@@ -27,6 +27,7 @@ from dashboard.corpus.records import (
     TSV_COLUMNS,
     UNUSED_KEYS,
     RecordError,
+    clean_text,
     printed_word,
     tsv_header,
 )
@@ -127,6 +128,10 @@ def _refuse_constant(name: str) -> object:
     raise ValueError(name)
 
 
+# Integers kept as their text (as libyaml's base loader keeps every scalar); other numbers refused.
+_JSON = json.JSONDecoder(parse_int=str, parse_float=_refuse_constant, parse_constant=_refuse_constant)
+
+
 def read_front_matter(front_matter: str) -> dict | None:
     """The front matter (the YAML between the `---` lines) as `records.parse_front_matter` reads it, or None where
     rapidyaml's reading cannot be vouched for (the caller reads it with libyaml)."""
@@ -150,7 +155,7 @@ def read_front_matter(front_matter: str) -> dict | None:
         return None
     try:
         # Integers are emitted as written; other numbers may not be (`.5` as 0.5): declined.
-        meta = json.loads(emitted, parse_int=str, parse_float=_refuse_constant, parse_constant=_refuse_constant)
+        meta = _JSON.decode(emitted)
     except ValueError:
         return None
     return meta if isinstance(meta, dict) and meta else None  # an empty mapping: libyaml words the refusal
@@ -181,6 +186,58 @@ _ANY_DIGITS = re.compile(r"\d{1,15}")  # what the reference takes for an id (Pyt
 _LINE_START = re.compile(rb"^(?=.)", re.MULTILINE)
 
 
+_SOURCE_LABELS: dict[str, str] = {}  # a front-matter gene source → its label, as `_front_matter_genes` cleans it
+_SOURCE_LABELS_KEPT = 4096
+
+
+def _source_labels(sources: list) -> list[str] | None:
+    """Front-matter gene sources cleaned as `records._front_matter_genes` cleans them, or None if one is not a
+    string. Sources are a small vocabulary, each cleaned once."""
+    try:
+        return [_SOURCE_LABELS[source] for source in sources]
+    except KeyError:
+        pass
+    except TypeError:  # a list or a mapping
+        return None
+    if len(_SOURCE_LABELS) > _SOURCE_LABELS_KEPT:
+        _SOURCE_LABELS.clear()
+    for source in sources:
+        if type(source) is not str:
+            return None
+        if source not in _SOURCE_LABELS:
+            _SOURCE_LABELS[source] = (
+                ("" if source in MISSING else source) if source.isalnum() else clean_text(source) or ""
+            )
+    return [_SOURCE_LABELS[source] for source in sources]
+
+
+def front_matter_genes(value: object) -> tuple[list[int], list[str], list[str], list[str]] | None:
+    """Older-schema front-matter genes as columns (gene ids, symbols, words, sources; every one human), exactly as
+    `records._front_matter_genes` reads them, or None where an entry needs that entry-by-entry reading (an entry
+    without a plain numeric id or an alphanumeric symbol, a word holding a tab, a value that is not a string).
+    Each check covers a whole column at once."""
+    if not isinstance(value, list) or not value:
+        return None
+    try:
+        ids = [entry["entrez"] for entry in value]
+        symbols = [entry["hgnc_symbol"] for entry in value]
+        words = [entry["word"] for entry in value]
+        sources = [entry["source"] for entry in value]
+        joined_ids = "".join(ids)
+        if not (joined_ids.isascii() and joined_ids.isdigit() and min(map(len, ids)) > 0 and max(map(len, ids)) <= 15):
+            return None
+        if not (all(map(str.isalnum, symbols)) and MISSING.isdisjoint(symbols)):
+            return None
+        if SEP in "".join(words):
+            return None
+    except (TypeError, KeyError):  # an entry that is not a mapping, lacks a key, or holds other than strings
+        return None
+    labels = _source_labels(sources)
+    if labels is None:
+        return None
+    return list(map(int, ids)), symbols, [word.strip() for word in words], labels
+
+
 class GeneMentions:
     """A run's gene mentions as columns, in mention order: figure row, gene id, symbol, organism, printed word,
     source. Mentions read row by row are gathered in lists and turned into columns once."""
@@ -189,25 +246,32 @@ class GeneMentions:
         self.figure_rows: list[np.ndarray] = []
         self.gene_ids: list[np.ndarray] = []
         self.strings: dict[str, list[pa.Array]] = {"symbol": [], "organism": [], "word": [], "source": []}
-        self.rows: list[tuple[int, str, str, str, str]] = []
-        self.row_figures: list[int] = []
+        # Mentions not yet columns: figure rows, gene ids, symbols, organisms, words, sources.
+        self.pending: tuple[list, ...] = ([], [], [], [], [], [])
 
     def add_rows(self, figure_row: int, rows: Sequence[tuple[int, str, str, str, str]]) -> None:
         """Mentions read row by row (front-matter genes, or a side file the fast path declined)."""
-        self.rows.extend(rows)
-        self.row_figures.extend([figure_row] * len(rows))
+        if rows:
+            self.add_lists(figure_row, *zip(*rows, strict=True))
+
+    def add_lists(self, figure_row: int, *columns: Sequence) -> None:
+        """A figure's mentions as lists: gene ids, symbols, organisms, words, sources."""
+        figure_rows, *lists = self.pending
+        figure_rows.extend([figure_row] * len(columns[0]))
+        for pending, column in zip(lists, columns, strict=True):
+            pending.extend(column)
 
     def flush_rows(self) -> None:
-        """The mentions gathered by `add_rows` as columns, after those added before."""
-        if not self.rows:
+        """The mentions gathered by `add_rows` and `add_lists` as columns, after those added before."""
+        figure_rows, gene_ids, *strings = self.pending
+        if not figure_rows:
             return
-        gene_ids, symbols, organisms, words, sources = zip(*self.rows, strict=True)
         self.add_columns(
-            np.array(self.row_figures, dtype=np.int64),
+            np.array(figure_rows, dtype=np.int64),
             np.array(gene_ids, dtype=np.int64),
-            *(pa.array(column, type=pa.large_string()) for column in (symbols, organisms, words, sources)),
+            *(pa.array(column, type=pa.large_string()) for column in strings),
         )
-        self.rows, self.row_figures = [], []
+        self.pending = ([], [], [], [], [], [])
 
     def add_columns(
         self,

@@ -23,10 +23,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.corpus import columns as C
-from dashboard.corpus.fastparse import Declined, GeneMentions, build_links, read_front_matter, read_gene_files
+from dashboard.corpus.fastparse import (
+    Declined,
+    GeneMentions,
+    build_links,
+    front_matter_genes,
+    read_front_matter,
+    read_gene_files,
+)
 from dashboard.corpus.progress import Progress
 from dashboard.corpus.records import (
     EXACT_SOURCES,
+    HUMAN,
     RECORD_SUFFIXES,
     SEP,
     SIDE_FILE_KINDS,
@@ -469,19 +477,23 @@ def parse_run(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
         return parse_run_reference(jobs)
 
 
-def _read_record(path: str) -> tuple[object, bool]:
-    """One record's typed fields (a ParsedRecord), or the problem's reason; and whether libyaml read it."""
+def _read_record(path: str) -> tuple[object, bool, tuple[list, ...] | None]:
+    """One record's typed fields (a ParsedRecord), or the problem's reason; whether libyaml read it; and its
+    front-matter genes as columns where `front_matter_genes` could read them so (the record's own list is then
+    empty)."""
     try:
         text = _read_text(path)
         meta = read_front_matter(split_front_matter(text))
-        fallback = meta is None
-        if fallback:
-            meta = parse_front_matter(text)
-        return build_record(meta, path), fallback
+        if meta is None:
+            return build_record(parse_front_matter(text), path), True, None
+        genes = front_matter_genes(meta.get("genes"))
+        if genes is not None:
+            del meta["genes"]
+        return build_record(meta, path), False, genes
     except RecordError as exc:
-        return str(exc), False
+        return str(exc), False, None
     except OSError as exc:
-        return _cannot("read the file", exc), False
+        return _cannot("read the file", exc), False, None
 
 
 def _parse_run_fast(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
@@ -492,7 +504,7 @@ def _parse_run_fast(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
     chemicals, chemical_counts, diseases, disease_counts = [], [], [], []
     fallbacks = 0
     for path, side in jobs:
-        record, fallback = _read_record(path)
+        record, fallback, genes = _read_record(path)
         fallbacks += fallback
         if isinstance(record, str):
             readable.append(False)
@@ -503,7 +515,11 @@ def _parse_run_fast(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
         found_problems = list(record.flaws)
         problems.append(found_problems)
         figures.append(record.figure)
-        mentions.add_rows(row, record.genes)
+        if genes is None:
+            mentions.add_rows(row, record.genes)
+        else:
+            ids, symbols, words, labels = genes
+            mentions.add_lists(row, ids, symbols, [HUMAN] * len(ids), words, labels)
         found_chemicals, found_diseases = record.chemicals, record.diseases
         for kind, side_path in side.items():
             try:

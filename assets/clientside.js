@@ -79,6 +79,33 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       });
       return Object.assign({}, figure, { data: data });
     },
+    // Copies of the selection for callbacks that most selection changes leave with nothing to do (ids.py): each is
+    // made only when its callback has something to do, so that a click costs no server round trip for the others.
+    // A pattern tab's view: while its tab is open, and when the tabs change (the view is then drawn or emptied).
+    selectionForTab: function (name, selection, tab) {
+      const triggered = (window.dash_clientside.callback_context.triggered || []).map((t) => t.prop_id);
+      const tabsChanged = triggered.some((id) => id.split(".")[0] === "pattern-tabs");
+      return tab === name || tabsChanged ? selection : window.dash_clientside.no_update;
+    },
+    selectionForTimeline: function (selection, tab) {
+      return window.dash_clientside.pfocr.selectionForTab("timeline", selection, tab);
+    },
+    selectionForCooccurrence: function (selection, tab) {
+      return window.dash_clientside.pfocr.selectionForTab("cooccurrence", selection, tab);
+    },
+    // The map draws itself when its tab opens: only a new selection while it is open is passed on.
+    selectionForMap: function (selection, tab) {
+      return tab === "map" ? selection : window.dash_clientside.no_update;
+    },
+    // The search's hits: while there is a search, and once more when it ends (they are emptied then).
+    selectionForHits: function (selection, passed) {
+      const searched = (s) => Boolean(s && s.text);
+      return searched(selection) || searched(passed) ? selection : window.dash_clientside.no_update;
+    },
+    // The enrichment: once a list was run (it is run again under the new selection).
+    selectionForEnrichment: function (selection, query) {
+      return query ? selection : window.dash_clientside.no_update;
+    },
   },
 });
 

@@ -48,6 +48,17 @@ TABLE_ROWS = "figure-table.getRowsRequest"
 SELECTION = "view-selection.data"
 
 
+# The browser's copies of the selection (`selectionFor*` in assets/clientside.js): whether each passes it on, from its
+# inputs' and states' values and the properties that changed.
+GATES = {
+    "selectionForTimeline": lambda values, changed: values[1] == "timeline" or "pattern-tabs.value" in changed,
+    "selectionForCooccurrence": lambda values, changed: values[1] == "cooccurrence" or "pattern-tabs.value" in changed,
+    "selectionForMap": lambda values, _changed: values[1] == "map",
+    "selectionForHits": lambda values, _changed: any(isinstance(v, dict) and v.get("text") for v in values),
+    "selectionForEnrichment": lambda values, _changed: bool(values[1]),
+}
+
+
 def _key(entry: dict) -> str:
     return f"{entry['id']}.{entry['property'].split('@')[0]}"
 
@@ -60,6 +71,9 @@ class Page:
         self.values: dict[str, object] = {}
         self._walk(self.client._get_json("/_dash-layout"))
         self.callbacks = [d for d in self.client.dependencies if not d.get("clientside_function")]
+        self.gates = [
+            d for d in self.client.dependencies if (d.get("clientside_function") or {}).get("function_name") in GATES
+        ]
         # Lean (the load test): responses that feed no other callback (figures, panels) are received, not parsed.
         needed = {_key(e) for spec in self.callbacks for e in [*spec["inputs"], *spec.get("state", [])]}
         self.lean = lean
@@ -137,6 +151,20 @@ class Page:
                 found.append((spec, hits))
         return found
 
+    def pass_gates(self, changed: set[str]) -> set[str]:
+        """The browser's copies of the selection that the changes make (as its clientside callbacks do)."""
+        made = set()
+        for gate in self.gates:
+            entries = [*gate["inputs"], *gate.get("state", [])]
+            if not changed & {_key(e) for e in gate["inputs"]}:
+                continue
+            if GATES[gate["clientside_function"]["function_name"]](
+                [self.values.get(_key(e)) for e in entries], changed
+            ):
+                self.values[gate["output"]] = self.values.get(SELECTION)
+                made.add(gate["output"])
+        return made
+
     def interact(self, changes: dict[str, object]) -> tuple[float, float, int]:
         """Set properties as the user's event does and run every server callback that follows: (seconds summed
         over the chain, the slowest callback's seconds, callbacks run)."""
@@ -146,6 +174,7 @@ class Page:
         total = slowest = 0.0
         count = 0
         for _ in range(4):  # the chain's depth
+            pending |= self.pass_gates(pending)
             fired = [(s, hits) for s, hits in self.triggered_by(pending) if s["output"] not in done]
             if SELECTION in pending:  # the grid, emptied by the clientside refreshTable, asks for its rows
                 self.values[TABLE_ROWS] = dict(TABLE_REQUEST)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from conftest import SEEDS
 from dash.testing.wait import until
+from selenium.webdriver.common.keys import Keys
 from test_browser import TIMEOUT, assert_console_clean, wait_for_network, watch_console
 from test_browser_search import choose_option
 
@@ -19,7 +20,7 @@ from dashboard.analysis.patterns import find_paths
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app
-from dashboard.web.cooccurrence import community_query
+from dashboard.web.cooccurrence import DEFAULT_TOP, community_query, update_cooccurrence
 from dashboard.web.state import ViewState, parse_query, to_selection
 
 pytestmark = pytest.mark.browser
@@ -121,4 +122,64 @@ def test_paths_between_two_genes_and_a_figure_of_a_chain_opens(dash_duo, app, se
     until(lambda: link_state(seed_corpus, dash_duo.driver.current_url).figure == figid, timeout=TIMEOUT)
     title = seed_corpus.figures["title"].iat[seed_corpus.figure_row(figid)]
     dash_duo.wait_for_contains_text(f"#{ids.DETAIL} .detail-title", title[:40], timeout=TIMEOUT)
+    assert_console_clean(dash_duo)
+
+
+RECORD_CALLBACKS = """
+window.pfocrCalls = [];
+if (!window.pfocrFetch) {
+  window.pfocrFetch = window.fetch;
+  window.fetch = function (resource, init) {
+    const url = typeof resource === 'string' ? resource : resource.url;
+    if (url.includes('_dash-update-component') && init && typeof init.body === 'string') {
+      window.pfocrCalls.push(JSON.parse(init.body).output);
+    }
+    return window.pfocrFetch.apply(this, arguments);
+  };
+}
+"""
+
+
+def callbacks_since(dash_duo) -> str:
+    """The outputs of every server callback the page asked for since the last call (once none is running)."""
+    until(dash_duo._wait_for_callbacks, TIMEOUT)
+    return " ".join(dash_duo.driver.execute_script("const c = window.pfocrCalls; window.pfocrCalls = []; return c;"))
+
+
+def test_views_with_nothing_to_do_are_not_asked_and_catch_up_when_opened(dash_duo, app, seed_corpus):
+    """A new selection asks the server only for the views that show it: a closed pattern tab, the search's hits
+    without a search and the enrichment before a list is run are skipped; a tab opened later draws the selection of
+    that moment, the hits empty when the search ends, and a list once run is run again under the new selection."""
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?organisms=Homo+sapiens")
+    wait_for_network(dash_duo)
+    dash_duo.driver.execute_script(RECORD_CALLBACKS)
+    callbacks_since(dash_duo)
+
+    dash_duo.find_element(f"#{ids.TEXT_SEARCH}").send_keys("osteoclast", Keys.ENTER)
+    dash_duo.wait_for_contains_text(f"#{ids.SEARCH_HITS}", "figures match", timeout=TIMEOUT)
+    asked = callbacks_since(dash_duo)
+    assert ids.NETWORK in asked and ids.SEARCH_HITS in asked and ids.TIMELINE_GRAPH in asked  # the open tab
+    assert ids.COOCCURRENCE_GRAPH not in asked and ids.MAP_GRAPH not in asked and ids.ENRICH_TABLE not in asked
+
+    open_tab(dash_duo, "Gene co-occurrence")
+    searched = ViewState(organisms=("Homo sapiens",), text="osteoclast")
+    note = update_cooccurrence(seed_corpus, searched, DEFAULT_TOP)[1]
+    dash_duo.wait_for_text_to_equal(f"#{ids.COOCCURRENCE_NOTE}", note, timeout=TIMEOUT)
+    dash_duo.find_element(f"#{ids.ENRICH_GENES}").send_keys("TNFSF11 TNFRSF11A MAPK1")
+    dash_duo.find_element(f"#{ids.ENRICH_RUN}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.ENRICH_MESSAGE}", "gene set", timeout=TIMEOUT)
+    callbacks_since(dash_duo)
+
+    box = dash_duo.find_element(f"#{ids.TEXT_SEARCH}")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.DELETE, Keys.ENTER)
+    until(lambda: dash_duo.find_element(f"#{ids.SEARCH_HITS}").text == "", timeout=TIMEOUT)
+    plain = update_cooccurrence(seed_corpus, ViewState(organisms=("Homo sapiens",)), DEFAULT_TOP)[1]
+    assert plain != note
+    dash_duo.wait_for_text_to_equal(f"#{ids.COOCCURRENCE_NOTE}", plain, timeout=TIMEOUT)
+    asked = callbacks_since(dash_duo)
+    assert ids.ENRICH_TABLE in asked and ids.COOCCURRENCE_GRAPH in asked and ids.SEARCH_HITS in asked
+    assert ids.TIMELINE_GRAPH not in asked and ids.MAP_GRAPH not in asked
     assert_console_clean(dash_duo)

@@ -193,9 +193,9 @@ def test_a_tampered_last_enrichment_is_checked_before_it_runs_again(client, depe
     dict without genes, or with a min_size that is no number, answers without an error of ours (found by the test
     above: `KeyError: 'genes'`); a good one runs again."""
     spec = next(s for s in dependencies if s["output"].startswith(f"..{ids.ENRICH_TABLE}.rowData"))
-    values = {f"{ids.SELECTION}.data": {}, f"{ids.ENRICH_QUERY}.data": last}
+    values = {f"{ids.SELECTION}.data": {}, f"{ids.ENRICH_SELECTION}.data": {}, f"{ids.ENRICH_QUERY}.data": last}
     before = errors(client, "callback")
-    response = client.post("/_dash-update-component", json=_payload(spec, values, f"{ids.SELECTION}.data"))
+    response = client.post("/_dash-update-component", json=_payload(spec, values, f"{ids.ENRICH_SELECTION}.data"))
     assert response.status_code in (200, 204) and errors(client, "callback") == before
     if last.get("genes") == "TP53 AKT1":
         assert response.status_code == 200 and "gene set" in response.get_data(as_text=True)

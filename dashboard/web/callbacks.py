@@ -829,13 +829,22 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
     def detail(stored, thumbnails):
         return show_detail(corpus, ViewState.from_dict(stored), _strings(thumbnails) == ["on"])
 
-    @app.callback(
-        Output(ids.SEARCH_HITS, "children"),
+    app.clientside_callback(
+        ClientsideFunction(namespace="pfocr", function_name="selectionForHits"),
+        Output(ids.HITS_SELECTION, "data"),
         Input(ids.SELECTION, "data"),
-        Input(ids.THUMBNAILS, "value"),
+        State(ids.HITS_SELECTION, "data"),
         prevent_initial_call=True,
     )
-    def search_hits(stored, thumbnails):
+
+    @app.callback(
+        Output(ids.SEARCH_HITS, "children"),
+        Input(ids.HITS_SELECTION, "data"),
+        Input(ids.THUMBNAILS, "value"),
+        State(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )
+    def search_hits(_passed, thumbnails, stored):
         return show_search_hits(corpus, ViewState.from_dict(stored), thumbnails=_strings(thumbnails) == ["on"])
 
     @app.callback(
@@ -885,12 +894,21 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         prevent_initial_call=True,
     )
 
+    app.clientside_callback(
+        ClientsideFunction(namespace="pfocr", function_name="selectionForEnrichment"),
+        Output(ids.ENRICH_SELECTION, "data"),
+        Input(ids.SELECTION, "data"),
+        State(ids.ENRICH_QUERY, "data"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output(ids.ENRICH_TABLE, "rowData"),
         Output(ids.ENRICH_MESSAGE, "children"),
         Output(ids.ENRICH_QUERY, "data"),
         Input(ids.ENRICH_RUN, "n_clicks"),
-        Input(ids.SELECTION, "data"),
+        Input(ids.ENRICH_SELECTION, "data"),
+        State(ids.SELECTION, "data"),
         State(ids.ENRICH_GENES, "value"),
         State(ids.ENRICH_BACKGROUND, "value"),
         State(ids.ENRICH_MIN_SIZE, "value"),
@@ -898,8 +916,8 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         State(ids.ENRICH_QUERY, "data"),
         prevent_initial_call=True,
     )
-    def enrichment(_run, stored, genes, background, min_size, species, last):
-        if ctx.triggered_id == ids.SELECTION:
+    def enrichment(_run, _passed, stored, genes, background, min_size, species, last):
+        if ctx.triggered_id == ids.ENRICH_SELECTION:
             last = stored_enrichment_query(last)
             if last is None:
                 return no_update, no_update, no_update  # filters changed, but no list was run yet

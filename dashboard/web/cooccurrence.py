@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html as text_html
 
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard.analysis.graph import layout_graph
 from dashboard.analysis.model import Corpus, main_species, selection_figures
@@ -143,15 +143,24 @@ def community_query(corpus: Corpus, state: ViewState, clicked: str, top: object)
 
 
 def register(app: Dash, corpus: Corpus) -> None:
-    @app.callback(
-        Output(ids.COOCCURRENCE_GRAPH, "figure"),
-        Output(ids.COOCCURRENCE_NOTE, "children"),
+    app.clientside_callback(
+        ClientsideFunction(namespace="pfocr", function_name="selectionForCooccurrence"),
+        Output(ids.COOCCURRENCE_SELECTION, "data"),
         Input(ids.SELECTION, "data"),
-        Input(ids.COOCCURRENCE_TOP, "value"),
         Input(ids.PATTERN_TABS, "value"),
         prevent_initial_call=True,
     )
-    def cooccurrence(stored, top, tab):
+
+    @app.callback(
+        Output(ids.COOCCURRENCE_GRAPH, "figure"),
+        Output(ids.COOCCURRENCE_NOTE, "children"),
+        Input(ids.COOCCURRENCE_SELECTION, "data"),
+        Input(ids.COOCCURRENCE_TOP, "value"),
+        State(ids.PATTERN_TABS, "value"),
+        State(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )
+    def cooccurrence(_passed, top, tab, stored):
         if tab != "cooccurrence":
             return {"data": [], "layout": {}}, ""
         return update_cooccurrence(corpus, ViewState.from_dict(stored), top)

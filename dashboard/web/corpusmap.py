@@ -14,7 +14,7 @@ import functools
 from dataclasses import replace
 
 import numpy as np
-from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, Patch, State, dcc, html, no_update
 
 from dashboard.analysis.corpusmap import Group, corpus_map, map_building, map_groups, point_row, to_region
 from dashboard.analysis.model import Corpus, selection_figures
@@ -262,12 +262,13 @@ def register(app: Dash, corpus: Corpus) -> None:
         Output(ids.MAP_GRAPH, "figure", allow_duplicate=True),
         Output(ids.MAP_NOTE, "children", allow_duplicate=True),
         Output(ids.MAP_CLEAR, "disabled", allow_duplicate=True),
-        Input(ids.SELECTION, "data"),
+        Input(ids.MAP_SELECTION, "data"),
         State(ids.PATTERN_TABS, "value"),
         State(ids.MAP_COLOUR, "value"),
+        State(ids.SELECTION, "data"),
         prevent_initial_call=True,
     )
-    def highlight_selection(stored, tab, colour):
+    def highlight_selection(_passed, tab, colour, stored):
         if tab != "map":  # the map is made (tables read without a cache: laid out) only when shown
             return no_update, no_update, no_update
         points = corpus_map(corpus)
@@ -285,6 +286,13 @@ def register(app: Dash, corpus: Corpus) -> None:
         patch["layout"]["selections"] = []
         return patch, describe(corpus, points, rows), not state.region
 
+    app.clientside_callback(
+        ClientsideFunction(namespace="pfocr", function_name="selectionForMap"),
+        Output(ids.MAP_SELECTION, "data"),
+        Input(ids.SELECTION, "data"),
+        State(ids.PATTERN_TABS, "value"),
+        prevent_initial_call=True,
+    )
     app.clientside_callback(
         KEEP_OUTLINE, Output(ids.MAP_DRAWN, "data"), Input(ids.MAP_GRAPH, "selectedData"), prevent_initial_call=True
     )

@@ -3,6 +3,15 @@
 URL = "url"
 STATE = "view-state"  # the whole view state, with the open figure
 SELECTION = "view-selection"  # the same without the open figure: what the network, counts and table depend on
+# Its copies for callbacks that most selection changes leave with nothing to do, made in the browser only when they
+# have something to do (clientside `selectionFor*`): a pattern tab's view while its tab is open, the search's hits
+# while there is a search, the enrichment once a list was run. The callbacks read the selection itself.
+TIMELINE_SELECTION = "timeline-selection"
+COOCCURRENCE_SELECTION = "cooccurrence-selection"
+MAP_SELECTION = "map-selection"
+HITS_SELECTION = "hits-selection"
+ENRICH_SELECTION = "enrich-selection"
+GATED_SELECTIONS = (TIMELINE_SELECTION, COOCCURRENCE_SELECTION, MAP_SELECTION, HITS_SELECTION, ENRICH_SELECTION)
 NOTICE = "url-notice"
 HEADER_STATS = "header-stats"
 PROBLEMS = "load-problems"

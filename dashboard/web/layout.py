@@ -453,6 +453,7 @@ def build_layout(
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE, data=None),
             dcc.Store(id=ids.SELECTION, data=None),
+            *(dcc.Store(id=gated, data=None) for gated in ids.GATED_SELECTIONS),
             dcc.Store(id=ids.NETWORK_VIEW, data=None),
             dcc.Store(id=ids.TABLE_REFRESH, data=None),
             dcc.Store(id=ids.URL_CANONICAL, data=None),

@@ -3,7 +3,7 @@ first year each chosen gene appears in a pathway figure. Its layout piece and `r
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, dcc, html
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
 from dashboard.analysis.model import Corpus, filter_selection, selection_figures
 from dashboard.analysis.patterns import build_timeline
@@ -112,14 +112,23 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
 
 
 def register(app: Dash, corpus: Corpus) -> None:
-    @app.callback(
-        Output(ids.TIMELINE_GRAPH, "figure"),
-        Output(ids.TIMELINE_NOTE, "children"),
+    app.clientside_callback(
+        ClientsideFunction(namespace="pfocr", function_name="selectionForTimeline"),
+        Output(ids.TIMELINE_SELECTION, "data"),
         Input(ids.SELECTION, "data"),
         Input(ids.PATTERN_TABS, "value"),
         prevent_initial_call=True,
     )
-    def timeline(stored, tab):
+
+    @app.callback(
+        Output(ids.TIMELINE_GRAPH, "figure"),
+        Output(ids.TIMELINE_NOTE, "children"),
+        Input(ids.TIMELINE_SELECTION, "data"),
+        State(ids.PATTERN_TABS, "value"),
+        State(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )
+    def timeline(_passed, tab, stored):
         if tab != "timeline":
             return {"data": [], "layout": {"height": 300}}, ""
         return update_timeline(corpus, ViewState.from_dict(stored))

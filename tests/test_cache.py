@@ -48,17 +48,30 @@ def test_a_same_size_rewrite_that_keeps_its_mtime_is_noticed(tmp_path):
     assert load_corpus([data], cache_dir=entries).figures[C.YEAR].tolist() == [2012]
 
 
+IDENTITY = ("size", "mtime", "inode", "ctime")  # a file's four numbers in `Sources.identities`
+
+
 def _sources(**changed: int) -> Sources:
-    values = {"sizes": 100, "mtimes": 1_000, "inodes": 42, "ctimes": 2_000} | changed
-    return Sources(seen=["/data/a.md"], **{name: [value] for name, value in values.items()})
+    values = {"size": 100, "mtime": 1_000, "inode": 42, "ctime": 2_000} | changed
+    return Sources(seen=["/data/a.md"], identities=[values[name] for name in IDENTITY])
 
 
-@pytest.mark.parametrize("field", ["sizes", "mtimes", "inodes", "ctimes"])
+@pytest.mark.parametrize("field", IDENTITY)
 def test_each_part_of_a_files_identity_changes_the_key(field):
     """A file replaced by another of the same size, mtime and ctime (a restored backup, a copy made within one
     timestamp tick) differs in its inode only. Mutation: any one of the four left out of `cache_key` → caught."""
     assert cache_key(_sources(**{field: 7})) != cache_key(_sources())
     assert cache_key(_sources()) == cache_key(_sources())
+
+
+def test_a_files_identity_is_what_the_walk_saw(tmp_path):
+    record = tmp_path / "a.md"
+    record.write_text("---\nfigid: a\n---\n")
+    os.utime(record, ns=(1_000_000_000, 2_000_000_000))  # an mtime apart from the ctime
+    info = record.stat()
+    sources = discover([tmp_path])
+    assert sources.seen == [str(record)]
+    assert list(sources.identities) == [info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns]
 
 
 def _copy_package(folder: Path) -> Path:

@@ -85,8 +85,7 @@ def cache_key(sources: Sources) -> str:
     the inode a file replaced by another."""
     digest = hashlib.sha256(FORMAT_VERSION.encode())
     digest.update("\n".join(sources.seen).encode())
-    for values in (sources.sizes, sources.mtimes, sources.inodes, sources.ctimes):
-        digest.update(np.array(values, dtype=np.int64).tobytes())
+    digest.update(np.array(sources.identities, dtype=np.int64).tobytes())
     return digest.hexdigest()[:32]
 
 

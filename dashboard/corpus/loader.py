@@ -73,21 +73,16 @@ class Sources:
     records: list[str] = field(default_factory=list)
     side_files: dict[tuple[str, str], str] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), found while looking
-    # Every file seen, in the order seen, with its size, modification time, inode and status change time (what
-    # the cache is keyed on: a same-size rewrite keeps the mtime it is given, but not its ctime). The numbers are
-    # 64-bit arrays, not lists of ints: 36 MB less at 110,000 figures, in the parent and every forked worker.
+    # Every file seen, in the order seen, with its size, modification time, inode and status change time, four
+    # numbers a file (what the cache is keyed on: a same-size rewrite keeps the mtime it is given, but not its
+    # ctime). The numbers are a 64-bit array, not lists of ints: 36 MB less at 110,000 figures, in the parent and
+    # every forked worker.
     seen: list[str] = field(default_factory=list)
-    sizes: MutableSequence[int] = field(default_factory=_int64s)
-    mtimes: MutableSequence[int] = field(default_factory=_int64s)
-    inodes: MutableSequence[int] = field(default_factory=_int64s)
-    ctimes: MutableSequence[int] = field(default_factory=_int64s)
+    identities: MutableSequence[int] = field(default_factory=_int64s)
 
     def note(self, path: str, info: os.stat_result) -> None:
         self.seen.append(path)
-        self.sizes.append(info.st_size)
-        self.mtimes.append(info.st_mtime_ns)
-        self.inodes.append(info.st_ino)
-        self.ctimes.append(info.st_ctime_ns)
+        self.identities.extend((info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns))
 
     def refuse(self, path: str, reason: str) -> None:
         """Report an entry that is not read; its link status still keys the cache, so a fix is noticed."""
@@ -96,8 +91,7 @@ class Sources:
             self.note(path, os.lstat(path))
         except OSError:  # gone meanwhile: its path alone keys the cache
             self.seen.append(path)
-            for values in (self.sizes, self.mtimes, self.inodes, self.ctimes):
-                values.append(-1)
+            self.identities.extend((-1, -1, -1, -1))
 
     def all_paths(self) -> list[str]:
         return [*self.records, *self.side_files.values()]
@@ -130,9 +124,11 @@ _SIDE_SUFFIXES = tuple((f"-{kind}.tsv", kind) for kind in SIDE_FILE_KINDS)
 
 def side_file_key(name: str) -> tuple[str, str] | None:
     """`<figid>-genes.tsv` → (figid, 'genes'); None for any other file."""
-    if not name.endswith(".tsv"):
-        return None
-    base = os.path.basename(name)
+    return _side_file_key(os.path.basename(name)) if name.endswith(".tsv") else None
+
+
+def _side_file_key(base: str) -> tuple[str, str] | None:
+    """`side_file_key` of a file name without its folder."""
     for suffix, kind in _SIDE_SUFFIXES:
         if base.endswith(suffix):
             return base[: -len(suffix)], kind
@@ -207,7 +203,7 @@ def _walk(sources: Sources, roots: list[str], walked: set[tuple[int, int]]) -> N
                     if is_folder:
                         (linked if entry.is_symlink() else folders).append(entry.path)
                         continue
-                    key = side_file_key(name) if name.endswith(".tsv") else None
+                    key = _side_file_key(name) if name.endswith(".tsv") else None
                     if key is None and not name.lower().endswith(RECORD_SUFFIXES):
                         continue
                     path = entry.path
@@ -220,7 +216,7 @@ def _walk(sources: Sources, roots: list[str], walked: set[tuple[int, int]]) -> N
                         sources.refuse(path, _not_regular(info.st_mode))
                     elif key is not None:
                         # Two side files for one figure in different folders: the first in path order wins.
-                        side_files[key] = min(path, side_files.get(key, path))
+                        side_files[key] = min(path, side_files[key]) if key in side_files else path
                         note(path, info)
                     else:
                         records.append(path)

@@ -10,6 +10,7 @@ from scipy import stats
 
 from dashboard.analysis import enrich as enrich_module
 from dashboard.analysis.enrich import (
+    SCIPY_UP_TO,
     SET_SIZES_KEPT,
     benjamini_hochberg,
     enrich,
@@ -170,16 +171,17 @@ def test_upper_tails_agree_with_scipy(total, margins):
     drawn = np.array([min(d, total) for d, _, _ in margins])
     successes = np.array([min(k, total) for _, k, _ in margins])
     overlap = np.array([o for _, _, o in margins])
-    found = upper_tail(overlap, total, drawn, successes)
     expected = np.where(overlap > 0, stats.hypergeom.sf(overlap - 1, total, successes, drawn), 1.0)
-    np.testing.assert_allclose(found, np.clip(expected, 0, 1), rtol=1e-9, atol=1e-300)
+    for scipy_up_to in (0, SCIPY_UP_TO):  # the table always (where it fits), and as used
+        found = upper_tail(overlap, total, drawn, successes, scipy_up_to=scipy_up_to)
+        np.testing.assert_allclose(found, np.clip(expected, 0, 1), rtol=1e-9, atol=1e-300)
 
 
 def test_a_table_too_large_for_the_recurrence_is_left_to_scipy(monkeypatch):
     overlap, drawn, successes = np.array([3, 40]), np.array([500, 900]), np.array([700, 1_000])
     expected = stats.hypergeom.sf(overlap - 1, 20_000, successes, drawn)
     monkeypatch.setattr(enrich_module, "TAIL_TABLE_CELLS", 10)
-    np.testing.assert_allclose(upper_tail(overlap, 20_000, drawn, successes), expected, rtol=1e-12)
+    np.testing.assert_allclose(upper_tail(overlap, 20_000, drawn, successes, scipy_up_to=0), expected, rtol=1e-12)
 
 
 def test_set_sizes_per_species_are_counted_and_a_few_kept(seed_corpus):

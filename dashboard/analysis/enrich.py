@@ -82,12 +82,23 @@ def species_set_sizes(corpus: Corpus, species: str | None, exact: bool = False) 
     return found
 
 
-def upper_tail(overlap: np.ndarray, total: int, drawn: np.ndarray | int, successes: np.ndarray | int) -> np.ndarray:
+SCIPY_UP_TO = 64  # distinct (overlap, margins) triples: this few are scipy's (≤ 20 µs each), not a table's
+
+
+def upper_tail(
+    overlap: np.ndarray,
+    total: int,
+    drawn: np.ndarray | int,
+    successes: np.ndarray | int,
+    scipy_up_to: int = SCIPY_UP_TO,
+) -> np.ndarray:
     """P(X ≥ overlap) for X ~ Hypergeometric(total, successes, drawn), element-wise.
 
     Across thousands of figures most (overlap, set size) pairs repeat, so each distinct pair is computed once,
     from a table per distinct pair of margins (`_tails_by_recurrence`), or by scipy's `hypergeom.sf` (~20 µs a
-    value) where that table would be too large. An overlap of 0 has p = 1 exactly.
+    value) where that table would be too large or there are at most `scipy_up_to` distinct pairs (a gene's 20
+    partners: 0.06 ms by scipy, 9 ms by a table as wide as the smaller margin, thousands at 110,000 figures). An
+    overlap of 0 has p = 1 exactly.
     """
     overlap = np.asarray(overlap, dtype=np.int64)
     drawn = np.broadcast_to(np.asarray(drawn, dtype=np.int64), overlap.shape)
@@ -100,7 +111,10 @@ def upper_tail(overlap: np.ndarray, total: int, drawn: np.ndarray | int, success
 
     pairs = np.stack([overlap[hit], drawn[hit], successes[hit]], axis=1)
     unique, inverse = _unique_rows(pairs)
-    p_values = _tails_by_recurrence(unique[:, 0], total, unique[:, 1], unique[:, 2])
+    if len(unique) <= scipy_up_to:
+        p_values = np.full(len(unique), np.nan)
+    else:
+        p_values = _tails_by_recurrence(unique[:, 0], total, unique[:, 1], unique[:, 2])
     slow = np.isnan(p_values)
     if slow.any():
         p_values[slow] = stats.hypergeom.sf(unique[slow, 0] - 1, total, unique[slow, 2], unique[slow, 1])

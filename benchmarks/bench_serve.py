@@ -18,6 +18,8 @@ It prints, for the data given:
 - the API routes a client calls (gene type-ahead, a gene's figures, a figure's record, search, chemicals,
   enrichment of 200 genes);
 - with `--callbacks`, each server callback's p50/p95 within each interaction (what to make faster first).
+Each version's cache entry is made whole first (tables, text index and corpus map), so that no ingest or map build
+runs while anything is measured.
 Timings are round trips on loopback to the one worker, one at a time.
 """
 
@@ -392,6 +394,32 @@ def procfile_boot(data: Path, cache: Path, code: Path) -> float:
         stop(process)
 
 
+def prepare(data: Path, cache: Path, versions: list[Path], timeout: float = 900) -> None:
+    """Each version's cache entry made whole before anything is measured: its tables and text index, then the
+    corpus map its server has built by a process of its own (which would otherwise share the cores with the
+    measurements)."""
+    for version in versions:
+        server = Server(data, cache, code=version)
+        try:
+            server.wait_for("/", timeout)
+            deadline = time.monotonic() + timeout
+            while _status(server.port, "/api/v1/map") == 503 and time.monotonic() < deadline:
+                time.sleep(2)
+        finally:
+            server.stop()
+
+
+def _status(port: int, path: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
 def ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:.0f} / {_p95(values) * 1000:.0f}"
 
@@ -417,6 +445,7 @@ def main() -> None:
     cache = args.cache_dir
     names = [v.name for v in versions]
     print(f"### {args.data.name}: {', '.join(names)}\n")
+    prepare(args.data, cache, versions)
     if not args.skip_starts:
         found: dict[tuple[str, str], list[float]] = {}
         for _ in range(args.starts):

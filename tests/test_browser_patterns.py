@@ -22,6 +22,7 @@ from dashboard.web import ids
 from dashboard.web.app import create_app
 from dashboard.web.cooccurrence import DEFAULT_TOP, community_query, update_cooccurrence
 from dashboard.web.state import ViewState, parse_query, to_selection
+from dashboard.web.timeline import update_timeline
 
 pytestmark = pytest.mark.browser
 
@@ -167,6 +168,8 @@ def test_views_with_nothing_to_do_are_not_asked_and_catch_up_when_opened(dash_du
     searched = ViewState(organisms=("Homo sapiens",), text="osteoclast")
     note = update_cooccurrence(seed_corpus, searched, DEFAULT_TOP)[1]
     dash_duo.wait_for_text_to_equal(f"#{ids.COOCCURRENCE_NOTE}", note, timeout=TIMEOUT)
+    asked = callbacks_since(dash_duo)  # the tab left is emptied, so that it never shows an old selection when opened
+    assert ids.TIMELINE_GRAPH in asked and ids.COOCCURRENCE_GRAPH in asked
     dash_duo.find_element(f"#{ids.ENRICH_GENES}").send_keys("TNFSF11 TNFRSF11A MAPK1")
     dash_duo.find_element(f"#{ids.ENRICH_RUN}").click()
     dash_duo.wait_for_contains_text(f"#{ids.ENRICH_MESSAGE}", "gene set", timeout=TIMEOUT)
@@ -182,4 +185,9 @@ def test_views_with_nothing_to_do_are_not_asked_and_catch_up_when_opened(dash_du
     asked = callbacks_since(dash_duo)
     assert ids.ENRICH_TABLE in asked and ids.COOCCURRENCE_GRAPH in asked and ids.SEARCH_HITS in asked
     assert ids.TIMELINE_GRAPH not in asked and ids.MAP_GRAPH not in asked
+
+    open_tab(dash_duo, "Timeline")  # left while the search was on: it draws the selection without it
+    timeline_note = update_timeline(seed_corpus, ViewState(organisms=("Homo sapiens",)))[1]
+    assert timeline_note != update_timeline(seed_corpus, searched)[1]
+    dash_duo.wait_for_text_to_equal(f"#{ids.TIMELINE_NOTE}", timeline_note, timeout=TIMEOUT)
     assert_console_clean(dash_duo)

@@ -208,7 +208,10 @@ def _source_labels(sources: list) -> list[str] | None:
             _SOURCE_LABELS[source] = (
                 ("" if source in MISSING else source) if source.isalnum() else clean_text(source) or ""
             )
-    return [_SOURCE_LABELS[source] for source in sources]
+    try:
+        return [_SOURCE_LABELS[source] for source in sources]
+    except KeyError:  # cleared meanwhile by another thread's run: the entry-by-entry reading then
+        return None
 
 
 def front_matter_genes(value: object) -> tuple[list[int], list[str], list[str], list[str]] | None:

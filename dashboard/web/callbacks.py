@@ -692,6 +692,21 @@ def update_counts(corpus: Corpus, state: ViewState):
 
 
 # --- binding ---------------------------------------------------------------------------------------------------
+
+
+def pass_selection(app: Dash, function_name: str, store: str, *watched: Input | State) -> None:
+    """The browser's copy of the selection in `store` for a callback that most selection changes leave with
+    nothing to do: `function_name` (assets/clientside.js) makes it, from the selection and the `watched` values,
+    only when that callback has something to do (see `ids.GATED_SELECTIONS`)."""
+    app.clientside_callback(
+        ClientsideFunction(namespace="pfocr", function_name=function_name),
+        Output(store, "data"),
+        Input(ids.SELECTION, "data"),
+        *watched,
+        prevent_initial_call=True,
+    )
+
+
 def register_term_options(app: Dash, corpus: Corpus, kind: str, component: str) -> None:
     """A chemical or disease filter's type-ahead."""
 
@@ -829,13 +844,7 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
     def detail(stored, thumbnails):
         return show_detail(corpus, ViewState.from_dict(stored), _strings(thumbnails) == ["on"])
 
-    app.clientside_callback(
-        ClientsideFunction(namespace="pfocr", function_name="selectionForHits"),
-        Output(ids.HITS_SELECTION, "data"),
-        Input(ids.SELECTION, "data"),
-        State(ids.HITS_SELECTION, "data"),
-        prevent_initial_call=True,
-    )
+    pass_selection(app, "selectionForHits", ids.HITS_SELECTION, State(ids.HITS_SELECTION, "data"))
 
     @app.callback(
         Output(ids.SEARCH_HITS, "children"),
@@ -894,13 +903,7 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         prevent_initial_call=True,
     )
 
-    app.clientside_callback(
-        ClientsideFunction(namespace="pfocr", function_name="selectionForEnrichment"),
-        Output(ids.ENRICH_SELECTION, "data"),
-        Input(ids.SELECTION, "data"),
-        State(ids.ENRICH_QUERY, "data"),
-        prevent_initial_call=True,
-    )
+    pass_selection(app, "selectionForEnrichment", ids.ENRICH_SELECTION, State(ids.ENRICH_QUERY, "data"))
 
     @app.callback(
         Output(ids.ENRICH_TABLE, "rowData"),

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import html as text_html
 
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard.analysis.graph import layout_graph
 from dashboard.analysis.model import Corpus, main_species, selection_figures
 from dashboard.analysis.patterns import Cooccurrence, build_cooccurrence, community_name
 from dashboard.corpus.numbers import to_int_in
 from dashboard.web import ids
+from dashboard.web.callbacks import pass_selection
 from dashboard.web.state import ViewState, to_query, to_selection
 
 PALETTE = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#b2df8a")
@@ -143,13 +144,7 @@ def community_query(corpus: Corpus, state: ViewState, clicked: str, top: object)
 
 
 def register(app: Dash, corpus: Corpus) -> None:
-    app.clientside_callback(
-        ClientsideFunction(namespace="pfocr", function_name="selectionForCooccurrence"),
-        Output(ids.COOCCURRENCE_SELECTION, "data"),
-        Input(ids.SELECTION, "data"),
-        Input(ids.PATTERN_TABS, "value"),
-        prevent_initial_call=True,
-    )
+    pass_selection(app, "selectionForCooccurrence", ids.COOCCURRENCE_SELECTION, Input(ids.PATTERN_TABS, "value"))
 
     @app.callback(
         Output(ids.COOCCURRENCE_GRAPH, "figure"),

@@ -14,13 +14,14 @@ import functools
 from dataclasses import replace
 
 import numpy as np
-from dash import ClientsideFunction, Dash, Input, Output, Patch, State, dcc, html, no_update
+from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
 
 from dashboard.analysis.corpusmap import Group, corpus_map, map_building, map_groups, point_row, to_region
 from dashboard.analysis.model import Corpus, selection_figures
 from dashboard.corpus import columns as C
 from dashboard.corpus.corpusmap import CorpusMap
 from dashboard.web import ids
+from dashboard.web.callbacks import pass_selection
 from dashboard.web.state import ViewState, to_query, to_selection
 
 REGION_LINE = "#d62728"
@@ -286,13 +287,7 @@ def register(app: Dash, corpus: Corpus) -> None:
         patch["layout"]["selections"] = []
         return patch, describe(corpus, points, rows), not state.region
 
-    app.clientside_callback(
-        ClientsideFunction(namespace="pfocr", function_name="selectionForMap"),
-        Output(ids.MAP_SELECTION, "data"),
-        Input(ids.SELECTION, "data"),
-        State(ids.PATTERN_TABS, "value"),
-        prevent_initial_call=True,
-    )
+    pass_selection(app, "selectionForMap", ids.MAP_SELECTION, State(ids.PATTERN_TABS, "value"))
     app.clientside_callback(
         KEEP_OUTLINE, Output(ids.MAP_DRAWN, "data"), Input(ids.MAP_GRAPH, "selectedData"), prevent_initial_call=True
     )

@@ -3,11 +3,12 @@ first year each chosen gene appears in a pathway figure. Its layout piece and `r
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 
 from dashboard.analysis.model import Corpus, filter_selection, selection_figures
 from dashboard.analysis.patterns import build_timeline
 from dashboard.web import ids
+from dashboard.web.callbacks import pass_selection
 from dashboard.web.figures import build_message_figure
 from dashboard.web.state import ViewState, to_selection
 
@@ -112,13 +113,7 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
 
 
 def register(app: Dash, corpus: Corpus) -> None:
-    app.clientside_callback(
-        ClientsideFunction(namespace="pfocr", function_name="selectionForTimeline"),
-        Output(ids.TIMELINE_SELECTION, "data"),
-        Input(ids.SELECTION, "data"),
-        Input(ids.PATTERN_TABS, "value"),
-        prevent_initial_call=True,
-    )
+    pass_selection(app, "selectionForTimeline", ids.TIMELINE_SELECTION, Input(ids.PATTERN_TABS, "value"))
 
     @app.callback(
         Output(ids.TIMELINE_GRAPH, "figure"),

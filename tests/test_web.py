@@ -12,7 +12,9 @@ from conftest import SEEDS, SITE
 from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.analysis.graph import select_subgraph
+from dashboard.analysis.model import order_figures, selection_figures
 from dashboard.config import Settings
+from dashboard.corpus import columns as C
 from dashboard.web import ids
 from dashboard.web.app import create_app
 from dashboard.web.callbacks import (
@@ -249,6 +251,24 @@ def test_table_pages_and_sorts(seed_corpus):
     assert total == 3 and all(r["n_chosen"] == 1 for r in chosen)
     junk, total, _ = update_table(seed_corpus, ViewState(), -5, "x", [{"colId": "__proto__"}])
     assert total == 190 and len(junk) == 100  # bad bounds fall back to the first hundred rows
+
+
+@pytest.mark.parametrize("column", [None, "title", "year", "organisms", "n_genes", "n_chosen", "figid"])
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("state", [ViewState(), ViewState(genes=(8600, 7157)), ViewState(organisms=("Mus musculus",))])
+def test_a_page_of_the_table_is_that_slice_of_the_whole_order(seed_corpus, column, descending, state):
+    """Only a page's rows are put in order: every page is the same slice of the order of all the rows (ties by
+    row), and its thumbnails are each figure's own trusted image link."""
+    selection = to_selection(seed_corpus, state)
+    rows = selection_figures(seed_corpus, selection)
+    whole = order_figures(seed_corpus, selection, rows, column, descending).tolist()
+    sort = [{"colId": column, "sort": "desc" if descending else "asc"}] if column else None
+    for first in range(0, len(whole) + 1, 23):
+        page, total, _ = update_table(seed_corpus, state, first, first + 23, sort)
+        assert total == len(whole)
+        assert [seed_corpus.figure_row(r["figid"]) for r in page] == whole[first : first + 23]
+        expected = [safe_href(seed_corpus.figures[C.IMAGE_URL].iat[seed_corpus.figure_row(r["figid"])]) for r in page]
+        assert [r["thumb"] for r in page] == expected
 
 
 def test_counts_follow_the_other_filters(seed_corpus):

@@ -540,16 +540,32 @@ TABLE_SORT_KEYS = (C.TITLE, C.YEAR, C.ORGANISMS, "n_genes", "n_chosen", C.FIGID)
 
 
 def order_figures(
-    corpus: Corpus, selection: Selection, figure_rows: np.ndarray, column: str | None = None, descending: bool = False
+    corpus: Corpus,
+    selection: Selection,
+    figure_rows: np.ndarray,
+    column: str | None = None,
+    descending: bool = False,
+    limit: int | None = None,
 ) -> np.ndarray:
     """The figure rows sorted by one table column (numbers, or the precomputed rank of a text column); by default
-    the figures holding the most chosen genes first, then the newest. Ties keep row order; missing years last."""
+    the figures holding the most chosen genes first, then the newest. Ties keep row order; missing years last.
+    With `limit`, only the first `limit` of that order (a table's page: only those are sorted)."""
+    keys = _order_keys(corpus, selection, figure_rows, column, descending)
+    if limit is None:
+        return figure_rows[np.lexsort(keys)]
+    return figure_rows[first_in_order(keys, limit)]
+
+
+def _order_keys(
+    corpus: Corpus, selection: Selection, figure_rows: np.ndarray, column: str | None, descending: bool
+) -> tuple[np.ndarray, ...]:
+    """`order_figures`' sort keys, as `np.lexsort` takes them (the last is the primary one)."""
     if column not in TABLE_SORT_KEYS:
         if selection.genes:
             keys = [-np.nan_to_num(corpus.years[figure_rows], nan=-1), -chosen_counts(corpus, selection)[figure_rows]]
         else:
             keys = [-np.nan_to_num(corpus.years[figure_rows], nan=-1)]
-        return figure_rows[np.lexsort([figure_rows, *keys])]
+        return (figure_rows, *keys)
     if column == C.YEAR:
         years = corpus.years[figure_rows]
         key = np.where(np.isnan(years), np.inf if not descending else -np.inf, years)
@@ -559,8 +575,7 @@ def order_figures(
         key = chosen_counts(corpus, selection)[figure_rows].astype(float)
     else:
         key = corpus.text_rank(column)[figure_rows].astype(float)
-    order = np.lexsort([figure_rows, -key if descending else key])
-    return figure_rows[order]
+    return (figure_rows, -key if descending else key)
 
 
 def main_species(corpus: Corpus, selection: Selection, figure_rows: np.ndarray) -> str | None:

@@ -477,10 +477,10 @@ def update_table(corpus: Corpus, state: ViewState, start: object, end: object, s
     selection = to_selection(corpus, state)
     rows = selection_figures(corpus, selection)
     sort = sort_model[0] if isinstance(sort_model, list) and sort_model and isinstance(sort_model[0], dict) else {}
-    ordered = order_figures(corpus, selection, rows, sort.get("colId"), sort.get("sort") == "desc")
     asked_first, asked_last = to_int(start), to_int(end)
     first = max(0, asked_first if asked_first is not None else 0)
     last = max(first, min(asked_last if asked_last is not None else first + 100, first + 500))
+    ordered = order_figures(corpus, selection, rows, sort.get("colId"), sort.get("sort") == "desc", limit=last)
     page = figure_table(corpus, selection, ordered[first:last])
     page["thumb"] = figure_thumbnails(corpus, page[C.FIGID])
     page[C.YEAR] = [None if np.isnan(y) else int(y) for y in page[C.YEAR]]
@@ -649,7 +649,8 @@ def figure_thumbnails(corpus: Corpus, figids) -> list[str | None]:
     """The thumbnail address of each figure (its Europe PMC image; None where it has none we trust), for the
     tables' thumbnail column, which shows them only when asked for."""
     rows = corpus.figure_index.get_indexer(list(figids))
-    return [safe_href(corpus.figures[C.IMAGE_URL].iat[r]) if r >= 0 else None for r in rows]
+    urls = corpus.figures[C.IMAGE_URL].iloc[np.maximum(rows, 0)].tolist()  # one take, not a lookup a row
+    return [safe_href(url) if row >= 0 else None for row, url in zip(rows.tolist(), urls, strict=True)]
 
 
 def show_detail(corpus: Corpus, state: ViewState, thumbnails: bool = False):

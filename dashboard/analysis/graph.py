@@ -135,6 +135,7 @@ def select_subgraph(
     matrix = corpus.matrix(selection.exact)
     focus = np.array(sorted(set(selection.genes)), dtype=np.int64)
     centre_row = corpus.figure_row(centre) if centre and not focus.size else None
+    degree = None  # per gene, its figures among `figures` (counted below unless a branch already has it)
     if focus.size:
         figures = figures_for_genes(corpus, tuple(focus), selection.match, mask, selection.exact)
         # Figures holding more of the chosen genes first, then the most recent, then by id: deterministic.
@@ -159,7 +160,8 @@ def select_subgraph(
     with_genes = sizes[figures] > 0
     geneless = int((~with_genes).sum())
     figures, keys = figures[with_genes], tuple(key[with_genes] for key in keys)
-    counts = gene_figure_counts(corpus, figures, selection.exact)
+    # Figures without genes add to no gene's count: the selection's degrees are its counts.
+    counts = degree if degree is not None else gene_figure_counts(corpus, figures, selection.exact)
     all_genes = np.flatnonzero(counts)
     total = len(figures) + len(all_genes)
 

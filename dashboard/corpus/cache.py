@@ -132,10 +132,7 @@ def write_tables(folder: Path, tables: CorpusTables, with_map: bool = True) -> N
     (unless `with_map` is False: a cache entry gets its map afterwards) and a meta.json (raises OSError)."""
     for name in TABLES:
         write_table(folder, name, getattr(tables, name))
-    build_text_index(tables, folder)
-    if with_map:
-        build_corpus_map(tables, folder)
-    write_meta(folder, tables.skipped_rows)
+    _write_indexes(folder, tables, with_map)
 
 
 def ingest_into(
@@ -149,11 +146,16 @@ def ingest_into(
     is built and letting it go: a large ingest never holds all its tables at once. Raises CorpusError (nothing
     usable) or OSError."""
     skipped = parse_sources_into(sources, lambda name, table: write_table(folder, name, table), workers, progress)
-    tables = map_tables(folder, skipped)
+    _write_indexes(folder, map_tables(folder, skipped), with_map)
+
+
+def _write_indexes(folder: Path, tables: CorpusTables, with_map: bool) -> None:
+    """After the tables: their text index, their corpus map (if asked), then meta.json, which marks the folder
+    complete."""
     build_text_index(tables, folder)
     if with_map:
         build_corpus_map(tables, folder)
-    write_meta(folder, skipped)
+    write_meta(folder, tables.skipped_rows)
 
 
 def _host() -> str:

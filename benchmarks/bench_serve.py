@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench import DashClient, Server, _p95, code_root, free_port  # noqa: E402 - the benchmark beside this script
+from bench_boot import status_of  # noqa: E402
 
 TABLE_REQUEST = {"startRow": 0, "endRow": 50, "sortModel": [], "filterModel": {}}
 TABLE_ROWS = "figure-table.getRowsRequest"
@@ -403,21 +404,10 @@ def prepare(data: Path, cache: Path, versions: list[Path], timeout: float = 900)
         try:
             server.wait_for("/", timeout)
             deadline = time.monotonic() + timeout
-            while _status(server.port, "/api/v1/map") == 503 and time.monotonic() < deadline:
+            while status_of(server.port, "/api/v1/map") == 503 and time.monotonic() < deadline:
                 time.sleep(2)
         finally:
             server.stop()
-
-
-def _status(port: int, path: str) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
 
 
 def ms(values: list[float]) -> str:

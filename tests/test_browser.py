@@ -16,7 +16,8 @@ from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app
 from dashboard.web.exports import to_figure_genes_tsv
-from dashboard.web.state import parse_query, to_query
+from dashboard.analysis.model import selection_figures
+from dashboard.web.state import parse_query, to_query, to_selection
 
 pytestmark = pytest.mark.browser
 
@@ -493,11 +494,6 @@ def test_invalid_control_values_say_so(dash_duo, app):
     until(lambda: "budget=500" in dash_duo.driver.current_url, TIMEOUT)
     until(lambda: dash_duo.find_element(f"#{ids.BUDGET_NOTE}").text == "", TIMEOUT)
 
-    low = dash_duo.find_element(f"#{ids.YEAR_FILTER} .dash-range-slider-min-input")
-    assert low.is_displayed() and low.get_attribute("value") == str(app.server.config["PFOCR_CORPUS"].year_span[0])
-    low.send_keys(Keys.CONTROL, "a")
-    low.send_keys("2010", Keys.TAB)
-    until(lambda: "years=2010-" in dash_duo.driver.current_url, TIMEOUT)
 
     export = dash_duo.find_element(f"#{ids.EXPORT_ENRICHMENT}")
     assert not export.is_enabled() and "Run an enrichment first" in export.get_attribute("title")
@@ -537,4 +533,49 @@ def test_a_figure_record_has_a_gene_table(dash_duo, app, seed_corpus):
     assert saved.read_text(encoding="utf-8") == to_figure_genes_tsv(seed_corpus, figid)
     dash_duo.find_element(f"#{ids.FIGURE_GENES_COPY}").click()
     dash_duo.wait_for_contains_text(f"#{ids.FIGURE_GENES_COPY}", "Copied", timeout=TIMEOUT)
+    assert_console_clean(dash_duo)
+
+
+def test_year_boxes_slider_url_and_results_agree(dash_duo, app, seed_corpus):
+    """Each year box applies its value on Enter and on Tab; the slider, both boxes, the URL and the figures
+    counted always say the same range."""
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?genes=TP53,AKT1,MAPK1")
+    wait_for_network(dash_duo)
+    low, high = seed_corpus.year_span
+    middle = (low + high) // 2
+
+    def agreed(first: int, last: int) -> bool:
+        handles = dash_duo.driver.execute_script(
+            f"return [...document.querySelectorAll('#{ids.YEAR_FILTER} [role=slider]')]"
+            ".map(e => Number(e.getAttribute('aria-valuenow')));"
+        )
+        boxes = [dash_duo.find_element(f"#{box}").get_attribute("value") for box in (ids.YEAR_FROM, ids.YEAR_TO)]
+        state, _ = parse_query(seed_corpus, "?" + dash_duo.driver.current_url.partition("?")[2])
+        years = state.years or (low, high)
+        figures = len(selection_figures(seed_corpus, to_selection(seed_corpus, state)))
+        summary = dash_duo.find_element(f"#{ids.SELECTION_SUMMARY}").text
+        return (
+            handles == [first, last]
+            and boxes == [str(first), str(last)]
+            and years == (first, last)
+            and summary.startswith(f"{figures:,} of ")
+        )
+
+    steps = [
+        (ids.YEAR_FROM, str(middle - 5), Keys.ENTER, (middle - 5, high)),
+        (ids.YEAR_TO, str(middle + 5), Keys.ENTER, (middle - 5, middle + 5)),
+        (ids.YEAR_FROM, str(middle - 3), Keys.TAB, (middle - 3, middle + 5)),
+        (ids.YEAR_TO, str(middle + 3), Keys.TAB, (middle - 3, middle + 3)),
+        (ids.YEAR_TO, "soon", Keys.ENTER, (middle - 3, middle + 3)),  # not a year: the range stays, and says so
+        (ids.YEAR_FROM, str(low - 50), Keys.ENTER, (low, middle + 3)),  # before the corpus: its first year
+    ]
+    for box, typed, key, expected in steps:
+        field = dash_duo.find_element(f"#{box}")
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(typed, key)
+        until(lambda expected=expected: agreed(*expected), TIMEOUT)
+    dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", f"so from {low - 50} became {low}", timeout=TIMEOUT)
+    assert f"years={low}-{middle + 3}" in dash_duo.driver.current_url
     assert_console_clean(dash_duo)

@@ -84,6 +84,8 @@ CONTROL_PROPS = {  # each control of CONTROLS: the component and property that h
     "diseases": (ids.DISEASE_FILTER, "value"),
     "unstated": (ids.UNSTATED_SWITCH, "value"),
     "years": (ids.YEAR_FILTER, "value"),
+    "year_from": (ids.YEAR_FROM, "value"),
+    "year_to": (ids.YEAR_TO, "value"),
     "exact": (ids.EXACT_SWITCH, "value"),
     "budget": (ids.NODE_BUDGET, "value"),
     "colour": (ids.COLOUR_MODE, "value"),
@@ -234,6 +236,8 @@ def to_controls(corpus: Corpus, state: ViewState) -> dict:
         "diseases": list(state.diseases),
         "unstated": ["unstated"] if state.unstated else [],
         "years": list(state.years) if state.years else list(span),
+        "year_from": str(state.years[0] if state.years else span[0]),
+        "year_to": str(state.years[1] if state.years else span[1]),
         "exact": ["exact"] if state.exact else [],
         "budget": state.budget,
         "colour": state.colour,
@@ -279,7 +283,35 @@ def next_state(
         return apply_node_click(previous, node, grow), []
     controls = {name: values.get(name) for name in CONTROLS}
     notice = text_search_notice(controls.get("text")) if trigger == ids.TEXT_SEARCH else None
+    if trigger in (ids.YEAR_FROM, ids.YEAR_TO):
+        controls["years"], notice = typed_years(corpus, previous, controls.get("year_from"), controls.get("year_to"))
     return state_from_controls(corpus, previous, controls), [notice] if notice else []
+
+
+def typed_years(
+    corpus: Corpus, previous: ViewState, typed_from: object, typed_to: object
+) -> tuple[list[int], str | None]:
+    """The year range the two boxes say, with a notice for what could not be used: an empty box is the corpus'
+    end, a year outside the corpus is moved to its end, boxes typed the wrong way round are swapped, and text that
+    is no year keeps that end of the range the view had."""
+    span = corpus.year_span or (0, 0)
+    kept = previous.years or span
+    years, problems = [], []
+    for typed, end, name in ((typed_from, 0, "from"), (typed_to, 1, "to")):
+        text = typed.strip() if isinstance(typed, str) else ""
+        year = to_int(text) if text else span[end]
+        if year is None:
+            problems.append(f"'{text[:20]}' is not a year")
+            year = kept[end]
+        elif not span[0] <= year <= span[1]:
+            inside = min(max(year, span[0]), span[1])
+            problems.append(f"the figures are from {span[0]} to {span[1]}, so {name} {year} became {inside}")
+            year = inside
+        years.append(year)
+    if years[0] > years[1]:
+        years.reverse()
+    notice = f"Years: {'; '.join(problems)}." if problems else None
+    return years, notice
 
 
 def view_outputs(

@@ -64,6 +64,21 @@ def build_switch(component_id: str, label: str, value: str) -> dcc.Checklist:
     )
 
 
+def build_year_box(component_id: str, year: int) -> dcc.Input:
+    """A year typed as text (ASCII digits, read on the server), applied on Enter or when the box loses focus."""
+    return dcc.Input(
+        id=component_id,
+        type="text",
+        inputMode="numeric",
+        value=str(year),
+        debounce=True,
+        size="5",
+        maxLength=8,
+        autoComplete="off",
+        className="year-box",
+    )
+
+
 def build_header(corpus: Corpus, sources: str, roots: Sequence[str] = ()) -> html.Header:
     span = corpus.year_span
     problems = corpus.tables.problems
@@ -169,7 +184,17 @@ def build_filters(corpus: Corpus) -> html.Aside:
                 marks=year_marks(span),
                 tooltip={"placement": "bottom"},
                 allowCross=False,
-                className="year-slider",  # its number inputs stay shown in the narrow filter column
+                allow_direct_input=False,  # its own boxes apply a value only on the next event: ours, below
+                className="year-slider",
+            ),
+            html.Div(
+                [
+                    html.Label("from", htmlFor=ids.YEAR_FROM),
+                    build_year_box(ids.YEAR_FROM, span[0]),
+                    html.Label("to", htmlFor=ids.YEAR_TO),
+                    build_year_box(ids.YEAR_TO, span[1]),
+                ],
+                className="year-boxes",
             ),
             build_switch(ids.EXACT_SWITCH, "exact symbol matches only", "exact"),
             html.Label("Node budget", htmlFor=ids.NODE_BUDGET),

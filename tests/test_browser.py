@@ -12,11 +12,11 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from dashboard.analysis.model import selection_figures
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app
 from dashboard.web.exports import to_figure_genes_tsv
-from dashboard.analysis.model import selection_figures
 from dashboard.web.state import parse_query, to_query, to_selection
 
 pytestmark = pytest.mark.browser
@@ -493,7 +493,6 @@ def test_invalid_control_values_say_so(dash_duo, app):
     dash_duo.find_element(budget).send_keys("500", Keys.ENTER)
     until(lambda: "budget=500" in dash_duo.driver.current_url, TIMEOUT)
     until(lambda: dash_duo.find_element(f"#{ids.BUDGET_NOTE}").text == "", TIMEOUT)
-
 
     export = dash_duo.find_element(f"#{ids.EXPORT_ENRICHMENT}")
     assert not export.is_enabled() and "Run an enrichment first" in export.get_attribute("title")

@@ -5,12 +5,15 @@ species (TP53 human, Tp53 rat, tp53 zebrafish). A list is therefore read in one 
 case-insensitively, a symbol naming several of its genes is listed back as ambiguous, digits are NCBI ids. With no
 species given, the list's species is the one most of its entries name.
 
-Pasted text and uploaded files go through `read_gene_list`, which takes the gene column of a table (a DESeq2 result,
-symbol + logFC) and never reads the numbers of a numeric column as ids.
+Pasted text and uploaded files go through `read_gene_list`, which reads a table with the `csv` module (quoted cells
+holding delimiters or line breaks, a byte order mark; tab, comma or semicolon, found with `csv.Sniffer`), takes its
+gene column (a DESeq2 result, symbol + logFC, an Excel export) and never reads the numbers of a numeric column as ids.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,8 +25,12 @@ MAX_LIST = 40_000  # entries of a gene list or background: a whole genome (20–
 MAX_LIST_TEXT = 2_000_000  # characters of a pasted or uploaded list (40,000 long entries and a table's columns)
 _FREE_SPLIT = re.compile(r"[\s,;]+")
 _QUOTES = "\"'"
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_DECIMAL = re.compile(r"[.eE]|^-")
+# A decimal point or comma: a `;`-separated table from a European Excel writes 2,1 for 2.1.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+_DECIMAL = re.compile(r"[.,eE]|^-")
+_DELIMITERS = "\t,;"
+_DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon"}
+SNIFF_LINES, SNIFF_CHARS = 20, 2_000  # the sample csv.Sniffer reads (its time grows with the square of it)
 _MISSING = {"", "na", "nan", "n/a", "null", "none", "-", "inf", "-inf"}
 _ID_HEADERS = {
     "entrez",
@@ -93,23 +100,78 @@ def _header_name(cell: str) -> str:
     return re.sub(r"[\s.\-]+", "_", cell.strip().lower())
 
 
-def _table_rows(lines: list[str]) -> tuple[list[list[str]], str] | None:
-    """Lines split into cells when they form a table (tabs, or commas with a numeric column); else None."""
-    if len(lines) < 2:
+def _is_comment(line: str) -> bool:
+    return not line.strip() or line.lstrip().startswith("#")
+
+
+def _csv_rows(text: str, delimiter: str) -> list[list[str]] | None:
+    """The records of the text read as CSV with this delimiter, each cell stripped; None if csv cannot read it.
+
+    Blank and `#` lines are skipped where a record starts, never inside a quoted field (a line of a note there
+    may start with `#`): csv asks for the next physical line itself, so the reader's own state decides."""
+    starting = True
+
+    def lines():
+        nonlocal starting
+        for line in io.StringIO(text, newline=""):
+            if starting and _is_comment(line):
+                continue
+            starting = False
+            yield line
+
+    rows = []
+    try:
+        for record in csv.reader(lines(), delimiter=delimiter):
+            starting = True
+            rows.append([cell.strip().strip(_QUOTES).strip() for cell in record])
+    except csv.Error:  # a field beyond csv's size limit (a long one-line list), a NUL
         return None
-    for delimiter in ("\t", ","):
-        rows = [[c.strip().strip(_QUOTES).strip() for c in line.split(delimiter)] for line in lines]
-        widths = Counter(len(r) for r in rows)
-        width, count = widths.most_common(1)[0]
+    return rows
+
+
+def _delimiters(text: str) -> list[str]:
+    """The delimiters to try, most likely first: a tab wherever the text holds one (a TSV's descriptions often hold
+    commas, a CSV's rarely tabs), then what `csv.Sniffer` makes of the first lines, then the others."""
+    sample: list[str] = []
+    size = 0
+    for line in io.StringIO(text, newline=""):
+        if _is_comment(line):
+            continue
+        sample.append(line)
+        size += len(line)
+        if len(sample) >= SNIFF_LINES or size >= SNIFF_CHARS:
+            break
+    try:  # the Sniffer's regular expressions take time quadratic in the sample: a few lines are plenty
+        sniffed = csv.Sniffer().sniff("".join(sample)[:SNIFF_CHARS], delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = None
+    order = ["\t", sniffed, *_DELIMITERS] if "\t" in text else [sniffed, *_DELIMITERS]
+    return [d for d in dict.fromkeys(order) if d is not None and d in text]
+
+
+def _table_rows(text: str) -> tuple[list[list[str]], str, int] | None:
+    """The text's records when they form a table (a known gene-column name in the header, a column of decimals,
+    or quoted cells holding the delimiter or a line break): (rows of the common width, delimiter, rows of another
+    width left out); else None."""
+    for delimiter in _delimiters(text):
+        rows = _csv_rows(text, delimiter)
+        if rows is None or len(rows) < 2:
+            continue
+        widths = Counter(len(r) for r in rows[1:])
+        width = widths.most_common(1)[0][0]
+        if len(rows[0]) == width - 1:  # R's write.table: no header cell over the row names
+            rows[0] = ["", *rows[0]]
+        count = sum(len(r) == width for r in rows)
         if width < 2 or count < 0.8 * len(rows):
             continue
-        rows = [r for r in rows if len(r) == width]
-        data = rows[1:]
-        columns = [[r[i] for r in data] for i in range(width)]
-        known_header = any(_header_name(c) in _ID_HEADERS | _SYMBOL_HEADERS for c in rows[0])
-        if not known_header and not any(_numeric(col) and any(_DECIMAL.search(c) for c in col) for col in columns):
+        kept = [r for r in rows if len(r) == width]
+        columns = [[r[i] for r in kept[1:]] for i in range(width)]
+        known_header = any(_header_name(c) in _ID_HEADERS | _SYMBOL_HEADERS for c in kept[0])
+        decimals = any(_numeric(col) and any(_DECIMAL.search(c) for c in col) for col in columns)
+        quoted = any(delimiter in c or "\n" in c or "\r" in c for r in kept for c in r)
+        if not (known_header or decimals or quoted):
             continue  # "TP53, MDM2" or "TP53<tab>7157" on every line is a list, not a table of measurements
-        return rows, delimiter
+        return kept, delimiter, len(rows) - len(kept)
     return None
 
 
@@ -142,23 +204,37 @@ def _gene_column(rows: list[list[str]]) -> tuple[int | None, bool]:
 
 
 def read_gene_list(text: str) -> ListText:
-    """The gene entries of pasted or uploaded text: the gene column of a table, else every word of a free list.
-    Lines starting with `#` are comments; each entry is kept once, in order."""
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    table = _table_rows(lines)
+    """The gene entries of pasted or uploaded text: the gene column of a table (read as CSV, tab-, comma- or
+    semicolon-separated), else every word of a free list. Lines starting with `#` are comments; a byte order mark
+    is dropped; each entry is kept once, in order."""
+    text = text.removeprefix("\ufeff")
+    table = _table_rows(text)
     if table is None:
-        tokens = [t.strip(_QUOTES) for line in lines for t in _FREE_SPLIT.split(line)]
-        return ListText(list(dict.fromkeys(t for t in tokens if t)))
-    rows, delimiter = table
+        return _free_list(text)
+    rows, delimiter, left_out = table
     column, header = _gene_column(rows)
-    kind = "tab" if delimiter == "\t" else "comma"
+    kind = _DELIMITER_NAMES[delimiter]
     if column is None:
         return ListText([], f"A {kind}-separated table with no gene column (every column holds numbers).")
     body = rows[1:] if header else rows
     tokens = list(dict.fromkeys(r[column] for r in body if r[column] and r[column].lower() not in _MISSING))
     name = f"'{rows[0][column][:40]}'" if header and rows[0][column] else f"{column + 1}"
     note = f"Read column {name} of a {kind}-separated table ({len(body):,} rows, {len(rows[0])} columns)."
+    if left_out:
+        note += f" Left out {left_out:,} row(s) with another number of columns."
     return ListText(tokens, note)
+
+
+def _free_list(text: str) -> ListText:
+    """Every word of a list (newlines, commas, semicolons, spaces or tabs between entries); a first line that is
+    only a gene-column name (`Gene symbol`) is its header, not an entry."""
+    lines = [line for line in text.splitlines() if not _is_comment(line)]
+    note = None
+    if lines and _header_name(lines[0].strip().strip(_QUOTES)) in _ID_HEADERS | _SYMBOL_HEADERS:
+        note = f"Read the list under its header '{lines[0].strip().strip(_QUOTES)[:40]}'."
+        lines = lines[1:]
+    tokens = [t.strip(_QUOTES) for line in lines for t in _FREE_SPLIT.split(line)]
+    return ListText(list(dict.fromkeys(t for t in tokens if t)), note)
 
 
 def _candidates(corpus: Corpus, token: str) -> list[int]:

@@ -111,32 +111,34 @@ def search_figures(
 ) -> SearchResult:
     """Figures matching a query within the mask (None: all), best first: `total`, and the hits from `offset` to
     `offset + limit` with snippets. Raises QueryError (with a message for the user) for an empty, overlong or
-    unsearchable query; never an FTS5 syntax error, whatever the text."""
+    unsearchable query, or one too broad to answer within the index's time budget; never an FTS5 syntax error or
+    an interrupted SQLite statement, whatever the text."""
     words = parse_query(query)
     index = corpus.text_index
-    named = _id_rows(corpus, query)
-    compiled = None
-    ranking = "named" if named is not None else "relevance"
-    term_rows, words = (None, words) if named is not None else _term_id_rows(corpus, words)
-    if named is None and term_rows is not None and not words:
-        named, ranking = order_figures(corpus, Selection(), term_rows).tolist(), "newest"
-    if named is not None:
-        # Ranked in the order named, ahead of any score: positions counted from -n.
-        order = np.argsort(named, kind="stable")
-        rows = np.array(named, dtype=np.int64)[order]
-        scores = (order - len(named)).astype(np.float64)
-    else:
-        compiled = index.compile(words)
-        rows, scores = index.search(compiled)
-        if term_rows is not None:
-            keep = np.isin(rows, term_rows, assume_unique=True)
+    with index.budget():  # one query, one time budget: its id lookup, prefix expansion, scoring and snippets
+        named = _id_rows(corpus, query)
+        compiled = None
+        ranking = "named" if named is not None else "relevance"
+        term_rows, words = (None, words) if named is not None else _term_id_rows(corpus, words)
+        if named is None and term_rows is not None and not words:
+            named, ranking = order_figures(corpus, Selection(), term_rows).tolist(), "newest"
+        if named is not None:
+            # Ranked in the order named, ahead of any score: positions counted from -n.
+            order = np.argsort(named, kind="stable")
+            rows = np.array(named, dtype=np.int64)[order]
+            scores = (order - len(named)).astype(np.float64)
+        else:
+            compiled = index.compile(words)
+            rows, scores = index.search(compiled)
+            if term_rows is not None:
+                keep = np.isin(rows, term_rows, assume_unique=True)
+                rows, scores = rows[keep], scores[keep]
+        if mask is not None:
+            keep = mask[rows]
             rows, scores = rows[keep], scores[keep]
-    if mask is not None:
-        keep = mask[rows]
-        rows, scores = rows[keep], scores[keep]
-    page = first_in_order((np.arange(len(scores)), scores), offset + limit)[offset:]  # ties by position
-    page_rows = rows[page]
-    snippets = index.snippets(compiled, page_rows)
+        page = first_in_order((np.arange(len(scores)), scores), offset + limit)[offset:]  # ties by position
+        page_rows = rows[page]
+        snippets = index.snippets(compiled, page_rows)
     titles = corpus.figures[C.TITLE].iloc[page_rows].to_numpy(dtype=object, na_value="")
     hits = tuple(
         SearchHit(

@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import itertools
 import logging
+import math
 import os
 import shutil
 import sqlite3
@@ -65,6 +66,7 @@ MIN_PREFIX = 2  # characters before an explicit `*`
 AUTO_PREFIX = 3  # a bare last word of at least this many characters is also a prefix ("autoph" finds autophagy)
 SNIPPET_TOKENS = 24
 TIME_BUDGET = 2.0  # seconds one query may take inside SQLite before it is refused as too broad
+PROGRESS_STEPS = 1_000  # SQLite virtual machine steps between two looks at the clock, inside a budget
 MARK_START, MARK_END, ELLIPSIS = "\x01", "\x02", "…"
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi.org/", "doi:")
 QUOTES = {'"': '"', "\u201c": "\u201d", "\u201d": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
@@ -393,12 +395,12 @@ class Piece(NamedTuple):
 # --- the open index ----------------------------------------------------------------------------------------------
 class _Local(threading.local):
     """Per thread: the process that opened the connections (a forked child opens its own), and the deadline of the
-    running query."""
+    running query (infinite outside a query's budget: nothing is interrupted then)."""
 
     pid = -1
     db: sqlite3.Connection | None = None
     scratch: sqlite3.Connection | None = None
-    deadline = 0.0
+    deadline = math.inf
 
 
 class TextIndex:
@@ -422,12 +424,13 @@ class TextIndex:
 
     # connections
     def _db(self) -> sqlite3.Connection:
+        """This thread's connection (no progress handler: `budget` sets one for the span of a query)."""
         local = self._local
         if local.pid != os.getpid() or local.db is None:
             local.pid = os.getpid()
             local.db = sqlite3.connect(f"{self.path.as_uri()}?immutable=1", uri=True)
-            local.db.set_progress_handler(lambda: time.monotonic() > local.deadline, 1_000)
             local.scratch = None
+            local.deadline = math.inf
         return local.db
 
     def _scratch(self) -> sqlite3.Connection:
@@ -448,17 +451,28 @@ class TextIndex:
         return local.scratch
 
     @contextlib.contextmanager
-    def _budget(self) -> Iterator[sqlite3.Connection]:
+    def budget(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, interrupted once the query has run `time_budget` seconds: an interruption is a
+        QueryError (too broad). Nested, the outer deadline holds (one query, one budget). On leaving, the deadline
+        and the progress handler are gone: nothing run later is interrupted by this query's clock."""
         db = self._db()
-        self._local.deadline = time.monotonic() + self.time_budget
+        local = self._local
+        outer = local.deadline
+        local.deadline = min(outer, time.monotonic() + self.time_budget)
+        if outer == math.inf:
+            db.set_progress_handler(lambda: time.monotonic() > local.deadline, PROGRESS_STEPS)
         try:
             yield db
-        except sqlite3.OperationalError as exc:
-            if "interrupt" in str(exc):
+        except sqlite3.Error as exc:
+            if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT:
                 raise QueryError(
                     "the query is too broad to answer in time; add a word or drop a short prefix"
                 ) from None
             raise
+        finally:
+            local.deadline = outer
+            if outer == math.inf:
+                db.set_progress_handler(None, 0)
 
     # words
     def tokens(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
@@ -476,43 +490,35 @@ class TextIndex:
 
     def document_frequency(self, term: str) -> int:
         """How many figures hold a term (0 for none)."""
-        found = self._db().execute("select df from vocab where term = ?", (term,)).fetchone()
+        with self.budget() as db:
+            found = db.execute("select df from vocab where term = ?", (term,)).fetchone()
         return int(found[0]) if found else 0
 
     def expand(self, prefix: str, limit: int = MAX_EXPANSIONS) -> list[str] | None:
         """The terms starting with a prefix (in term order); None if there are more than `limit`."""
-        found = (
-            self._db()
-            .execute(
+        with self.budget() as db:
+            found = db.execute(
                 "select term from vocab where term >= ? and term < ? limit ?",
                 (prefix, prefix + "\U0010ffff", limit + 1),
-            )
-            .fetchall()
-        )
+            ).fetchall()
         return None if len(found) > limit else [term for (term,) in found]
 
     def frequent_expansions(self, prefix: str, limit: int = MAX_EXPANSIONS) -> list[str]:
         """The term itself, if indexed, and the `limit` terms with this prefix that most figures hold."""
-        found = (
-            self._db()
-            .execute(
+        with self.budget() as db:
+            found = db.execute(
                 "select term from vocab where term >= ? and term < ? order by df desc, term limit ?",
                 (prefix, prefix + "\U0010ffff", limit),
-            )
-            .fetchall()
-        )
-        terms = [term for (term,) in found]
-        return terms if prefix in terms or not self.document_frequency(prefix) else [prefix, *terms[:-1]]
+            ).fetchall()
+            terms = [term for (term,) in found]
+            return terms if prefix in terms or not self.document_frequency(prefix) else [prefix, *terms[:-1]]
 
     def prefix_frequency(self, prefix: str) -> int:
         """An upper bound of the figures holding a term with this prefix."""
-        found = (
-            self._db()
-            .execute(
+        with self.budget() as db:
+            found = db.execute(
                 "select coalesce(sum(df), 0) from vocab where term >= ? and term < ?", (prefix, prefix + "\U0010ffff")
-            )
-            .fetchone()
-        )
+            ).fetchone()
         return int(found[0])
 
     def compile(self, words: Sequence[Word]) -> Query:
@@ -527,22 +533,23 @@ class TextIndex:
             raise QueryError(f"the query has {len(kept)} words; at most {MAX_WORDS} are searched")
         items = []
         last = len(kept) - 1
-        for position, (word, tokens) in enumerate(kept):
-            auto = position == last and not word.quoted and not word.prefix and len(tokens[0]) >= AUTO_PREFIX
-            if len(tokens) == 1 and (word.prefix or auto):
-                if word.prefix and len(tokens[0]) < MIN_PREFIX:
-                    raise QueryError(f"a prefix needs at least {MIN_PREFIX} letters or digits before the *")
-                expanded = self.expand(tokens[0])
-                if expanded is None and not word.prefix:
-                    # Only a type-ahead guess: the word itself and its most frequent continuations.
-                    expanded = self.frequent_expansions(tokens[0])
-                if expanded is None:
-                    alternatives: tuple[Alternative, ...] = (Alternative(tokens, prefix=True),)
+        with self.budget():
+            for position, (word, tokens) in enumerate(kept):
+                auto = position == last and not word.quoted and not word.prefix and len(tokens[0]) >= AUTO_PREFIX
+                if len(tokens) == 1 and (word.prefix or auto):
+                    if word.prefix and len(tokens[0]) < MIN_PREFIX:
+                        raise QueryError(f"a prefix needs at least {MIN_PREFIX} letters or digits before the *")
+                    expanded = self.expand(tokens[0])
+                    if expanded is None and not word.prefix:
+                        # Only a type-ahead guess: the word itself and its most frequent continuations.
+                        expanded = self.frequent_expansions(tokens[0])
+                    if expanded is None:
+                        alternatives: tuple[Alternative, ...] = (Alternative(tokens, prefix=True),)
+                    else:
+                        alternatives = tuple(Alternative((term,)) for term in expanded)
                 else:
-                    alternatives = tuple(Alternative((term,)) for term in expanded)
-            else:
-                alternatives = (Alternative(tokens, prefix=word.prefix),)
-            items.append(Item(word, alternatives))
+                    alternatives = (Alternative(tokens, prefix=word.prefix),)
+                items.append(Item(word, alternatives))
         return Query(" ".join(w.text for w in words), tuple(items))
 
     def _upper_bound(self, alternative: Alternative) -> int:
@@ -556,8 +563,9 @@ class TextIndex:
         if query.matches_nothing:
             return 0
         bound = self.n_figures
-        for item in query.items:
-            bound = min(bound, sum(self._upper_bound(alt) for alt in item.alternatives))
+        with self.budget():
+            for item in query.items:
+                bound = min(bound, sum(self._upper_bound(alt) for alt in item.alternatives))
         return bound
 
     # search
@@ -572,7 +580,7 @@ class TextIndex:
         """
         if query.matches_nothing:
             return Matches(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
-        with self._budget() as db:
+        with self.budget() as db:
             if self.estimate(query) <= self.native_up_to:
                 rows, scores = _fts_scores(db, query.expression)
                 return Matches(rows.astype(np.int64), scores)
@@ -618,19 +626,19 @@ class TextIndex:
 
     def lookup_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """For each text, the figure rows whose figid, PMCID or DOI it is (exactly, in any case)."""
-        db = self._db()
-        return [
-            [row for (row,) in db.execute("select row from ids where key = ? order by row", (normalise_id(text),))]
-            for text in texts
-        ]
+        with self.budget() as db:
+            return [
+                [row for (row,) in db.execute("select row from ids where key = ? order by row", (normalise_id(text),))]
+                for text in texts
+            ]
 
     # snippets
     def _term_texts(self, rows: Sequence[int]) -> list[str]:
-        db = self._db()
         found = {}
-        for row in rows:
-            text = db.execute("select text from terms where row = ?", (int(row),)).fetchone()
-            found[row] = text[0] if text else ""
+        with self.budget() as db:
+            for row in rows:
+                text = db.execute("select text from terms where row = ?", (int(row),)).fetchone()
+                found[row] = text[0] if text else ""
         return [found[row] for row in rows]
 
     def snippets(self, query: Query | None, rows: Sequence[int]) -> list[list[Piece]]:

@@ -46,12 +46,12 @@ RESULT_COLUMNS = [
 class Enrichment:
     """The answer to "which figures match my gene list?", within one species."""
 
-    results: pd.DataFrame  # one row per tested figure, sorted by p
+    results: pd.DataFrame  # one row per tested figure sharing a gene with the list, sorted by p
     background_size: int
     query_size: int  # query genes found in the background
     unrecognised: list[str]  # entries that name no gene of the corpus (background entries marked so)
     outside_background: list[str]  # genes of the list that are not in the background
-    tested: int
+    tested: int  # figure gene sets tested, those sharing no gene with the list too: the m of the FDR
     genes: GeneList  # how the list was read: species, ambiguous entries, entries of other species
     background: GeneList | None = None  # how a given background was read (in the list's species)
     query_genes: tuple[str, ...] = ()  # `symbol:NCBI id` of every gene the list names in its species
@@ -222,8 +222,9 @@ def enrich(
 
     The list is read in `species` (default: the species most of its entries name). Each figure's gene set is its
     genes of that species; the background is that species' genes in the filtered figures, or the given list
-    (read in the same species) within them. The results keep the `limit` best (all if None), while the FDR and
-    the count of tests cover every figure tested.
+    (read in the same species) within them. The results list the sets sharing a gene with the list, the `limit`
+    best (all if None), while the FDR and the count of tests cover every figure tested (Benjamini–Hochberg over
+    all tests: leaving out the sets with p = 1 would shrink every FDR).
     """
     query_list = resolve_gene_list(corpus, _tokens(genes), species)
     mask = filter_figures(corpus, organisms, years, unstated)
@@ -263,10 +264,12 @@ def enrich(
     b = set_size - overlap
     c = n_query - overlap
     d = total - set_size - n_query + overlap
-    fdr = benjamini_hochberg(p_values)
+    fdr = benjamini_hochberg(p_values)  # over every set tested: one sharing no gene (p = 1) was tested too
     odds = odds_ratios(a, b, c, d)
-    # Best first: smallest p, then the largest overlap, then corpus order. Text is fetched for the kept rows only.
-    keep = np.lexsort((figure_rows, -overlap, p_values))[:limit]
+    # Only the sets sharing a gene with the list are listed (p = 1 tells nothing). Best first: smallest p, then the
+    # largest overlap, then corpus order. Text is fetched for the kept rows only.
+    listed = np.flatnonzero(overlap > 0)
+    keep = listed[np.lexsort((figure_rows[listed], -overlap[listed], p_values[listed]))][:limit]
     rows = figure_rows[keep]
     results = pd.DataFrame(
         {

@@ -20,6 +20,7 @@ from dashboard.analysis.patterns import find_paths
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app
+from dashboard.web.callbacks import gene_options
 from dashboard.web.cooccurrence import DEFAULT_TOP, community_query, update_cooccurrence
 from dashboard.web.state import ViewState, parse_query, to_selection
 from dashboard.web.timeline import update_timeline
@@ -42,6 +43,13 @@ def open_tab(dash_duo, label: str):
     (tab,) = [t for t in tabs if t.text == label]
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", tab)
     tab.click()
+
+
+def option_labels(dash_duo) -> list[str]:
+    """The labels of the open dropdown's options, in the order shown."""
+    return dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('.dash-dropdown-options .dash-dropdown-option')].map(o => o.innerText);"
+    )
 
 
 def plot_data(dash_duo, graph_id: str) -> list[dict] | None:
@@ -190,4 +198,21 @@ def test_views_with_nothing_to_do_are_not_asked_and_catch_up_when_opened(dash_du
     timeline_note = update_timeline(seed_corpus, ViewState(organisms=("Homo sapiens",)))[1]
     assert timeline_note != update_timeline(seed_corpus, searched)[1]
     dash_duo.wait_for_text_to_equal(f"#{ids.TIMELINE_NOTE}", timeline_note, timeout=TIMEOUT)
+    assert_console_clean(dash_duo)
+
+
+def test_every_gene_picker_offers_the_exact_symbol_first(dash_duo, app, seed_corpus):
+    """The genes box and both path pickers list a typed symbol's options in the server's order: `MAPK1` itself
+    before `MAPK14`, `MAPK13`… (a dropdown re-sorting them offered MAPK14 first)."""
+    expected = [option["label"] for option in gene_options(seed_corpus, "MAPK1", [])]
+    assert expected[0].startswith("MAPK1 ·") and any(label.startswith("MAPK14") for label in expected)
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    open_tab(dash_duo, "Paths between two genes")
+    for picker in (ids.GENE_SEARCH, ids.PATH_FROM, ids.PATH_TO):
+        dash_duo.find_element(f"#{picker}").click()
+        dash_duo.find_element(".dash-dropdown-search").send_keys("MAPK1")
+        until(lambda: option_labels(dash_duo) == expected, timeout=TIMEOUT)
+        dash_duo.find_element("body").send_keys(Keys.ESCAPE)
     assert_console_clean(dash_duo)

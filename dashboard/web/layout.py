@@ -64,6 +64,19 @@ def build_switch(component_id: str, label: str, value: str) -> dcc.Checklist:
     )
 
 
+def build_gene_picker(component_id: str, placeholder: str, multi: bool = False) -> dcc.Dropdown:
+    """Every gene picker: options come from the server, ranked there (`search_genes`: the NCBI id, exact symbol,
+    exact printed word, prefixes, then more figures first), and the dropdown keeps that order."""
+    return dcc.Dropdown(
+        id=component_id,
+        multi=multi,
+        options=[],
+        value=[] if multi else None,
+        placeholder=placeholder,
+        search_order="original",
+    )
+
+
 def build_year_box(component_id: str, year: int) -> dcc.Input:
     """A year typed as text (ASCII digits, read on the server), applied on Enter or when the box loses focus."""
     return dcc.Input(
@@ -129,14 +142,7 @@ def build_filters(corpus: Corpus) -> html.Aside:
             ),
             html.Div(id=ids.SEARCH_HITS, className="search-hits", role="status"),
             html.Label("Genes", htmlFor=ids.GENE_SEARCH),
-            dcc.Dropdown(
-                id=ids.GENE_SEARCH,
-                multi=True,
-                options=[],
-                value=[],
-                placeholder="Symbol or word in figures (RANKL, TP53…)",
-                search_order="original",
-            ),
+            build_gene_picker(ids.GENE_SEARCH, "Symbol or word in figures (RANKL, TP53…)", multi=True),
             dcc.RadioItems(
                 id=ids.MATCH_MODE,
                 options=[

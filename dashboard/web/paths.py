@@ -13,6 +13,7 @@ from dashboard.corpus import columns as C
 from dashboard.corpus.numbers import to_int
 from dashboard.web import ids
 from dashboard.web.callbacks import gene_options
+from dashboard.web.layout import build_gene_picker
 from dashboard.web.state import ViewState, to_query, to_selection
 
 
@@ -22,9 +23,9 @@ def build() -> html.Div:
             html.Div(
                 [
                     html.Label("From", htmlFor=ids.PATH_FROM),
-                    dcc.Dropdown(id=ids.PATH_FROM, options=[], placeholder="a gene (TNFSF11, RANKL…)"),
+                    build_gene_picker(ids.PATH_FROM, "a gene (TNFSF11, RANKL…)"),
                     html.Label("to", htmlFor=ids.PATH_TO),
-                    dcc.Dropdown(id=ids.PATH_TO, options=[], placeholder="another gene (AKT1…)"),
+                    build_gene_picker(ids.PATH_TO, "another gene (AKT1…)"),
                     html.Button("Find paths", id=ids.PATH_RUN, className="primary"),
                 ],
                 className="path-form",

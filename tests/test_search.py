@@ -221,6 +221,23 @@ def test_a_bare_last_word_and_a_star_are_prefixes(corpus):
     assert search_figures(corpus, '"autoph"').total == 0  # a quoted word is exact
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("casc", [MARKUP]),  # cascades
+        ("bold casc", [MARKUP]),
+        ("kin", [MARKUP]),  # kinase (and kinases, in every filler caption): the title-less claim ranks first
+        ("osteo", [PHRASE, SPLIT]),
+        ("bo", []),  # two letters are a word, not a prefix: no figure holds "bo"
+    ],
+)
+def test_a_bare_last_word_of_three_letters_or_more_finds_its_continuations(corpus, query, expected):
+    """Type-ahead: a last word of three to five letters finds the words it begins. Mutation: AUTO_PREFIX 6 (or 4)
+    → 'casc', 'kin' and 'osteo' find nothing; AUTO_PREFIX 2 → 'bo' finds bold and bone."""
+    assert figids(search_figures(corpus, query))[: len(expected)] == expected
+    assert (search_figures(corpus, query).total == 0) == (not expected)
+
+
 def test_a_quoted_phrase_needs_its_words_in_order(corpus):
     assert set(figids(search_figures(corpus, "osteoclast differentiation"))) == {PHRASE, SPLIT}
     assert figids(search_figures(corpus, '"osteoclast differentiation"')) == [PHRASE]
@@ -313,6 +330,15 @@ def test_ids_find_their_figures_exactly(corpus, query, expected):
     result = search_figures(corpus, query)
     assert figids(result) == expected and result.by_id and result.order == "named"
     assert all(hit.score is None for hit in result.hits)
+
+
+@pytest.mark.parametrize("query", ["PMC3762088 autophagy", "autophagy PMC3762088", "pmc3762088 AUTOPHAGY"])
+def test_an_id_and_a_word_must_both_match(corpus, query):
+    """A query mixing an id and a word is searched as text, every word required: of the paper PMC3762088's two
+    figures only the one about autophagy, and not the other figure about autophagy. Mutation: `all` → `any` in
+    `_id_rows` → both figures of the paper, found by id (caught)."""
+    result = search_figures(corpus, query)
+    assert figids(result) == [TITLE_HIT] and not result.by_id and result.order == "relevance"
 
 
 def test_an_unknown_id_is_searched_as_text(corpus):

@@ -12,7 +12,7 @@ from conftest import SEEDS, SITE
 from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.analysis.graph import select_subgraph
-from dashboard.analysis.model import order_figures, selection_figures
+from dashboard.analysis.model import UNSTATED, order_figures, selection_figures
 from dashboard.config import Settings
 from dashboard.corpus import columns as C
 from dashboard.web import ids
@@ -284,6 +284,26 @@ def test_counts_follow_the_other_filters(seed_corpus):
     expected = {name for row in rows for name in seed_corpus.figure_organisms[row]}
     assert {o["value"] for o in options} == expected
     assert summary == f"{len(rows)} of 190 figures match."
+
+
+def test_the_summary_counts_what_the_unstated_switch_takes_in(seed_corpus):
+    """Ticked, the switch adds the figures that state no organism to the count the summary gives; and with "no
+    organism stated" chosen as an organism, neither the summary nor the switch offers those figures again."""
+    genes = tuple(seed_corpus.gene_ids[seed_corpus.rows_for_symbol(s)[0]] for s in ("TP53", "AKT1", "MAPK1"))
+    for organisms in (("Homo sapiens",), (UNSTATED,), ("Homo sapiens", UNSTATED)):
+        for unstated in (False, True):
+            state = ViewState(genes=genes, organisms=organisms, unstated=unstated)
+            expected = len(selection_figures(seed_corpus, to_selection(seed_corpus, state)))
+            _, switch, summary = update_counts(seed_corpus, state)
+            assert summary.startswith(f"{expected:,} of 190 figures match."), (state, summary)
+            if UNSTATED in organisms:
+                assert "state no organism" not in summary and switch[0]["disabled"]
+    ticked = ViewState(genes=genes, organisms=("Homo sapiens",), unstated=True)
+    assert len(selection_figures(seed_corpus, to_selection(seed_corpus, ticked))) > len(
+        selection_figures(seed_corpus, to_selection(seed_corpus, replace(ticked, unstated=False)))
+    )
+    options, _, _ = update_counts(seed_corpus, ViewState(organisms=(UNSTATED,)))
+    assert {o["value"]: o["label"] for o in options}[UNSTATED].startswith("No organism stated (")
 
 
 def test_figure_detail_shows_markup_as_text(site_corpus):

@@ -710,17 +710,17 @@ def update_counts(corpus: Corpus, state: ViewState):
     summary = f"{selected:,} of {corpus.n_figures:,} figures match."
     if state.region:  # drawn on the map, in another tab: say so where the count is
         summary += " Only figures inside the region drawn on the map are kept (Map of the corpus: clear it)."
-    if state.organisms and unstated and not state.unstated:
+    # Without an organism filter, or with "no organism stated" chosen as one, those figures are in already: the
+    # tick would change nothing.
+    unstated_chosen = UNSTATED in state.organisms
+    if state.organisms and unstated and not state.unstated and not unstated_chosen:
         summary += f" {unstated:,} more state no organism: tick the box above to include them."
     label = f" also the {unstated:,} figure(s) that state no organism"
-    # Without an organism filter every figure is in already: the tick would change nothing.
-    switch = [
-        {
-            "label": label if state.organisms else label + " (once an organism is chosen)",
-            "value": "unstated",
-            "disabled": not state.organisms,
-        }
-    ]
+    if not state.organisms:
+        label += " (once an organism is chosen)"
+    elif unstated_chosen:
+        label += " (chosen as an organism above)"
+    switch = [{"label": label, "value": "unstated", "disabled": not state.organisms or unstated_chosen}]
     return organism_options(counts, state.organisms), switch, summary
 
 

@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from dashboard.analysis.genelist import MAX_LIST_TEXT
 from dashboard.analysis.graph import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET
-from dashboard.analysis.model import Corpus
+from dashboard.analysis.model import UNSTATED, Corpus
 from dashboard.analysis.organisms import COMMON_NAMES
 from dashboard.corpus import columns as C
 from dashboard.web import ids
@@ -41,6 +41,8 @@ def organism_options(counts: dict[str, int], selected: list[str] | tuple[str, ..
     for name in names:
         common = COMMON_NAMES.get(name, ())
         label = f"{name} — {common[0]}" if common else name
+        if name == UNSTATED:
+            label = "No organism stated"
         options.append({"label": f"{label} ({counts.get(name, 0):,})", "value": name})
     return options
 

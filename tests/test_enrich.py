@@ -110,6 +110,47 @@ def test_sets_sharing_no_gene_are_not_listed_but_count_in_the_fdr(seed_corpus):
     assert none.results.empty and none.query_size == 0
 
 
+@pytest.mark.parametrize("given_background", [False, True])
+def test_exact_counts_exact_links_only_in_the_background_and_the_sets(seed_corpus, given_background):
+    """With `exact`, a gene read only through aliases is in no figure: out of the background (the species' genes
+    or a given list), and every set is its figure's exactly read genes. Sets, background and p-values are built
+    here from the links table. Mutations: the background's genes, the set sizes or a given background's set
+    sizes counted over every link → caught."""
+    links, genes = seed_corpus.tables.links, seed_corpus.tables.genes
+    human = genes.loc[genes["organism"] == HUMAN]
+    linked = links[links["gene_id"].isin(set(human["gene_id"]))]
+    exact_links = linked[linked["exact"]]
+    alias_only = linked[~linked["gene_id"].isin(set(exact_links["gene_id"]))]
+    alias_gene = int(alias_only["gene_id"].value_counts().index[0])  # read through aliases in the most figures
+    query_ids = set(human.loc[human["symbol"].str.casefold().isin(QUERY.casefold().split()), "gene_id"])
+    query_ids.add(alias_gene)
+    universe = set(exact_links["gene_id"])
+    background = None
+    if given_background:
+        given = set(sorted(set(linked["gene_id"]))[::2]) | query_ids
+        background = [str(g) for g in sorted(given)]
+        universe &= given
+    sets = exact_links.groupby("figid", observed=True)["gene_id"].agg(lambda ids: set(ids) & universe)
+    tested = sets[sets.map(len) >= 3]
+    query = query_ids & universe
+
+    result = enrich(seed_corpus, QUERY + f" {alias_gene}", background=background, exact=True)
+    every_link = enrich(seed_corpus, QUERY + f" {alias_gene}", background=background, exact=False)
+    assert alias_gene not in universe and result.background_size == len(universe) < every_link.background_size
+    label = seed_corpus.gene_label(seed_corpus.gene_row(alias_gene))
+    assert label in result.outside_background and label not in every_link.outside_background
+    assert result.query_size == len(query) and result.tested == len(tested)
+    assert len(result.results) == sum(bool(s & query) for s in tested) > 10
+    for _, row in result.results.iterrows():
+        own = tested[row["figid"]]
+        a = len(own & query)
+        table = [[a, len(own) - a], [len(query) - a, len(universe) - len(own) - len(query) + a]]
+        assert (row["overlap"], row["set_size"]) == (a, len(own))
+        assert sorted(row["overlap_ids"]) == sorted(own & query)
+        p_value = stats.fisher_exact(table, alternative="greater")[1]
+        assert row["p_value"] == pytest.approx(p_value, rel=1e-9, abs=1e-300)
+
+
 def test_a_lower_case_list_is_read_in_one_species(seed_corpus):
     """The reported case: 8 lower-case symbols gave 11 genes of four species; now 8 human genes."""
     result = enrich(seed_corpus, "mapk1 mapk3 akt1 tp53 kras braf raf1 grb2")

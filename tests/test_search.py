@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -21,6 +22,7 @@ import numpy as np
 import pytest
 from conftest import SEEDS, write
 from plotly.utils import PlotlyJSONEncoder
+from prometheus_client.parser import text_string_to_metric_families
 
 from dashboard.analysis.model import Corpus, filter_figures, selection_figures
 from dashboard.analysis.organisms import search_organisms
@@ -522,6 +524,48 @@ def test_an_index_of_other_figures_is_not_used(data, tmp_path, caplog):
     index = load_text_index(other)
     assert index.path != (tmp_path / INDEX_FILE).resolve()
     assert "built for other figures" in caplog.text
+
+
+UNUSABLE = "pfocr_text_index_unusable_total"
+
+
+def served_metric(client, name: str) -> float:
+    """One sample's value from the served /metrics text (0 if absent)."""
+    for family in text_string_to_metric_families(client.get("/metrics").get_data(as_text=True)):
+        for sample in family.samples:
+            if sample.name == name:
+                return sample.value
+    return 0.0
+
+
+@pytest.mark.parametrize("where", ["cache", "bundle"])
+def test_an_index_that_will_not_open_is_an_error_counted_in_metrics_and_rebuilt(data, tmp_path, caplog, where):
+    """A cache entry's or bundle's index file overwritten with garbage (same size: the bundle's manifest still
+    matches): logged at ERROR, counted in /metrics, and an index is built for the process so that search still
+    answers. Mutation: only a warning, or no count → caught."""
+    if where == "cache":
+        folder = tmp_path / "cache"
+        load_corpus([data], cache_dir=folder)
+        (folder,) = folder.glob("corpus-*")
+    else:
+        folder = tmp_path / "bundle"
+        assert main(["build", str(data), "--out", str(folder), "--no-cache"]) == 0
+    index_file = folder / INDEX_FILE
+    index_file.write_bytes(
+        b"\xff garbage " * (index_file.stat().st_size // 10) + b"\xff" * (index_file.stat().st_size % 10)
+    )
+    tables = load_corpus([data], cache_dir=tmp_path / "cache") if where == "cache" else open_bundle(folder)[0]
+    assert tables.text_index == str(index_file)
+    corpus = Corpus(tables)
+    client = create_app(Settings(data=(str(data),), use_cache=False), corpus=corpus).server.test_client()
+    before = served_metric(client, UNUSABLE)
+    with caplog.at_level(logging.WARNING, logger="dashboard.corpus.textindex"):
+        index = corpus.text_index
+    (record,) = [r for r in caplog.records if r.name == "dashboard.corpus.textindex" and r.levelno >= logging.WARNING]
+    assert record.levelno == logging.ERROR and str(index_file) in record.getMessage()
+    assert served_metric(client, UNUSABLE) == before + 1
+    assert index.path != index_file.resolve()
+    assert figids(search_figures(corpus, "autophagy")) == [TITLE_HIT, CAPTION_HIT]
 
 
 @pytest.mark.parametrize("stored_from", [0, 10**9])

@@ -708,15 +708,34 @@ def remove_leftovers(parent: str | os.PathLike) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+_unusable = 0  # index files of a cache entry or bundle this process could not use (each replaced by a new one)
+_unusable_lock = threading.Lock()
+
+
+def unusable_index_count() -> int:
+    """How many text index files of a cache entry or bundle this process could not open and built anew (what
+    /metrics shows)."""
+    return _unusable
+
+
+def _count_unusable() -> None:
+    global _unusable
+    with _unusable_lock:
+        _unusable += 1
+
+
 def load_text_index(tables: CorpusTables) -> TextIndex:
     """The tables' index: the file built with their cache entry or bundle, else one built now in a temporary
-    folder (removed when the index is dropped, or by a later process if this one is killed)."""
+    folder (removed when the index is dropped, or by a later process if this one is killed). A file that will not
+    open is an error (logged, counted in `unusable_index_count`): the search still answers, from an index built
+    for this process at a cost of its own."""
     path = getattr(tables, "text_index", None)
     if path is not None:
         try:
             return open_text_index(path, tables.figures)
         except (OSError, sqlite3.Error, UnusableIndex) as exc:
-            log.warning("cannot use the text index %s (%s); building one for this process", path, exc)
+            _count_unusable()
+            log.error("cannot use the text index %s (%s); building one for this process", path, exc, exc_info=exc)
     remove_leftovers(tempfile.gettempdir())
     folder = tempfile.mkdtemp(prefix=f"{TEMPORARY}{os.getpid()}-")
     try:

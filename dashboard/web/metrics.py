@@ -1,5 +1,6 @@
 """Web floor: what monitoring needs to see — requests by kind and status, unexpected errors by kind, callback
-latency — at `/metrics` in Prometheus' text format, with the standard `prometheus_client`.
+latency, data files that could not be used — at `/metrics` in Prometheus' text format, with the standard
+`prometheus_client`.
 
 Each app has its own registry (the tests build many apps in one process). Under gunicorn with several workers,
 set `PROMETHEUS_MULTIPROC_DIR` to an empty writable folder: every worker then writes its counts there and
@@ -15,6 +16,10 @@ from collections.abc import Container
 
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from dashboard.corpus.textindex import unusable_index_count
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,20 @@ def route_kind(path: str) -> str:
     if path.startswith("/_dash"):
         return "dash"
     return "other"
+
+
+class CorpusCollector(Collector):
+    """What the corpus floor counts itself (it knows nothing of the web): text index files that would not open.
+    Read when /metrics is asked; under gunicorn, the answering worker's count (the index is opened before the fork
+    with --preload, so every worker holds the master's)."""
+
+    def collect(self):
+        yield CounterMetricFamily(
+            "pfocr_text_index_unusable",
+            "Text index files of a cache entry or bundle that would not open (each logged as an error and rebuilt"
+            " for the process, at a cost of time and disk)",
+            value=unusable_index_count(),
+        )
 
 
 class Metrics:
@@ -62,6 +81,7 @@ class Metrics:
         )
         for kind in ERROR_KINDS:  # shown as 0 from the start, so that a rate can be taken
             self.errors.labels(kind)
+        self.registry.register(CorpusCollector())
         self.known_callbacks: Container[str] = ()
 
     def count_error(self, kind: str) -> None:
@@ -75,6 +95,7 @@ class Metrics:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
+            registry.register(CorpusCollector())
             return generate_latest(registry)
         return generate_latest(self.registry)
 

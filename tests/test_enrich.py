@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
+from conftest import write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -19,7 +22,8 @@ from dashboard.analysis.enrich import (
     species_set_sizes,
     upper_tail,
 )
-from dashboard.analysis.model import figures_for_genes, filter_figures
+from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures
+from dashboard.corpus.loader import read_corpus
 
 QUERY = "MAPK1 MAPK3 AKT1 TP53 TNF IL6 NFKB1 RELA JUN FOS EGFR KRAS"
 
@@ -223,6 +227,61 @@ def test_gene_partners_with_jaccard_and_p(seed_corpus):
     assert gene_partners(seed_corpus, rankl, mouse).empty == (
         len(figures_for_genes(seed_corpus, (rankl,), "any", mouse)) == 0
     )
+
+
+# Figures of a small corpus and the genes (NCBI id → symbol) each holds, made for partner ties: with gene 100,
+# 400 shares three figures; 250, 300 and 200 two each (250 and 300 with the same Jaccard index, 200 a lower one);
+# 60 and 50 one each, 60 with a higher Jaccard index than 200 has.
+PARTNER_FIGURES = {
+    "PMC1__f1": (100, 400, 250, 300, 200),
+    "PMC2__f2": (100, 400, 300, 200, 60),
+    "PMC3__f3": (100, 400, 250, 50),
+    "PMC4__f4": (200, 50, 7),
+    "PMC5__f5": (200, 7),
+    "PMC6__f6": (200, 7),
+    "PMC7__f7": (200, 7),
+}
+
+
+@pytest.fixture(scope="module")
+def partner_corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("partners")
+    header = "organism_id\torganism_name\torganism_group\tword\tmatch\tncbigene_symbol\tncbigene_id\tsource\n"
+    for figid, gene_ids in PARTNER_FIGURES.items():
+        pmcid, name = figid.split("__")
+        write(
+            root,
+            f"_figures/{figid}.md",
+            f"---\nfigid: {figid}\nfigtitle: Figure {figid}\norganisms: [{HUMAN}]\npmcid: {pmcid}\n"
+            f"filename: {name}.jpg\nyear: '2020'\n---\n",
+        )
+        rows = "".join(f"9606\t{HUMAN}\tx\tG{g}\tG{g}\tG{g}\t{g}\tncbigene_symbol\n" for g in gene_ids)
+        write(root, f"_data/{figid}-genes.tsv", header + rows)
+    return Corpus(read_corpus([root]))
+
+
+def test_partners_tie_break_on_the_more_specific_then_the_smaller_id(partner_corpus):
+    """Documented order: most shared figures, then the highest Jaccard index (for the same number shared, the
+    partner in fewer figures), then the smaller NCBI id. Expected from the fixture's own figure lists.
+    Mutations: the Jaccard or the id order reversed, or the Jaccard index ranked before the shared count → caught."""
+    figures_of: dict[int, set[str]] = {}
+    for figid, gene_ids in PARTNER_FIGURES.items():
+        for g in gene_ids:
+            figures_of.setdefault(g, set()).add(figid)
+    own = figures_of.pop(100)
+    shared = {g: len(f & own) for g, f in figures_of.items() if f & own}
+    jaccard = {g: Fraction(shared[g], len(figures_of[g] | own)) for g in shared}
+    expected = sorted(shared, key=lambda g: (-shared[g], -jaccard[g], g))
+    # The fixture holds every kind of tie the order settles, and a Jaccard index that disagrees with the count.
+    assert any(shared[g] == shared[h] and jaccard[g] != jaccard[h] for g in shared for h in shared)
+    assert any(g != h and shared[g] == shared[h] and jaccard[g] == jaccard[h] for g in shared for h in shared)
+    assert any(shared[g] > shared[h] and jaccard[g] < jaccard[h] for g in shared for h in shared)
+    table = gene_partners(partner_corpus, partner_corpus.gene_row(100), limit=len(expected))
+    assert table["gene_id"].tolist() == expected
+    assert table["shared"].tolist() == [shared[g] for g in expected]
+    assert table["jaccard"].tolist() == pytest.approx([float(jaccard[g]) for g in expected], rel=1e-12)
+    top = gene_partners(partner_corpus, partner_corpus.gene_row(100), limit=3)
+    assert top["gene_id"].tolist() == expected[:3]
 
 
 def test_similar_figures_by_jaccard(seed_corpus):

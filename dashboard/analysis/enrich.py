@@ -318,7 +318,8 @@ def gene_partners(
     corpus: Corpus, gene: int, mask: np.ndarray | None = None, exact: bool = False, limit: int = 20
 ) -> pd.DataFrame:
     """Genes of the same species sharing figures with this one: shared figures, Jaccard index and hypergeometric p;
-    most shared first, then the highest Jaccard index (for the same number shared, the more specific partner)."""
+    most shared first, then the highest Jaccard index (for the same number shared, the more specific partner), then
+    the smaller NCBI id."""
     scope = np.flatnonzero(mask) if mask is not None else np.arange(corpus.n_figures)
     figures = figures_for_genes(corpus, (gene,), "any", mask, exact)
     shared = gene_figure_counts(corpus, figures, exact)

@@ -85,8 +85,8 @@ def test_page_loads_with_network_and_no_errors(dash_duo, app, seed_corpus):
     status = dash_duo.find_element(f"#{ids.NETWORK_STATUS}").text
     drawable = int((seed_corpus.figure_sizes() > 0).sum())  # figures with genes
     geneless = seed_corpus.n_figures - drawable
-    assert status.startswith("Showing") and f"of {drawable:,} figures" in status
-    assert f"{geneless} figures without genes are not drawn" in status
+    assert status.startswith("Showing") and f"of {seed_corpus.n_figures:,} figures ({geneless} hold no genes" in status
+    assert f"{seed_corpus.n_figures - drawable:,} figures left out" not in status
     assert dash_duo.find_element(f"#{ids.HEADER_STATS}").text.startswith("190 figures")
     traces = dash_duo.driver.execute_script(
         "return document.querySelector('#network-graph .js-plotly-plot').data.map(t => t.name)"

@@ -13,11 +13,13 @@ from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.analysis.graph import select_subgraph
 from dashboard.analysis.model import UNSTATED, order_figures, selection_figures
+from dashboard.analysis.terms import term_index
 from dashboard.config import Settings
 from dashboard.corpus import columns as C
 from dashboard.web import ids
 from dashboard.web.app import create_app
 from dashboard.web.callbacks import (
+    draw_network,
     gene_options,
     next_state,
     show_detail,
@@ -304,6 +306,28 @@ def test_the_summary_counts_what_the_unstated_switch_takes_in(seed_corpus):
     )
     options, _, _ = update_counts(seed_corpus, ViewState(organisms=(UNSTATED,)))
     assert {o["value"]: o["label"] for o in options}[UNSTATED].startswith("No organism stated (")
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_the_network_counts_the_figures_the_summary_counts(seed_corpus, exact):
+    """Under a chemical filter that keeps figures without genes, the network's status counts every figure the
+    summary does and says how many hold no genes, instead of "Showing 3 of 3" beside "4 figures match"."""
+    index = term_index(seed_corpus, "chemicals")
+    sizes = seed_corpus.figure_sizes(exact)
+    checked = 0
+    for term in range(len(index.names)):
+        rows = index.rows_of(term)
+        geneless = int((sizes[rows] == 0).sum())
+        if not geneless or geneless == len(rows):
+            continue
+        state = ViewState(chemicals=(index.keys[term],), exact=exact)
+        _, _, summary = update_counts(seed_corpus, state)
+        _, status = draw_network(seed_corpus, state)
+        assert summary.startswith(f"{len(rows):,} of ")
+        verb = "holds" if geneless == 1 else "hold"
+        assert f" of {len(rows):,} figures ({geneless:,} {verb} no genes" in status, status
+        checked += 1
+    assert checked
 
 
 def test_figure_detail_shows_markup_as_text(site_corpus):

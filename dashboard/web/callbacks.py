@@ -435,10 +435,14 @@ def draw_network(corpus: Corpus, state: ViewState):
             else (f"The {subgraph.geneless:,} figure(s) of this selection hold no genes: nothing to draw.")
         )
         return build_message_figure(message), message
-    status = (
-        f"Showing {subgraph.shown_figures:,} of {plural(subgraph.total_figures, 'figure')} and their "
-        f"{plural(subgraph.shown_genes, 'gene')} ({subgraph.gene_nodes:,} as nodes"
-    )
+    # Of the figures the summary counts: those without genes (through their own symbols, with `exact`) say so.
+    status = f"Showing {subgraph.shown_figures:,} of {plural(subgraph.total_figures + subgraph.geneless, 'figure')}"
+    if subgraph.geneless:
+        verb = "holds" if subgraph.geneless == 1 else "hold"
+        status += (
+            f" ({subgraph.geneless:,} {verb} no genes{' by their own symbols' if state.exact else ''}: nothing to draw)"
+        )
+    status += f" and their {plural(subgraph.shown_genes, 'gene')} ({subgraph.gene_nodes:,} as nodes"
     status += f", the others in {plural(subgraph.bundles, 'bundle')})" if subgraph.bundles else ")"
     if state.show_terms:
         status += f", and {subgraph.term_nodes:,} of the chemicals and diseases they mention"
@@ -449,9 +453,6 @@ def draw_network(corpus: Corpus, state: ViewState):
             f" {plural(left_out, 'figure')} left out: a node budget of {state.budget:,} draws at most "
             f"{plural(max(1, state.budget // FIGURE_SHARE), 'figure')} — {subgraph.how}. Raise the budget to see more."
         )
-    if subgraph.geneless:
-        status += f" {plural(subgraph.geneless, 'figure')} without genes {'is' if subgraph.geneless == 1 else 'are'}"
-        status += " not drawn."
     options = ViewOptions(colour=state.colour, label_all=state.label_all, open_figure=state.figure)
     return build_network_figure(subgraph.graph, options), status
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from importlib import metadata
 from multiprocessing import get_context
 from pathlib import Path
@@ -23,10 +23,13 @@ from conftest import SEEDS, SITE, write
 from pyarrow import feather
 
 import dashboard
+from dashboard.analysis.model import Corpus
+from dashboard.analysis.search import search_figures
 from dashboard.corpus import cache
 from dashboard.corpus import columns as C
 from dashboard.corpus.cache import KEEP_ENTRIES, cache_key, load_corpus, prune, read_cached, write_cached
 from dashboard.corpus.loader import CorpusError, Sources, discover, read_corpus
+from dashboard.corpus.textindex import INDEX_FILE
 
 GOOD = "---\nfigid: PMC5__good\npmcid: PMC5\nyear: '2010'\norganisms: Homo sapiens\n---\n"
 
@@ -265,3 +268,101 @@ def test_pruning_removes_the_least_recently_used_entry(tmp_path):
     load_corpus([folders[-1]], cache_dir=entries)
     assert first.exists() and not second.exists()
     assert len(list(entries.glob("corpus-*"))) == KEEP_ENTRIES
+
+
+AUTOPHAGY = "---\nfigid: PMC7__autophagy\npmcid: PMC7\nfigtitle: Autophagy flux\nyear: '2011'\n---\n"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _make_newer_entries(entries: Path) -> None:
+    """More than KEEP_ENTRIES entries newer than any other, each followed by a prune (as another deployment or a
+    `check` run sharing the cache folder would make them)."""
+    tables = read_corpus([SITE])
+    for i in range(KEEP_ENTRIES + 1):
+        write_cached(entries / f"corpus-newer-{i}", tables)
+    prune(entries)
+
+
+def _search_in_a_new_thread(corpus: Corpus, text: str) -> int:
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the text index is opened again by path in a new thread
+        return pool.submit(lambda: search_figures(corpus, text).total).result()
+
+
+def test_an_entry_in_use_here_is_never_pruned(tmp_path):
+    """Tables read from an entry (mapped) and its text index (opened by path in every new thread) are in use
+    while they live: the entry survives pruning however old it is, and a new thread still searches it.
+    Mutation: `prune` by age alone (the former code) → the entry is deleted and the search fails with
+    'unable to open database file' (caught)."""
+    data, entries = tmp_path / "data", tmp_path / "cache"
+    write(data, "a.md", AUTOPHAGY)
+    corpus = Corpus(load_corpus([data], cache_dir=entries))
+    assert _search_in_a_new_thread(corpus, "autophagy") == 1
+    (used,) = entries.glob("corpus-*")
+    os.utime(used, (1, 1))  # the least recently used of all
+    _make_newer_entries(entries)
+    assert used.exists() and len(list(entries.glob("corpus-*"))) == KEEP_ENTRIES + 1
+    assert _search_in_a_new_thread(corpus, "autophagy") == 1
+
+
+def test_tables_let_go_no_longer_keep_their_entry(tmp_path):
+    """The entry is held by its tables, not by the process: once they are gone it is pruned like any other.
+    Mutation: a hold for the life of the process → the cache grows without bound in a long process (caught)."""
+    data, entries = tmp_path / "data", tmp_path / "cache"
+    write(data, "a.md", AUTOPHAGY)
+    tables = load_corpus([data], cache_dir=entries)
+    (used,) = entries.glob("corpus-*")
+    del tables
+    os.utime(used, (1, 1))
+    _make_newer_entries(entries)
+    assert not used.exists() and len(list(entries.glob("corpus-*"))) == KEEP_ENTRIES
+
+
+SERVER = """
+import sys, threading
+from dashboard.analysis.model import Corpus
+from dashboard.analysis.search import search_figures
+from dashboard.corpus.cache import load_corpus
+
+corpus = Corpus(load_corpus([sys.argv[1]], cache_dir=sys.argv[2]))
+print(corpus.text_index.path, flush=True)
+sys.stdin.readline()
+found = []
+thread = threading.Thread(target=lambda: found.append(search_figures(corpus, "autophagy").total))
+thread.start()
+thread.join()
+print(found[0] if found else "no answer", flush=True)
+"""
+
+
+def test_an_entry_in_use_by_another_process_is_never_pruned(tmp_path):
+    """A server in another process (this checkout's code) reads an entry; a second deployment prunes the shared
+    cache folder: the entry stays while the server lives, its new threads still search it, and it is pruned once
+    the server is gone. Mutation: `prune` by age alone → the server's search fails (caught)."""
+    data, entries = tmp_path / "data", tmp_path / "cache"
+    write(data, "a.md", AUTOPHAGY)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(data), str(entries)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    try:
+        index = server.stdout.readline().strip()
+        assert index, server.stderr.read()[-2000:]
+        (used,) = entries.glob("corpus-*")
+        assert index == str((used / INDEX_FILE).resolve())
+        os.utime(used, (1, 1))
+        _make_newer_entries(entries)
+        assert used.exists()
+        out, err = server.communicate("search\n", timeout=120)
+        assert out.strip() == "1", err[-2000:]
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    prune(entries)
+    assert not used.exists()

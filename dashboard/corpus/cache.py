@@ -5,12 +5,15 @@ A second start with unchanged sources reads no YAML at all. The tables are store
 (Feather v2) files and memory-mapped when read: a warm start costs milliseconds, and the workers that gunicorn forks
 share the mapped pages instead of each holding a copy. The cache is an optimisation only: a cache that cannot be
 written (read-only disk) or read (corrupt, older format) is logged and the sources are parsed instead. Several
-processes may share one cache folder: entries appear and disappear by atomic renames.
+processes may share one cache folder: entries appear and disappear by atomic renames, and an entry that any
+process is using (its tables mapped, its text index opened by path in every new thread) is never pruned: its
+users hold a shared lock on it, and pruning deletes only the entries it can lock exclusively.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -22,6 +25,7 @@ import socket
 import tempfile
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Sequence
 from importlib import metadata, resources
 from pathlib import Path
@@ -44,6 +48,7 @@ KEEP_ENTRIES = 4
 STAGING = ".staging-"  # + owner pid, host, random suffix: an entry being written
 TRASH = ".trash-"  # an entry being deleted
 STALE_AFTER = 3600  # seconds; a staging folder this old is a leftover whoever owns it (writing takes seconds)
+HOLD_FILE = "meta.json"  # the file of an entry its users lock (shared) and `prune` locks (exclusive) before deleting
 
 
 def derive_format_version() -> str:
@@ -89,16 +94,58 @@ def cache_key(sources: Sources) -> str:
     return digest.hexdigest()[:32]
 
 
+class EntryHold:
+    """A shared lock on a cache entry, held while the tables read from it live: `prune` leaves the entry alone.
+    A `flock` lock belongs to the open file, so the workers gunicorn forks from this process share it, and it ends
+    when the last of them closes it (or exits)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        weakref.finalize(self, os.close, fd)
+
+
+def hold_entry(entry: Path) -> EntryHold | None:
+    """Mark an entry in use for as long as the returned hold lives (keep it with the tables). Waits while a prune
+    is deleting the entry; FileNotFoundError if the entry is gone (pruned meanwhile). None, with a warning, on a
+    file system without locks: the entry is used unprotected."""
+    path = entry / HOLD_FILE
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        held, there = os.fstat(fd), os.stat(path)
+    except FileNotFoundError:
+        os.close(fd)
+        raise
+    except OSError as exc:
+        os.close(fd)
+        log.warning("cannot lock the cache entry %s (%s): another process may prune it while it is used", entry, exc)
+        return None
+    if (held.st_dev, held.st_ino) != (there.st_dev, there.st_ino):  # pruned, and made again, while we waited
+        os.close(fd)
+        raise FileNotFoundError(f"{entry} was replaced")
+    return EntryHold(fd)
+
+
 def read_cached(entry: Path) -> CorpusTables | None:
-    """The tables stored in a cache entry, or None if it is absent or unreadable."""
+    """The tables stored in a cache entry, held in use while they live (`hold_entry`), or None if it is absent or
+    unreadable."""
     meta_path = entry / "meta.json"
     if not meta_path.is_file():
         return None
     try:
-        return read_tables(entry)
+        hold = hold_entry(entry)
+    except FileNotFoundError:
+        return None  # pruned since we looked
+    except OSError as exc:
+        log.warning("ignoring unreadable cache %s: %s", entry, exc)
+        return None
+    try:
+        tables = read_tables(entry)
     except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
         log.warning("ignoring unreadable cache %s: %s", entry, exc)
         return None
+    tables.hold = hold
+    return tables
 
 
 def read_tables(folder: Path) -> CorpusTables:
@@ -204,13 +251,31 @@ def _remove(path: Path) -> None:
 
 
 def _discard(path: Path) -> None:
-    """Take an entry out of use by renaming it (only one of several pruning processes succeeds), then delete it."""
-    trash = path.with_name(f"{TRASH}{uuid.uuid4().hex}")
+    """Delete an entry no process holds (`hold_entry`): locked exclusively, so that no process can start using it
+    meanwhile, renamed out of the way (only one of several pruning processes succeeds), then deleted."""
     try:
-        path.rename(trash)
+        fd: int | None = os.open(path / HOLD_FILE, os.O_RDONLY)
     except OSError:
-        return  # gone already: another process pruned it
-    _remove(trash)
+        fd = None  # no meta.json (never completed) or a dangling link: nobody can hold it
+    try:
+        if fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.debug("keeping cache entry %s: a running process uses it", path)
+                return
+            except OSError as exc:
+                log.warning("keeping cache entry %s: cannot tell whether it is in use (%s)", path, exc)
+                return
+        trash = path.with_name(f"{TRASH}{uuid.uuid4().hex}")
+        try:
+            path.rename(trash)
+        except OSError:
+            return  # gone already: another process pruned it
+        _remove(trash)
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def _owner_alive(name: str) -> bool:
@@ -234,8 +299,8 @@ def remove_leftovers(folder: Path) -> None:
 
 
 def prune(folder: Path) -> None:
-    """Keep only the most recently used cache entries, and remove leftovers; safe with other processes pruning
-    the same folder at once."""
+    """Keep only the most recently used cache entries, and any older one a process is using; remove leftovers.
+    Safe with other processes pruning the same folder at once."""
     entries = []
     for path in folder.glob("corpus-*"):
         try:
@@ -280,6 +345,10 @@ def load_corpus(
     if progress is not None:
         progress.begin("writing")
     write_cached(entry, tables)
+    try:
+        tables.hold = hold_entry(entry)
+    except OSError:
+        return tables  # not written (a read-only disk), or pruned already: the text index is built on first use
     if (entry / INDEX_FILE).is_file():  # the text index written with the entry serves this start too
         tables.text_index = str(entry / INDEX_FILE)
     return tables

@@ -411,6 +411,7 @@ class TextIndex:
         self.figures = figures.reset_index(drop=True)
         self.native_up_to = native_up_to
         self.time_budget = TIME_BUDGET
+        self.keeps: object | None = None  # what keeps the file's folder from being pruned (a cache entry's hold)
         self._local = _Local()
         db = self._db()
         meta = dict(db.execute("select key, value from meta").fetchall())
@@ -732,7 +733,9 @@ def load_text_index(tables: CorpusTables) -> TextIndex:
     path = getattr(tables, "text_index", None)
     if path is not None:
         try:
-            return open_text_index(path, tables.figures)
+            index = open_text_index(path, tables.figures)
+            index.keeps = getattr(tables, "hold", None)  # reopened by path in every new thread: its entry stays
+            return index
         except (OSError, sqlite3.Error, UnusableIndex) as exc:
             _count_unusable()
             log.error("cannot use the text index %s (%s); building one for this process", path, exc, exc_info=exc)

@@ -299,3 +299,32 @@ def test_a_gene_id_in_other_digits_leaves_the_run_to_the_reference(tmp_path):
 def test_the_white_space_the_fast_path_checks_is_every_other_white_space_of_python():
     others = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()} - set(" \t\n")
     assert set(_WHITE) == others
+
+
+def test_a_run_the_fast_path_declines_is_read_the_reference_way_with_a_warning(tmp_path, caplog):
+    """The fast path declines a whole run (a gene id in other digits): the run is still read, record by record, and
+    the fallback is a warning that says why. Mutation: the fallback logged at INFO, or without its reason → caught."""
+    figures, data = tmp_path / "_figures", tmp_path / "_data"
+    figures.mkdir()
+    data.mkdir()
+    (figures / "PMC1__a.md").write_text("---\nfigid: PMC1__a\n---\n")
+    (figures / "PMC2__b.md").write_text("---\nfigid: PMC2__b\n---\n")
+    (data / "PMC1__a-genes.tsv").write_text(GENE_HEADER + "Hs\tx\tx\tX\t\u0661\u0662\ts\n")
+    (data / "PMC2__b-genes.tsv").write_text(GENE_HEADER + "Hs\ty\ty\tY\t7157\ts\n")
+    (jobs,) = loader._runs(discover([tmp_path]))
+    with caplog.at_level(logging.INFO, logger="dashboard.corpus.loader"):
+        run = parse_run(jobs)
+    assert run.readable == [True, True] and run.links.column("gene_id").to_pylist() == [12, 7157]
+    (record,) = [r for r in caplog.records if r.name == "dashboard.corpus.loader"]
+    assert record.levelno == logging.WARNING
+    assert "record by record" in record.getMessage() and "digits that are not ASCII" in record.getMessage()
+
+
+def test_a_bug_in_the_fast_path_is_raised_not_read_again_quietly(tmp_path):
+    """An error the fast path does not expect is a bug of ours: it is raised, not hidden by reading the run again
+    the slow way (where each record would become an 'unexpected error' problem and the load would go on).
+    Here the bug is a caller's: a job whose side files are None. Mutation: `except Exception` → no error (caught)."""
+    record = tmp_path / "PMC1__a.md"
+    record.write_text("---\nfigid: PMC1__a\n---\n")
+    with pytest.raises(AttributeError):
+        parse_run([(str(record), None)])

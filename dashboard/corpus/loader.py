@@ -465,14 +465,19 @@ def parse_run_reference(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
 def parse_run(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
     """Parse a run of record files, each with its side files, into columns (in a worker process): front matter by
     rapidyaml where it can vouch for it (else libyaml, counted), genes side files column-wise, links as arrays.
-    The same columns as `parse_run_reference`, which reads the run instead should anything unforeseen fail."""
+    The same columns as `parse_run_reference`, which reads the run instead when the fast path declines it (or
+    pyarrow's CSV reader refuses a genes file the fast path's checks let through), with a warning saying why. Any
+    other error is a bug of ours and is raised: read again quietly, it would become a wrong or slower answer."""
     try:
         return _parse_run_fast(jobs)
-    except Declined as exc:
-        log.info("a run of %d records read record by record: %s", len(jobs), exc)
-        return parse_run_reference(jobs)
-    except Exception:  # a bug of ours met by odd files: the run is read again the reference way, which reports
-        log.exception("the fast reading of a run of %d records failed; reading it record by record", len(jobs))
+    except (Declined, pa.ArrowInvalid) as exc:
+        log.warning(
+            "a run of %d records (from %s) read record by record, slowly: %s: %s",
+            len(jobs),
+            jobs[0][0] if jobs else "nowhere",
+            type(exc).__name__,
+            exc,
+        )
         return parse_run_reference(jobs)
 
 

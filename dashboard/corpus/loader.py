@@ -465,19 +465,14 @@ def parse_run_reference(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
 def parse_run(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
     """Parse a run of record files, each with its side files, into columns (in a worker process): front matter by
     rapidyaml where it can vouch for it (else libyaml, counted), genes side files column-wise, links as arrays.
-    The same columns as `parse_run_reference`, which reads the run instead when the fast path declines it (or
-    pyarrow's CSV reader refuses a genes file the fast path's checks let through), with a warning saying why. Any
-    other error is a bug of ours and is raised: read again quietly, it would become a wrong or slower answer."""
+    The same columns as `parse_run_reference`, which reads the run instead when the fast path declines it, with a
+    warning saying why. Any other error is a bug of ours (the fast path's checks let through what it cannot read,
+    or a caller's mistake) and is raised: read again quietly, it would hide the bug behind a slower load."""
     try:
         return _parse_run_fast(jobs)
-    except (Declined, pa.ArrowInvalid) as exc:
-        log.warning(
-            "a run of %d records (from %s) read record by record, slowly: %s: %s",
-            len(jobs),
-            jobs[0][0] if jobs else "nowhere",
-            type(exc).__name__,
-            exc,
-        )
+    except Declined as exc:
+        first = jobs[0][0] if jobs else "-"
+        log.warning("a run of %d records (from %s) read record by record, slowly: %s", len(jobs), first, exc)
         return parse_run_reference(jobs)
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from fractions import Fraction
 
 import numpy as np
@@ -330,3 +334,85 @@ def test_set_sizes_per_species_are_counted_and_a_few_kept(seed_corpus):
         expected = links[links["gene_id"].isin(genes)].groupby("figid", observed=True)["gene_id"].nunique()
         assert {seed_corpus.figids[r]: n for r, n in enumerate(sizes) if n} == expected[expected > 0].to_dict()
     assert len(enrich_module._set_sizes[seed_corpus]) == SET_SIZES_KEPT
+
+
+def test_set_sizes_keep_the_species_asked_about_last(seed_corpus):
+    """Least recently used out: ask A, B, … (as many as are kept), A again, then one more; A is still kept (the
+    same array comes back, not a new count) and B, asked least recently, was the one let go."""
+    species = list(seed_corpus.species_gene_counts)[: SET_SIZES_KEPT + 1]
+    assert len(species) == SET_SIZES_KEPT + 1
+    first = {name: species_set_sizes(seed_corpus, name) for name in species[:-1]}
+    assert species_set_sizes(seed_corpus, species[0]) is first[species[0]]
+    species_set_sizes(seed_corpus, species[-1])
+    assert species_set_sizes(seed_corpus, species[0]) is first[species[0]]  # asked again: kept
+    again = species_set_sizes(seed_corpus, species[1])  # the least recently asked: counted again
+    assert again is not first[species[1]] and np.array_equal(again, first[species[1]])
+
+
+class YieldingName(str):
+    """A species name that lets other threads run whenever a dict hashes or compares it: a race in a cache keyed
+    by it shows at once rather than once in thousands of calls."""
+
+    def __hash__(self) -> int:
+        time.sleep(0)  # releases the GIL
+        return str.__hash__(self)
+
+    def __eq__(self, other: object) -> bool:
+        time.sleep(0)
+        return str.__eq__(self, other)
+
+
+ASKS = 100  # per thread
+
+
+def test_set_sizes_from_many_threads_are_right(seed_corpus, monkeypatch):
+    """Eight threads asking for six species at once, with room for two: every answer is the species' sizes counted
+    from the links table, and no thread fails (without the lock, a look-up racing an eviction raised KeyError)."""
+    links, genes = seed_corpus.links, seed_corpus.genes
+    species = [YieldingName(name) for name in list(seed_corpus.species_gene_counts)[:6]]
+    expected = {}
+    for name in species:
+        ids = set(genes.loc[genes["organism"] == name, "gene_id"])
+        counts = links[links["gene_id"].isin(ids)].groupby("figid", observed=True)["gene_id"].nunique()
+        expected[name] = np.array([counts.get(figid, 0) for figid in seed_corpus.figids])
+    monkeypatch.setattr(enrich_module, "SET_SIZES_KEPT", 2)
+    answers, errors = [], []
+    barrier = threading.Barrier(8)
+
+    def ask(start: int) -> None:
+        barrier.wait()
+        try:
+            for i in range(ASKS):
+                name = species[(start + i) % len(species)]
+                answers.append((name, species_set_sizes(seed_corpus, name)))
+        except Exception as exc:  # a thread's failure, asserted on below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(answers) == 8 * ASKS
+    for name, sizes in {id(sizes): (name, sizes) for name, sizes in answers}.values():
+        assert np.array_equal(sizes, expected[name])
+    assert len(enrich_module._set_sizes[seed_corpus]) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+def test_a_child_forked_while_the_cache_is_locked_can_use_it(seed_corpus):
+    """gunicorn forks its workers from a master whose other threads may hold the cache's lock at that moment: the
+    child gets a lock of its own instead of one nobody will release (it would hang; the alarm ends it)."""
+    name = list(seed_corpus.species_gene_counts)[-1]
+    with enrich_module._set_sizes_lock:
+        pid = os.fork()
+        if pid == 0:  # the child
+            signal.alarm(10)
+            ok = False
+            try:
+                ok = species_set_sizes(seed_corpus, name, exact=True).shape == (seed_corpus.n_figures,)
+            finally:
+                os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

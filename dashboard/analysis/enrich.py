@@ -9,6 +9,8 @@ recurrence, `_tails_by_recurrence`).
 
 from __future__ import annotations
 
+import os
+import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -64,19 +66,38 @@ class Enrichment:
 _set_sizes: weakref.WeakKeyDictionary[Corpus, OrderedDict[tuple[str | None, bool], np.ndarray]] = (
     weakref.WeakKeyDictionary()
 )
-SET_SIZES_KEPT = 8  # species per corpus (0.9 MB each at 110,000 figures): the few a server is asked about
+SET_SIZES_KEPT = 8  # species per corpus (0.9 MB each at 110,000 figures): the few a server was asked about last
+_set_sizes_lock = threading.Lock()  # held for a look-up or an insertion only, never while counting
+
+
+def _new_set_sizes_lock() -> None:
+    """A forked child gets a lock of its own: one held by another thread of the parent would never be released."""
+    global _set_sizes_lock
+    _set_sizes_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_set_sizes_lock)
 
 
 def species_set_sizes(corpus: Corpus, species: str | None, exact: bool = False) -> np.ndarray:
-    """Every figure's number of genes of the species (all its genes when None), kept for the last few species
-    asked (two threads asking at once may both count: the same answer, and no lock to carry across a fork)."""
-    kept = _set_sizes.setdefault(corpus, OrderedDict())
-    found = kept.get((species, exact))
-    if found is None:
-        found = np.asarray(corpus.matrix(exact) @ corpus.species_mask(species).astype(np.float32)).ravel()
-        found = found.astype(np.int64)
-        found.flags.writeable = False
-        kept[species, exact] = found
+    """Every figure's number of genes of the species (all its genes when None), kept for the species asked about
+    last (least recently used first out). Safe from several threads: two asking at once for a species not kept
+    may both count it (the same answer; one array is kept), while neither waits on the other's counting."""
+    key = (species, exact)
+    with _set_sizes_lock:
+        kept = _set_sizes.get(corpus)
+        found = kept.get(key) if kept is not None else None
+        if found is not None:
+            kept.move_to_end(key)
+            return found
+    counted = np.asarray(corpus.matrix(exact) @ corpus.species_mask(species).astype(np.float32)).ravel()
+    counted = counted.astype(np.int64)
+    counted.flags.writeable = False
+    with _set_sizes_lock:
+        kept = _set_sizes.setdefault(corpus, OrderedDict())
+        found = kept.setdefault(key, counted)
+        kept.move_to_end(key)
         while len(kept) > SET_SIZES_KEPT:
             kept.popitem(last=False)
     return found

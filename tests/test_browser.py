@@ -410,6 +410,17 @@ def test_enter_on_a_focused_row_opens_it(dash_duo, app):
     assert_console_clean(dash_duo)
 
 
+SHOWN_NUMBERS = """
+const api = dash_ag_grid.getApi(arguments[0]);
+const shown = [];
+for (const cell of document.querySelectorAll(`#${arguments[0]} .ag-cell[col-id='${arguments[1]}']`)) {
+    const row = api.getDisplayedRowAtIndex(Number(cell.closest('.ag-row').getAttribute('row-index')));
+    shown.push([cell.innerText, row.data[arguments[1]]]);
+}
+return shown;
+"""
+
+
 def test_tables_show_their_numbers_in_full(dash_duo, app):
     """p and FDR in scientific notation that fits, headers whole, no column cut off, at 1400 and at 800 px."""
     watch_console(dash_duo)
@@ -425,6 +436,9 @@ def test_tables_show_their_numbers_in_full(dash_duo, app):
         until(lambda: dash_duo.driver.execute_script(UNREADABLE) == [], TIMEOUT, msg=f"cut at {width} px")
         p_values = [c.text for c in dash_duo.find_elements(f"#{ids.ENRICH_TABLE} .ag-cell[col-id='p_value']")]
         assert p_values and all("e-" in p or float(p) >= 1e-3 for p in p_values), p_values
+        for column in ("p_value", "fdr"):  # three significant digits: an FDR of 0.0497 is not "0.05"
+            shown = dash_duo.driver.execute_script(SHOWN_NUMBERS, ids.ENRICH_TABLE, column)
+            assert shown and all(float(text) == float(f"{value:.3g}") for text, value in shown), shown
     title = dash_duo.find_element(f"#{ids.FIGURE_TABLE} .ag-row[row-index='0'] .ag-cell[col-id='title']")
     assert title.value_of_css_property("text-overflow") == "ellipsis"
     assert_console_clean(dash_duo)

@@ -11,8 +11,9 @@ import pytest
 from conftest import SEEDS, SITE
 from plotly.utils import PlotlyJSONEncoder
 
+from dashboard.analysis.enrich import gene_partners
 from dashboard.analysis.graph import select_subgraph
-from dashboard.analysis.model import UNSTATED, order_figures, selection_figures
+from dashboard.analysis.model import UNSTATED, filter_selection, order_figures, selection_figures
 from dashboard.analysis.terms import term_index
 from dashboard.config import Settings
 from dashboard.corpus import columns as C
@@ -328,6 +329,18 @@ def test_the_network_counts_the_figures_the_summary_counts(seed_corpus, exact):
         assert f" of {len(rows):,} figures ({geneless:,} {verb} no genes" in status, status
         checked += 1
     assert checked
+
+
+def test_partner_p_values_show_three_significant_digits(seed_corpus):
+    """The gene panel's partner table shows each p as its value to three significant digits (0.0497, not 0.05)."""
+    row = seed_corpus.rows_for_symbol("TP53")[0]
+    state = ViewState(genes=(int(seed_corpus.gene_ids[row]),))
+    mask = filter_selection(seed_corpus, to_selection(seed_corpus, state))
+    partners = gene_partners(seed_corpus, row, mask, False, limit=8)
+    table = next(c for c in walk(show_detail(seed_corpus, state)) if getattr(c, "className", "") == "stats-table")
+    shown = [tr.children[3].children for tr in table.children[1].children]
+    assert shown == [f"{p:.3g}" for p in partners["p_value"]]
+    assert any(len(text.replace("0.", "").lstrip("0").split("e")[0].replace(".", "")) == 3 for text in shown), shown
 
 
 def test_figure_detail_shows_markup_as_text(site_corpus):

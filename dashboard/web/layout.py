@@ -222,13 +222,13 @@ def build_filters(corpus: Corpus) -> html.Aside:
     )
 
 
-# Number columns have fixed widths that hold their longest value ("8.5e-12") and header; text columns share the
+# Number columns have fixed widths that hold their longest value ("8.53e-12") and header; text columns share the
 # rest, down to a minimum, and show their full text as a tooltip. No autoHeight: the figure table pages its rows
 # from the server (AG Grid's infinite row model, which has fixed row heights), so a title is clamped to two lines.
 NUMBER_COLUMN = {"type": "rightAligned", "wrapHeaderText": True, "autoHeaderHeight": True}
-SCIENTIFIC = {  # 8.5e-12, 5.7e-5, 0.034
+SCIENTIFIC = {  # three significant digits, as everywhere a p or FDR is shown: 8.53e-12, 5.7e-5, 0.0497
     "function": "params.value == null ? '' : "
-    "d3.format(params.value > 0 && params.value < 1e-3 ? '.2~e' : '.2~g')(params.value)"
+    "d3.format(params.value > 0 && params.value < 1e-3 ? '.2~e' : '.3~g')(params.value)"
 }
 SCIENTIFIC_FULL = {"function": "params.value == null ? '' : d3.format('.4~e')(params.value)"}
 ROW_HEIGHT = 50  # two lines of a title
@@ -277,7 +277,7 @@ ENRICH_COLUMNS = [
         **NUMBER_COLUMN,
         "headerName": "Overlap",
         "field": "overlap",
-        "width": 98,
+        "width": 88,
         "headerTooltip": "genes of the list in the figure",
     },
     {
@@ -291,7 +291,7 @@ ENRICH_COLUMNS = [
         **NUMBER_COLUMN,
         "headerName": "p",
         "field": "p_value",
-        "width": 80,
+        "width": 90,
         "headerTooltip": "one-sided Fisher exact test (hypergeometric upper tail)",
         "valueFormatter": SCIENTIFIC,
         "tooltipValueGetter": SCIENTIFIC_FULL,
@@ -300,7 +300,7 @@ ENRICH_COLUMNS = [
         **NUMBER_COLUMN,
         "headerName": "FDR",
         "field": "fdr",
-        "width": 80,
+        "width": 90,
         "headerTooltip": "Benjamini–Hochberg false discovery rate over all sets tested",
         "valueFormatter": SCIENTIFIC,
         "tooltipValueGetter": SCIENTIFIC_FULL,
@@ -317,7 +317,7 @@ ENRICH_COLUMNS = [
         "headerName": "Overlapping genes",
         "field": "overlap_label",
         "flex": 2,
-        "minWidth": 110,
+        "minWidth": 100,
         "tooltipField": "overlap_label",
         "wrapHeaderText": True,
         "autoHeaderHeight": True,

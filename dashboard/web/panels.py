@@ -48,6 +48,11 @@ def external_link(url: object, text: str) -> html.Component | None:
     return html.A(text, href=href, target="_blank", rel="noopener noreferrer", className="external")
 
 
+def format_p(value: float) -> str:
+    """A p-value or FDR as shown: three significant digits (an FDR of 0.0497 is not 0.05)."""
+    return f"{value:.3g}"
+
+
 def _text(value: object) -> str:
     return "" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else str(value)
 
@@ -150,7 +155,7 @@ def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int, thumbnails
             str(p[C.SYMBOL]),
             f"{int(p['shared'])}",
             f"{p[C.SYMBOL]} ({p[C.ORGANISM]}, NCBI Gene {p[C.GENE_ID]}): {int(p['shared'])} shared figure(s), "
-            f"Jaccard {p['jaccard']:.2f}, hypergeometric p {p['p_value']:.2g}",
+            f"Jaccard {p['jaccard']:.2f}, hypergeometric p {format_p(p['p_value'])}",
             species=str(p[C.ORGANISM]) if mixed else "",
         )
         for p in partners.to_dict("records")
@@ -167,7 +172,7 @@ def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int, thumbnails
                             ),
                             html.Td(str(int(p["shared"]))),
                             html.Td(f"{p['jaccard']:.2f}"),
-                            html.Td(f"{p['p_value']:.2g}"),
+                            html.Td(format_p(p["p_value"])),
                         ]
                     )
                     for p in partners.head(8).to_dict("records")

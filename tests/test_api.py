@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from conftest import SEEDS
 from scipy import stats
 
+from dashboard.analysis.enrich import enrich
+from dashboard.analysis.model import selection_figures
 from dashboard.config import Settings
 from dashboard.web.app import create_app
+from dashboard.web.state import ViewState, parse_query, to_selection
 
 FIGURE = "PMC7090164__fcell-08-00089-g002"
 
@@ -168,3 +173,62 @@ def test_an_infinite_odds_ratio_is_null(client):
     assert top["odds_ratio"] is None
     finite = [r["odds_ratio"] for r in body["results"] if r["overlap"] < r["set_size"] and r["overlap"]]
     assert finite and all(isinstance(value, float) for value in finite)
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "error"),
+    [
+        ("years=2020-2010", 200, None),  # reversed: read the other way round, as a link is
+        ("years=1800-1810", 200, None),  # beyond the corpus: allowed, it finds nothing
+        ("years=abc", 400, "Years 'abc' are not a range like 2010-2020."),
+        ("include_unstated=maybe", 400, "include_unstated 'maybe' is not 1 or 0."),
+        ("organisms=Martian,Homo%20sapiens", 400, "Unknown organism 'Martian' dropped."),
+    ],
+)
+def test_filters_refuse_exactly_what_a_link_would_drop(client, seed_corpus, query, status, error):
+    """A filter value is refused when a link would drop it, and the error says what is wrong, never what the page
+    would do instead ("all years shown"); a value a link uses (reversed or empty years) is answered."""
+    response = client.get(f"/api/v1/genes/TP53/figures?{query}")
+    assert response.status_code == status
+    if error is not None:
+        assert response.get_json()["error"] == error
+    else:
+        state, _ = parse_query(seed_corpus, query)
+        expected = selection_figures(seed_corpus, to_selection(seed_corpus, replace(state, genes=(7157,))))
+        assert response.get_json()["total"] == len(expected)
+
+
+def test_a_pasted_table_as_the_genes_string_is_read_as_the_page_reads_it(client):
+    """`genes` given as text goes through the page's reader: the gene column of a table, not its counts (7124 is
+    TNF's NCBI id, 3569 IL6's) nor the words of its descriptions."""
+    text = 'gene,description,count\nTP53,"kinase, binds TNF and TNF, see notes",7124\nAKT1,"a, b",3569\n'
+    body = client.post("/api/v1/enrich", json={"genes": text}).get_json()
+    assert body["query_size"] == 2 and body["unrecognised"] == []
+    listed = {gene for result in body["results"] for gene in result["overlap_ids"]}
+    assert listed <= {7157, 207} and listed
+
+
+def test_exact_is_applied_by_the_gene_figures_and_the_enrichment(client, seed_corpus):
+    """`exact=1` keeps only the links read through a gene's own symbol, in a gene's figures and in the enrichment
+    alike (TNFSF11 is read through its alias RANKL in some figures)."""
+    totals = {}
+    for exact in (0, 1):
+        state = ViewState(genes=(8600,), exact=bool(exact))
+        expected = [
+            str(seed_corpus.figids[r]) for r in selection_figures(seed_corpus, to_selection(seed_corpus, state))
+        ]
+        body = client.get(f"/api/v1/genes/8600/figures?exact={exact}").get_json()
+        assert sorted(f["figid"] for f in body["figures"]) == sorted(expected)
+        totals[exact] = body["total"]
+    assert totals[1] < totals[0]
+    genes = ["TNFSF11", "TNFRSF11A", "MAPK1", "AKT1", "TP53"]
+    for exact in (False, True):
+        body = client.post("/api/v1/enrich", json={"genes": genes, "exact": exact}).get_json()
+        direct = enrich(seed_corpus, genes, exact=exact)
+        assert body["background_size"] == direct.background_size
+        assert [(r["figid"], r["overlap"]) for r in body["results"]] == list(
+            zip(direct.results["figid"], direct.results["overlap"], strict=True)
+        )
+    loose = client.post("/api/v1/enrich", json={"genes": genes}).get_json()
+    strict = client.post("/api/v1/enrich", json={"genes": genes, "exact": True}).get_json()
+    assert loose["background_size"] != strict["background_size"]

@@ -174,7 +174,11 @@ def test_next_state_names_its_trigger(seed_corpus):
     # A search typed that cannot be run is dropped with the notice a link gets, not silently.
     typed = replace(before, text="osteoclast")
     state, notices = next_state(seed_corpus, ids.TEXT_SEARCH, {**values, "text": "--"}, typed)
-    assert state.text == "" and notices == ["Search '--' was dropped: '--' holds no word or number to search for"]
+    assert state.text == "" and notices == ["Search '--' was dropped: '--' holds no word or number to search for."]
+    state, notices = next_state(seed_corpus, ids.TEXT_SEARCH, {**values, "text": "*"}, typed)
+    assert state.text == "" and notices == ["Search '*' was dropped: type a word to search for."]
+    state, notices = parse_query(seed_corpus, "q=*")
+    assert state.text == "" and notices == ["Search '*' was dropped: type a word to search for."]
     state, notices = next_state(seed_corpus, ids.TEXT_SEARCH, {**values, "text": ""}, typed)
     assert state.text == "" and notices == []  # a search cleared on purpose
     outputs = view_outputs(seed_corpus, ids.MATCH_MODE, replace(before, match="all"), before, [], "?genes=TNFSF11")

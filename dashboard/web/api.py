@@ -6,7 +6,6 @@ Every answer is JSON: 400 with a message for a bad request, 404 for an unknown g
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import urlencode
 
 import numpy as np
@@ -16,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard.analysis.corpusmap import corpus_map, map_building
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, enrich
-from dashboard.analysis.genelist import MAX_LIST, GeneList
+from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, GeneList, read_gene_list
 from dashboard.analysis.model import (
     Corpus,
     Selection,
@@ -88,10 +87,9 @@ def _filters(corpus: Corpus, organisms: str | None, years: str | None, unstated:
     flag = ("1" if unstated else "0") if isinstance(unstated, bool) else unstated
     pairs = (("organisms", organisms), ("years", years), ("include_unstated", flag))
     state, notices = parse_query(corpus, urlencode({k: v for k, v in pairs if v}))
-    problems = [n for n in notices if "reversed" not in n and not n.startswith("No figure of this corpus")]
+    problems = [notice.reason for notice in notices if notice.dropped]  # a range reversed or beyond the corpus is used
     if problems:
-        # The page's notices say what it did instead; a request is refused, so that part does not apply.
-        raise BadRequest(" ".join(re.sub(r"; (all years shown|read as 0)\.$", ".", n) for n in problems))
+        raise BadRequest(" ".join(problems))
     return state
 
 
@@ -101,8 +99,10 @@ def _string_list(body: dict, key: str, required: bool = False) -> list[str] | No
         if required:
             raise BadRequest(f"'{key}' is required: a list of gene symbols or NCBI ids")
         return None
-    if isinstance(value, str):
-        value = value.replace(",", " ").split()
+    if isinstance(value, str):  # pasted text: read as the page reads it (a table's gene column, or a free list)
+        if len(value) > MAX_LIST_TEXT:
+            raise BadRequest(f"'{key}' is {len(value):,} characters long; at most {MAX_LIST_TEXT:,} are accepted")
+        value = read_gene_list(value).tokens
     if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
         raise BadRequest(f"'{key}' must be a list of gene symbols or NCBI ids")
     if len(value) > MAX_LIST:

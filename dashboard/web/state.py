@@ -137,16 +137,30 @@ def _shown(value: str) -> str:
     return value if len(value) <= MAX_SHOWN_VALUE else value[:MAX_SHOWN_VALUE] + "…"
 
 
-def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str]]:
+class Notice(str):
+    """A notice for the user, as the page shows it; `dropped` when a value was not used as given (an API request
+    holding it is refused), and `reason` the part that says what is wrong, without what the page did instead."""
+
+    dropped: bool
+    reason: str
+
+    def __new__(cls, reason: str, instead: str = "", dropped: bool = True) -> Notice:
+        notice = super().__new__(cls, f"{reason}; {instead}." if instead else f"{reason}.")
+        notice.dropped = dropped
+        notice.reason = f"{reason}."
+        return notice
+
+
+def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Notice]]:
     """A page URL's query string → the view state, and a notice for every value that was dropped."""
-    notices: list[str] = []
+    notices: list[Notice] = []
     search = search.lstrip("?") if isinstance(search, str) else ""
     if len(search) > MAX_QUERY:
-        return ViewState(), [f"The link's parameters are {len(search):,} characters long; they were ignored."]
+        return ViewState(), [Notice(f"The link's parameters are {len(search):,} characters long", "they were ignored")]
     params: dict[str, str] = {}
     for key, value in parse_qsl(search, keep_blank_values=True):
         if key not in KNOWN_PARAMS:
-            notices.append(f"Unknown parameter '{_shown(key)}' ignored.")
+            notices.append(Notice(f"Unknown parameter '{_shown(key)}' ignored"))
         else:
             params[key] = value
     state = ViewState()
@@ -160,17 +174,17 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
     if genes := params.get("genes", "").strip():
         tokens = [t.strip() for t in genes.split(",") if t.strip()]
         if len(tokens) > MAX_GENES:
-            notices.append(f"Only the first {MAX_GENES} of {len(tokens)} genes were used.")
+            notices.append(Notice(f"Only the first {MAX_GENES} of {len(tokens)} genes were used"))
             tokens = tokens[:MAX_GENES]
         rows, unknown = resolve_genes(corpus, tokens)
-        notices.extend(f"Unknown gene '{_shown(t)}' dropped." for t in unknown)
+        notices.extend(Notice(f"Unknown gene '{_shown(t)}' dropped") for t in unknown)
         state = replace(state, genes=tuple(int(corpus.gene_ids[r]) for r in rows[:MAX_GENES]))
 
     if "match" in params:
         if params["match"] in MATCH_MODES:
             state = replace(state, match=params["match"])
         else:
-            notices.append(f"Match mode '{_shown(params['match'])}' is not 'any' or 'all'; using 'any'.")
+            notices.append(Notice(f"Match mode '{_shown(params['match'])}' is not 'any' or 'all'", "using 'any'"))
 
     if organisms := params.get("organisms", "").strip():
         known, dropped = [], []
@@ -178,44 +192,44 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
             if not name:
                 continue
             (known if name in corpus.organism_figures else dropped).append(name)
-        notices.extend(f"Unknown organism '{_shown(o)}' dropped." for o in dropped)
+        notices.extend(Notice(f"Unknown organism '{_shown(o)}' dropped") for o in dropped)
         state = replace(state, organisms=tuple(dict.fromkeys(known)))
 
     for kind in TERM_KINDS:
         if terms := params.get(kind, "").strip():
             tokens = [t.strip() for t in terms.split(",") if t.strip()]
             if len(tokens) > MAX_TERMS:
-                notices.append(f"Only the first {MAX_TERMS} of {len(tokens)} {kind} were used.")
+                notices.append(Notice(f"Only the first {MAX_TERMS} of {len(tokens)} {kind} were used"))
                 tokens = tokens[:MAX_TERMS]
             keys, unknown = resolve_terms(corpus, kind, tokens)
-            notices.extend(f"Unknown {kind[:-1]} '{_shown(t)}' dropped." for t in unknown)
+            notices.extend(Notice(f"Unknown {kind[:-1]} '{_shown(t)}' dropped") for t in unknown)
             state = replace(state, **{kind: tuple(keys)})
 
     if "include_unstated" in params:
         flag = params["include_unstated"].strip().lower()
         if flag not in _TRUE | _FALSE:
-            notices.append(f"include_unstated '{_shown(flag)}' is not 1 or 0; read as 0.")
+            notices.append(Notice(f"include_unstated '{_shown(flag)}' is not 1 or 0", "read as 0"))
         state = replace(state, unstated=flag in _TRUE)
 
     if years := params.get("years", "").strip():
         parsed = parse_years(years)
         if parsed is None:
-            notices.append(f"Years '{_shown(years)}' are not a range like 2010-2020; all years shown.")
+            notices.append(Notice(f"Years '{_shown(years)}' are not a range like 2010-2020", "all years shown"))
         else:
             if parsed[0] > parsed[1]:
-                notices.append(f"Years '{_shown(years)}' were reversed; read as {parsed[1]}-{parsed[0]}.")
+                notices.append(
+                    Notice(f"Years '{_shown(years)}' were reversed", f"read as {parsed[1]}-{parsed[0]}", dropped=False)
+                )
                 parsed = (parsed[1], parsed[0])
             span = corpus.year_span
             if span is not None and (parsed[1] < span[0] or parsed[0] > span[1]):
-                notices.append(
-                    f"No figure of this corpus is from {parsed[0]}-{parsed[1]}: its figures are from "
-                    f"{span[0]}-{span[1]}."
-                )
+                reason = f"No figure of this corpus is from {parsed[0]}-{parsed[1]}: its figures are from "
+                notices.append(Notice(f"{reason}{span[0]}-{span[1]}", dropped=False))
             state = replace(state, years=normalise_years(corpus, parsed))
 
     if figure := params.get("figure", "").strip():
         if corpus.figure_row(figure) is None:
-            notices.append(f"Figure '{_shown(figure)}' is not in this corpus.")
+            notices.append(Notice(f"Figure '{_shown(figure)}' is not in this corpus"))
         else:
             state = replace(state, figure=figure)
 
@@ -226,25 +240,27 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
         if (number := to_int_in(budget, MIN_BUDGET, MAX_BUDGET)) is not None:
             state = replace(state, budget=number)
         else:
-            notices.append(f"Node budget '{_shown(budget)}' is not a number from {MIN_BUDGET} to {MAX_BUDGET}.")
+            notices.append(Notice(f"Node budget '{_shown(budget)}' is not a number from {MIN_BUDGET} to {MAX_BUDGET}"))
 
     if expand := params.get("expand", "").strip():
         figures = [f.strip() for f in expand.split(",") if f.strip()]
         known = [f for f in figures if corpus.figure_row(f) is not None]
-        notices.extend(f"Figure '{_shown(f)}' to expand is not in this corpus." for f in figures if f not in known)
+        notices.extend(
+            Notice(f"Figure '{_shown(f)}' to expand is not in this corpus") for f in figures if f not in known
+        )
         state = replace(state, expanded=tuple(dict.fromkeys(known))[:MAX_EXPANDED])
 
     if "colour" in params:
         if params["colour"] in COLOUR_MODES:
             state = replace(state, colour=params["colour"])
         else:
-            notices.append(f"Colour '{_shown(params['colour'])}' is not one of {', '.join(COLOUR_MODES)}.")
+            notices.append(Notice(f"Colour '{_shown(params['colour'])}' is not one of {', '.join(COLOUR_MODES)}"))
 
     if "region" in params:
         try:
             state = replace(state, region=parse_region(params["region"]))
         except RegionError as exc:
-            notices.append(f"Region '{_shown(params['region'])}' dropped: {exc}.")
+            notices.append(Notice(f"Region '{_shown(params['region'])}' dropped: {exc}"))
 
     if "labels" in params:
         state = replace(state, label_all=params["labels"].strip().lower() == "all")
@@ -252,7 +268,7 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[str
     if "terms" in params:
         flag = params["terms"].strip().lower()
         if flag not in _TRUE | _FALSE:
-            notices.append(f"terms '{_shown(flag)}' is not 1 or 0; read as 0.")
+            notices.append(Notice(f"terms '{_shown(flag)}' is not 1 or 0", "read as 0"))
         state = replace(state, show_terms=flag in _TRUE)
     return state, notices
 
@@ -278,12 +294,12 @@ def text_search_problem(text: str) -> str | None:
     return None
 
 
-def text_search_notice(text: object) -> str | None:
+def text_search_notice(text: object) -> Notice | None:
     """What the user is told when a search typed or linked cannot be run (None if it can, or there is none)."""
     if not isinstance(text, str) or not text.strip():
         return None
     problem = text_search_problem(text.strip())
-    return f"Search '{_shown(text.strip())}' was dropped: {problem}" if problem else None
+    return Notice(f"Search '{_shown(text.strip())}' was dropped: {problem}") if problem else None
 
 
 def normalise_years(corpus: Corpus, years: tuple[int, int] | None) -> tuple[int, int] | None:

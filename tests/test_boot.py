@@ -50,6 +50,8 @@ def test_loading_page_and_health_until_ready():
     assert boot.wait(60)
     health = client.get("/healthz")
     assert health.status_code == 200 and health.json["status"] == "ok" and health.json["figures"] == 4
+    # The data folder by its name, as the header shows it: never the server's path.
+    assert health.json["release"]["name"] == SITE.resolve().name and str(SITE.resolve().parent) not in health.text
     assert client.get("/").status_code == 200 and "PFOCR dashboard" in client.get("/").text
 
 

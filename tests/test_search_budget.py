@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from conftest import write
 
-from dashboard.analysis.model import Corpus
+from dashboard.analysis.model import Corpus, Selection, selection_figures
 from dashboard.analysis.search import QueryError, search_figures
 from dashboard.config import Settings
 from dashboard.corpus import columns as C
 from dashboard.corpus.loader import read_corpus
 from dashboard.corpus.textindex import TextIndex, build_text_index, parse_query
+from dashboard.web import ids
 from dashboard.web.app import create_app
 
 FIGURES = 600  # PMC1000000 … PMC1000599: 1,200 terms start with "pmc10" (the PMCIDs and the squeezed figids)
@@ -155,3 +156,27 @@ def test_an_error_other_than_an_interruption_is_not_hidden(index, tmp_path):
     copy.write_bytes(b"not a database" * 1000)
     with ThreadPoolExecutor(max_workers=1) as pool, pytest.raises(sqlite3.DatabaseError):
         pool.submit(broken.compile, parse_query("pmc")).result()
+
+
+def test_a_search_too_broad_for_the_page_is_told_never_an_empty_selection(data):
+    """The selection's filter raises QueryError instead of answering "no figure"; a page callback counting the
+    selection answers with the notice "Search not run: … too broad", and it is not counted as our error."""
+    corpus = Corpus(read_corpus([data]))
+    corpus.text_index.time_budget = 0.0
+    with pytest.raises(QueryError, match="too broad"):
+        selection_figures(corpus, Selection(text="kinases receptors"))
+    client = create_app(Settings(data=(str(data),), use_cache=False), corpus=corpus).server.test_client()
+    outputs = [(ids.ORGANISM_FILTER, "options"), (ids.UNSTATED_SWITCH, "options"), (ids.SELECTION_SUMMARY, "children")]
+    body = {
+        "output": ".." + "...".join(f"{c}.{p}" for c, p in outputs) + "..",
+        "outputs": [{"id": c, "property": p} for c, p in outputs],
+        "inputs": [{"id": ids.SELECTION, "property": "data", "value": {"text": "kinases receptors"}}],
+        "changedPropIds": [f"{ids.SELECTION}.data"],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    answer = response.get_json()
+    assert "too broad" in answer["sideUpdate"][ids.NOTICE]["children"]
+    assert "response" not in answer or ids.SELECTION_SUMMARY not in answer.get("response", {})
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'pfocr_errors_total{kind="callback"} 0.0' in metrics

@@ -342,12 +342,9 @@ def filter_selection(corpus: Corpus, selection: Selection) -> np.ndarray:
             if keys := getattr(selection, kind):
                 mask &= terms_mask(corpus, kind, list(keys))
     if selection.text:
-        from dashboard.analysis.search import QueryError, search_mask  # the search floor builds on this module
+        from dashboard.analysis.search import search_mask  # the search floor builds on this module
 
-        try:
-            mask &= search_mask(corpus, selection.text)
-        except QueryError:
-            mask[:] = False  # the web floor refuses such a query with a notice before it gets here
+        mask &= search_mask(corpus, selection.text)  # a query that cannot be run is a QueryError, never "no figure"
     if selection.region:
         from dashboard.analysis.corpusmap import region_figures  # the map floor builds on this module
 

@@ -234,6 +234,12 @@ def build_bundle(
     return write_bundle(out, tables, count_sources(paths))
 
 
+def source_names(paths) -> str:
+    """What a release of sources is called where others see it (/healthz, /api/v1/stats): its folders' and files'
+    names, never the server's paths."""
+    return ", ".join(Path(os.fspath(path)).resolve().name or os.fspath(path) for path in paths)
+
+
 def load_data(
     paths: Sequence[str | os.PathLike],
     cache_dir: str | os.PathLike | None = None,
@@ -256,7 +262,7 @@ def load_data(
     tables = load_corpus(paths, cache_dir=cache_dir, use_cache=use_cache, workers=workers, progress=progress)
     release = Release(
         kind="sources",
-        name=", ".join(os.fspath(path) for path in paths),
+        name=source_names(paths),
         built=None,
         built_by=None,
         software=software_version(),

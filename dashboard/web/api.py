@@ -201,7 +201,8 @@ def build_api(corpus: Corpus) -> Blueprint:
     api = Blueprint("api", __name__, url_prefix=PREFIX)
 
     @api.errorhandler(BadRequest)
-    def bad_request(exc: BadRequest):
+    @api.errorhandler(QueryError)  # a search that cannot be run (too broad to answer in time): the client's to change
+    def bad_request(exc: BadRequest | QueryError):
         return _error(400, str(exc))
 
     @api.errorhandler(HTTPException)
@@ -393,10 +394,7 @@ def build_api(corpus: Corpus) -> Blueprint:
         limit = _positive_int(request.args.get("limit"), "limit", 20, SEARCH_LIMIT)
         offset = _whole_number(request.args.get("offset"), "offset", 0, 0, SEARCH_OFFSET)
         mask = _search_mask(corpus, request.args)
-        try:
-            result = search_figures(corpus, query, limit=limit, mask=mask, offset=offset)
-        except QueryError as exc:
-            raise BadRequest(str(exc)) from None
+        result = search_figures(corpus, query, limit=limit, mask=mask, offset=offset)
         return jsonify(
             total=result.total,
             figures=[

@@ -18,9 +18,10 @@ from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.analysis.model import Corpus
+from dashboard.analysis.search import QueryError
 from dashboard.analysis.terms import figure_terms, term_index
 from dashboard.config import ASSETS, DEFAULT_DATA, Settings
-from dashboard.corpus.bundle import Release, load_data, software_version
+from dashboard.corpus.bundle import Release, load_data, software_version, source_names
 from dashboard.corpus.corpusmap import start_map_build
 from dashboard.corpus.loader import CorpusError
 from dashboard.corpus.progress import Progress, Snapshot, TerminalReport
@@ -87,8 +88,12 @@ def describe_data(settings: Settings, release: Release) -> str:
 
 
 def report_callback_error(error: Exception, metrics: Metrics) -> None:
-    """The last net under every callback: log the error with its traceback, count it for monitoring, tell the
-    user, change nothing else."""
+    """The last net under every callback: a search that cannot be run (too broad to answer in time) is told to the
+    user as such; anything else is ours: logged with its traceback, counted, and the user told. Nothing else
+    changes: a view is never emptied in place of an answer."""
+    if isinstance(error, QueryError):
+        set_props(ids.NOTICE, {"children": f"Search not run: {error}."})
+        return
     log.error("callback failed: %s", error, exc_info=error)
     metrics.count_error("callback")
     set_props(ids.NOTICE, {"children": "That action could not be completed; the error was logged. Try another."})
@@ -186,7 +191,7 @@ def sources_release(settings: Settings, corpus: Corpus) -> Release:
     """The release of a corpus handed in ready-made (as the tests do): its sources and counts."""
     return Release(
         kind="sources",
-        name=", ".join(settings.data),
+        name=source_names(settings.data),
         built=None,
         built_by=None,
         software=software_version(),

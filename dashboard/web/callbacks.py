@@ -467,8 +467,9 @@ def show_search_hits(
     others = selection_mask(corpus, replace(to_selection(corpus, state), text=""))
     try:
         result = search_figures(corpus, state.text, limit=limit, mask=others)
+        anywhere = 0 if result.total else int(search_mask(corpus, state.text).sum())
     except QueryError as exc:
-        return html.P(f"Search not run: {exc}", className="muted")
+        return html.P(f"Search not run: {exc}.", className="muted")
     items = []
     for hit in result.hits:
         href = "/" + to_query(corpus, replace(state, figure=hit.figid))
@@ -488,7 +489,7 @@ def show_search_hits(
         # Figures or chemicals named by id have no relevance to rank by: in the order named, or newest first.
         order = {"named": "in the order named", "newest": "newest first"}.get(result.order, "best first")
         head = f"{plural(result.total, 'figure')} {verb} “{state.text}” within the other filters ({order}):"
-    elif anywhere := int(search_mask(corpus, state.text).sum()):
+    elif anywhere:
         head = (
             f"No figure within the other filters matches “{state.text}”; {plural(anywhere, 'figure')} of the whole"
             f" corpus {'does' if anywhere == 1 else 'do'}: clear a gene, organism, year, chemical, disease or map"

@@ -32,7 +32,7 @@ from dashboard.web.callbacks import (
     view_outputs,
 )
 from dashboard.web.panels import safe_href
-from dashboard.web.state import ViewState, apply_node_click, parse_query, to_query, to_selection
+from dashboard.web.state import ViewState, apply_node_click, parse_query, read_stored, to_query, to_selection
 
 FIGURE = "PMC7090164__fcell-08-00089-g002"
 
@@ -113,6 +113,18 @@ def test_node_click():
 def test_from_dict_survives_garbage():
     assert ViewState.from_dict({"genes": ["x"], "years": "bad"}) == ViewState()
     assert ViewState.from_dict("nope") == ViewState()
+
+
+def test_a_bad_stored_field_is_dropped_alone_with_a_notice():
+    """One malformed field of a stored view resets that field only, and says so; the rest of the view stays."""
+    good = ViewState(genes=(7157, 207), organisms=("Homo sapiens",), years=(2010, 2020), budget=500, text="kinase")
+    for field, bad in (("genes", ["TP53"]), ("years", [2010]), ("budget", "lots"), ("colour", "pink")):
+        state, notices = read_stored({**good.to_dict(), field: bad})
+        assert state == replace(good, **{field: getattr(ViewState(), field)}), field
+        assert len(notices) == 1 and f"view's {field} could not be read" in notices[0]
+    assert read_stored(good.to_dict()) == (good, [])
+    state, notices = read_stored("nope")
+    assert state == ViewState() and notices
 
 
 # --- callback logic -----------------------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ from dashboard.web.state import (
     apply_node_click,
     normalise_years,
     parse_query,
+    read_stored,
     text_search_notice,
     text_search_problem,
     to_query,
@@ -793,12 +794,13 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         """One place where the URL, the controls and clicks meet: each event yields the next view state."""
         values["grow"] = grow
         trigger = ctx.triggered_id
-        previous = ViewState.from_dict(stored) if stored is not None else None
+        previous, unreadable = read_stored(stored) if stored is not None else (None, [])
         clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
         found = next_state(corpus, trigger, values, previous, clicked)
         if found is None:
             raise PreventUpdate  # a chip or link was drawn, not clicked
         state, notices = found
+        notices = [*unreadable, *notices]
         if trigger == ids.URL and state == previous:
             raise PreventUpdate  # the URL caught up with the view (a link rewritten in place): nothing changed
         return view_outputs(corpus, trigger, state, previous, notices, values.get("search"))

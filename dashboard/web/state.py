@@ -10,6 +10,7 @@ malformed values are dropped, each with a notice the page shows.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from urllib.parse import parse_qsl, urlencode
 
@@ -77,35 +78,8 @@ class ViewState:
 
     @classmethod
     def from_dict(cls, data: dict | None) -> ViewState:
-        """Rebuild from a browser store; anything malformed falls back to the default."""
-        if not isinstance(data, dict):
-            return cls()
-        try:
-            genes = [to_int(g) for g in data.get("genes") or ()]
-            if any(g is None for g in genes):
-                return cls()
-            years = data.get("years")
-            low, high = (to_int(years[0]), to_int(years[1])) if years else (None, None)
-            return cls(
-                genes=tuple(genes),
-                match=data.get("match") if data.get("match") in MATCH_MODES else "any",
-                organisms=tuple(str(o) for o in data.get("organisms") or ()),
-                years=(low, high) if low is not None and high is not None else None,
-                figure=str(data["figure"]) if data.get("figure") else None,
-                exact=bool(data.get("exact")),
-                budget=to_int_in(data.get("budget"), MIN_BUDGET, MAX_BUDGET) or DEFAULT_BUDGET,
-                unstated=bool(data.get("unstated")),
-                expanded=tuple(str(f) for f in data.get("expanded") or ())[:MAX_EXPANDED],
-                colour=data.get("colour") if data.get("colour") in COLOUR_MODES else "plain",
-                label_all=bool(data.get("label_all")),
-                show_terms=bool(data.get("show_terms")),
-                text=str(data.get("text") or "")[:MAX_TEXT],
-                chemicals=tuple(str(t) for t in data.get("chemicals") or ())[:MAX_TERMS],
-                diseases=tuple(str(t) for t in data.get("diseases") or ())[:MAX_TERMS],
-                region=_stored_region(data.get("region")),
-            )
-        except (TypeError, IndexError, KeyError, AttributeError):
-            return cls()
+        """Rebuild from a browser store (see `read_stored`); a malformed field keeps its default."""
+        return read_stored(data)[0]
 
     def selection_part(self) -> ViewState:
         """What the figure table, counts and enrichment depend on: the genes and filters only."""
@@ -375,11 +349,87 @@ def to_selection(corpus: Corpus, state: ViewState) -> Selection:
 
 
 def _stored_region(value: object) -> tuple[int, ...]:
-    """A region kept in a browser store, checked again (anything malformed is no region)."""
-    try:
-        return parse_region(",".join(str(int(v)) for v in value)) if value else ()
-    except (RegionError, TypeError, ValueError):
-        return ()
+    """A region kept in a browser store, checked again."""
+    return parse_region(",".join(str(int(v)) for v in value)) if value else ()
+
+
+def _stored_genes(value: object) -> tuple[int, ...]:
+    genes = tuple(to_int(g) for g in value or ())
+    if any(g is None for g in genes):
+        raise ValueError("not NCBI Gene ids")
+    return genes
+
+
+def _stored_years(value: object) -> tuple[int, int] | None:
+    if not value:
+        return None
+    low, high = value
+    if to_int(low) is None or to_int(high) is None:
+        raise ValueError("not two years")
+    return to_int(low), to_int(high)
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[object], str]:
+    def read(value: object) -> str:
+        if value not in choices:
+            raise ValueError(f"not one of {', '.join(choices)}")
+        return str(value)
+
+    return read
+
+
+def _strings_of(limit: int) -> Callable[[object], tuple[str, ...]]:
+    def read(value: object) -> tuple[str, ...]:
+        if not isinstance(value, list | tuple):
+            raise TypeError("not a list")
+        return tuple(str(v) for v in value)[:limit]
+
+    return read
+
+
+def _budget(value: object) -> int:
+    number = to_int_in(value, MIN_BUDGET, MAX_BUDGET)
+    if number is None:
+        raise ValueError(f"not a node budget from {MIN_BUDGET} to {MAX_BUDGET}")
+    return number
+
+
+# How each field of a stored view state is read back; a field that fails keeps its default.
+_STORED_FIELDS: dict[str, Callable[[object], object]] = {
+    "genes": _stored_genes,
+    "match": _one_of(MATCH_MODES),
+    "organisms": _strings_of(10_000),
+    "years": _stored_years,
+    "figure": lambda v: str(v) if v else None,
+    "exact": bool,
+    "budget": _budget,
+    "unstated": bool,
+    "expanded": _strings_of(MAX_EXPANDED),
+    "colour": _one_of(COLOUR_MODES),
+    "label_all": bool,
+    "show_terms": bool,
+    "text": lambda v: str(v or "")[:MAX_TEXT],
+    "chemicals": _strings_of(MAX_TERMS),
+    "diseases": _strings_of(MAX_TERMS),
+    "region": _stored_region,
+}
+
+
+def read_stored(data: object) -> tuple[ViewState, list[Notice]]:
+    """A view state kept in a browser store (a client may send anything), field by field: a malformed field is
+    dropped — it keeps its default — with a notice naming it; the others are kept."""
+    if not isinstance(data, dict):
+        unreadable = Notice("The page's stored view could not be read", "the default view is shown")
+        return ViewState(), [unreadable] if data is not None else []
+    values, notices = {}, []
+    for name, read in _STORED_FIELDS.items():
+        if data.get(name) is None:
+            continue
+        try:
+            values[name] = read(data[name])
+        except (TypeError, ValueError, RegionError) as exc:
+            notices.append(Notice(f"The view's {name.replace('_', ' ')} could not be read ({exc})", "it was reset"))
+    return ViewState(**values), notices
 
 
 def apply_node_click(state: ViewState, node: str | None, grow: bool = False) -> ViewState:

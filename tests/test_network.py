@@ -10,13 +10,14 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 from conftest import write
+from dash import no_update
 
 from dashboard.analysis.graph import OVERLAP_LEFT, _add_terms, build_graph, select_subgraph, spread_layout
 from dashboard.analysis.model import Corpus
 from dashboard.analysis.terms import term_index
 from dashboard.corpus.loader import read_corpus
 from dashboard.web import figures, ids
-from dashboard.web.callbacks import draw_network, next_state, show_detail, update_network
+from dashboard.web.callbacks import draw_network, next_state, show_detail, update_network, view_outputs
 from dashboard.web.figures import DISC_TOLERANCE, LINE_HEIGHT, text_width
 from dashboard.web.layout import NETWORK_CONFIG
 from dashboard.web.state import ViewState, apply_node_click, parse_query, to_query, to_selection
@@ -286,3 +287,41 @@ def test_spreading_leaves_no_two_discs_overlapping(seed):
     shortfall = radii[i] + radii[j] + 2.0 - np.hypot(*(spread[i] - spread[j]).T)
     assert shortfall.max() < OVERLAP_LEFT
     assert np.median(np.hypot(*(spread - points).T)) < 60  # the layout's shape is kept, not blown apart
+
+
+def test_opening_a_figure_with_no_gene_chosen_recentres_the_network(seed_corpus):
+    """A table click opens a figure: with no gene chosen, the network store changes (its view centres on that
+    figure, which the default view does not draw); with genes chosen, opening a figure leaves the network alone."""
+    default, _ = update_network(seed_corpus, ViewState())
+    far = next(
+        str(f)
+        for f in seed_corpus.figids
+        if f"figure:{f}" not in {n[0] for n in nodes_of(default)}
+        and seed_corpus.figure_sizes()[seed_corpus.figure_row(str(f))] > 0
+    )
+    values = {"cell": {"rowId": far}, "search": ""}
+    state, _ = next_state(seed_corpus, ids.FIGURE_TABLE, values, ViewState())
+    outputs = view_outputs(seed_corpus, ids.FIGURE_TABLE, state, ViewState(), [], "")
+    assert outputs["network"]["figure"] == far
+    figure, _ = update_network(seed_corpus, ViewState.from_dict(outputs["network"]))
+    assert f"figure:{far}" in {n[0] for n in nodes_of(figure)}
+    chosen = ViewState(genes=(7157,))
+    opened, _ = next_state(seed_corpus, ids.FIGURE_TABLE, values, chosen)
+    assert view_outputs(seed_corpus, ids.FIGURE_TABLE, opened, chosen, [], "?genes=TP53")["network"] is no_update
+
+
+def test_a_gene_linking_exactly_two_drawn_figures_is_a_shared_labelled_node(seed_corpus):
+    """A gene in two of the drawn figures links them: it is drawn among "genes in several figures" and gets a label
+    where it fits, like genes of more figures — never as a private, unlabelled gene."""
+    figure, _ = update_network(seed_corpus, ViewState(genes=(7157,)))
+    graph = select_subgraph(seed_corpus, to_selection(seed_corpus, ViewState(genes=(7157,)))).graph
+    twice = {
+        n
+        for n in graph
+        if graph.nodes[n]["kind"] == "gene" and graph.degree(n) == 2 and not graph.nodes[n].get("focus")
+    }
+    assert twice
+    shared = next(t for t in figure["data"] if t["name"] == "Gene in several figures")
+    assert twice <= set(shared["customdata"])
+    labelled = {node for node, *_, label in nodes_of(figure) if label}
+    assert twice & labelled

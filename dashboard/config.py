@@ -2,7 +2,8 @@
 
 The stylesheet and scripts (`assets/`) and the embedded default data (`seeds/`) live at the top of the repository
 and travel in the wheel as the data packages `dashboard.assets` and `dashboard.seeds`: they are found through the
-installed package, so a wheel, `pip install .` and an editable checkout all serve the same files.
+installed package, so a wheel, `pip install .` and an editable checkout all serve the same files — and a checkout
+run without installing it (a buildpack's Procfile, `PYTHONPATH=.`) finds them beside its `dashboard/`.
 """
 
 from __future__ import annotations
@@ -13,15 +14,24 @@ from importlib import resources
 from pathlib import Path
 
 
-def package_folder(package: str) -> Path:
-    """The folder on disk of one of dashboard's data packages, wherever it is installed."""
+def package_folder(package: str, top_folder: str) -> Path:
+    """The folder on disk of one of dashboard's data packages, wherever it is installed — or, when the code runs
+    from a checkout that is not installed, the checkout's own top-level folder."""
     # Each folder holds an __init__.py: as a regular package it is found in an editable checkout too (setuptools'
     # editable finder does not map a namespace folder nested in a package), and files() is a plain path.
-    return Path(str(resources.files(package)))
+    try:
+        return Path(str(resources.files(package)))
+    except ModuleNotFoundError:
+        # A PaaS buildpack installs the requirements, not the package, and runs the Procfile in the clone: there
+        # `dashboard/` is the checkout's, which holds no `assets/` or `seeds/` (they sit beside it).
+        checkout = Path(__file__).resolve().parent.parent / top_folder
+        if (checkout / "__init__.py").is_file():
+            return checkout
+        raise
 
 
-ASSETS = package_folder("dashboard.assets")
-DEFAULT_DATA = package_folder("dashboard.seeds")
+ASSETS = package_folder("dashboard.assets", "assets")
+DEFAULT_DATA = package_folder("dashboard.seeds", "seeds")
 
 
 def split_data_paths(raw: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,12 @@ TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
 SITE = FIXTURES / "site"
 PLAIN = FIXTURES / "plain"
-SEEDS = TESTS.parent / "seeds"
+ROOT = TESTS.parent
+SEEDS = ROOT / "seeds"
+
+# A process a test starts runs the code under test, whatever copy of the package is installed: this checkout first
+# on its path (tests/test_install.py, which tests an installed wheel, takes it off again).
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 
 @pytest.fixture(scope="session")

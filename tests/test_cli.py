@@ -110,3 +110,19 @@ def test_procfile_command_serves_the_dashboard(tmp_path):
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+
+
+def test_a_process_a_test_starts_runs_this_checkout(tmp_path):
+    """Whatever copy of the package is installed, a process started by a test (from any folder) imports the code
+    under test: this checkout's."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import dashboard, dashboard.config as c; print(dashboard.__file__); print(c.ASSETS)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=True,
+    )
+    module, assets = result.stdout.split()
+    assert Path(module).resolve() == (ROOT / "dashboard" / "__init__.py").resolve()
+    assert (Path(assets) / "style.css").read_bytes() == (ROOT / "assets" / "style.css").read_bytes()

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import sys
-import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -82,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="interface to listen on (default: $HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: $PORT or 8050)")
     serve.add_argument("--debug", action="store_true", help="Dash debug mode (never in production)")
+
+    web = commands.add_parser(
+        "web",
+        parents=[common],
+        help="the Procfile's command: answer $PORT at once, make the data, then serve it with gunicorn",
+    )
+    web.add_argument("--data", nargs="+", action="extend", help="as for serve (default: $PFOCR_DATA, else seeds/)")
+    web.add_argument("--host", help="interface to listen on (default: $HOST or 0.0.0.0)")
+    web.add_argument("--port", type=int, help="port (default: $PORT or 8050)")
     return parser
 
 
@@ -225,49 +233,57 @@ def check_paths(paths: Sequence[str]) -> None:
             raise CorpusError(f"{os.path.abspath(path)}: no such file or folder")
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    from werkzeug.serving import make_server
-
-    from dashboard.web.app import Boot
-
+def serve_settings(args: argparse.Namespace) -> Settings:
+    """The settings of `serve` and `web`: the environment's, overridden by the flags given."""
     settings = Settings()
     settings = replace(
         settings,
         data=tuple(args.data) if args.data else settings.data,
         host=args.host or settings.host,
         port=args.port or settings.port,
-        debug=args.debug or settings.debug,
         cache_dir=args.cache_dir or settings.cache_dir,
         use_cache=settings.use_cache and not args.no_cache,
     )
     check_paths(settings.data)
-    boot = Boot(settings).start()
-    server = make_server(settings.host, settings.port, boot, threaded=True)
-    log.info("listening on http://%s:%d/ (loading the data)", settings.host, server.port)
+    return settings
 
-    def stop_if_failed() -> None:
-        if not boot.wait():
-            server.shutdown()
 
-    threading.Thread(target=stop_if_failed, name="stop-if-failed", daemon=True).start()
+def run_serve(args: argparse.Namespace) -> int:
+    """Make the data (a progress bar on the terminal), then serve it with werkzeug's threaded server."""
+    from werkzeug.serving import make_server
+
+    from dashboard.web.app import create_app, load_settings_corpus
+
+    settings = replace(serve_settings(args), debug=args.debug or Settings().debug)
+    corpus, release = with_progress(lambda progress: load_settings_corpus(settings, progress))
+    server = make_server(settings.host, settings.port, create_app(settings, corpus, release).server, threaded=True)
+    log.info("listening on http://%s:%d/", settings.host, server.port)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         return 0
     finally:
         server.server_close()
-    return EXIT_BAD_INPUT if boot.failed else 0
+    return 0
+
+
+def run_web(args: argparse.Namespace) -> int:
+    """The Procfile's command: see `dashboard.web.launcher`."""
+    from dashboard.web.launcher import run
+
+    settings = serve_settings(args)
+    run(replace(settings, host=args.host or os.environ.get("HOST", "0.0.0.0")))  # noqa: S104 - a PaaS's router
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose or args.command in ("serve", "build") else logging.WARNING,
+        level=logging.INFO if args.verbose or args.command in ("serve", "build", "web") else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     logging.getLogger("dashboard.corpus.progress").setLevel(logging.INFO)
-    commands = {"check": run_check, "build": run_build, "enrich": run_enrich, "serve": run_serve}
+    commands = {"check": run_check, "build": run_build, "enrich": run_enrich, "serve": run_serve, "web": run_web}
     try:
         return commands[args.command](args)
     except CorpusError as exc:

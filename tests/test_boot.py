@@ -1,11 +1,13 @@
-"""Boot within PaaS limits: a web process answers at once, shows the loading progress until the corpus is ready
-(`/healthz` 503, then 200), and reports the progress of long loads on the terminal."""
+"""Boot within PaaS limits: the Procfile's command answers its port at once, shows the loading progress while the
+data is made (`/healthz` 503, then 200 from gunicorn), reports a failure as a failed health, and reports the
+progress of long loads on the terminal."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -18,7 +20,8 @@ from werkzeug.test import Client
 
 from dashboard.config import Settings
 from dashboard.corpus.progress import Progress, TerminalReport
-from dashboard.web.app import Boot
+from dashboard.web.app import create_app
+from dashboard.web.launcher import loading_app
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -35,35 +38,52 @@ def synthetic(tmp_path_factory) -> Path:
     return folder
 
 
-def test_loading_page_and_health_until_ready():
-    boot = Boot(Settings(data=(str(SITE),), use_cache=False))
-    client = Client(boot)  # a WSGI application, called as gunicorn calls it
+def test_the_loading_app_shows_the_progress_then_the_failure():
+    progress = Progress()
+    client = Client(loading_app(progress))  # a WSGI application, called as a server calls it
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json["status"] == "loading"
-    boot.progress.begin("parsing", total=10)
-    boot.progress.advance(3)
+    progress.begin("parsing", total=10)
+    progress.advance(3)
     page = client.get("/")
     assert page.status_code == 503 and page.headers["Retry-After"]
     assert "Loading 3 of 10 records" in page.text and '<meta http-equiv="refresh"' in page.text
     assert client.get("/healthz").json["records"] == {"done": 3, "total": 10}
-    boot.start()
-    assert boot.wait(60)
+    assert client.get("/api/v1/stats").json["status"] == "loading"
+    progress.fail("no valid figure record <b>here</b>")
     health = client.get("/healthz")
-    assert health.status_code == 200 and health.json["status"] == "ok" and health.json["figures"] == 4
-    # The data folder by its name, as the header shows it: never the server's path.
-    assert health.json["release"]["name"] == SITE.resolve().name and str(SITE.resolve().parent) not in health.text
-    assert client.get("/").status_code == 200 and "PFOCR dashboard" in client.get("/").text
-
-
-def test_data_that_cannot_load_is_a_failed_health(tmp_path):
-    write(tmp_path, "x.md", "no front matter")
-    boot = Boot(Settings(data=(str(tmp_path),), use_cache=False)).start()
-    assert not boot.wait(60) and boot.failed
-    health = Client(boot).get("/healthz")
     assert health.status_code == 500 and health.json["status"] == "failed"
     assert "no valid figure record" in health.json["error"]
-    page = Client(boot).get("/")
-    assert page.status_code == 500 and "could not be loaded" in page.text
+    page = client.get("/")
+    assert page.status_code == 500 and "could not be loaded" in page.text and "&lt;b&gt;here" in page.text
+
+
+def test_the_health_names_the_data_folder_not_its_path():
+    client = create_app(Settings(data=(str(SITE),), use_cache=False)).server.test_client()
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json["status"] == "ok" and health.json["figures"] == 4
+    assert health.json["release"]["name"] == SITE.resolve().name
+    assert str(SITE.resolve().parent) not in health.get_data(as_text=True)
+
+
+def test_web_on_data_that_cannot_load_answers_a_failed_health_with_the_reason(tmp_path):
+    write(tmp_path / "data", "x.md", "no front matter")
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "PFOCR_DATA": str(tmp_path / "data"), "PFOCR_CACHE_DIR": str(tmp_path)}
+    with running([sys.executable, "-m", "dashboard", "web"], cwd=tmp_path, env=env) as server:
+        deadline = time.monotonic() + 60
+        status, body = None, {}
+        while time.monotonic() < deadline and server.poll() is None and status != 500:
+            try:
+                status, _, raw = fetch(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                body = json.loads(raw)
+            except OSError:
+                time.sleep(0.1)
+        assert status == 500 and body["status"] == "failed" and "no valid figure record" in body["error"]
+        status, _, page = fetch(f"http://127.0.0.1:{port}/")
+        assert status == 500 and b"could not be loaded" in page
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=10) != 0
 
 
 def test_cli_serve_exits_2_when_the_data_cannot_load(tmp_path):
@@ -73,16 +93,18 @@ def test_cli_serve_exits_2_when_the_data_cannot_load(tmp_path):
     assert result.returncode == 2 and "no valid figure record" in result.stderr
 
 
-def test_procfile_binds_at_once_and_answers_loading_while_it_parses(synthetic, tmp_path):
-    """gunicorn with --preload, exactly as the Procfile starts it, on sources that must be parsed."""
+def test_procfile_binds_at_once_answers_loading_while_it_makes_the_data_then_serves(synthetic, tmp_path):
+    """The Procfile's command on sources that must be parsed: the port answers within seconds (the loading page,
+    `/healthz` 503 with the progress), then gunicorn serves the made corpus from workers forked with no thread of
+    ours alive, and stops within 10 s of a SIGTERM."""
     line = (ROOT / "Procfile").read_text().strip().removeprefix("web: ")
     port = free_port()
     env = {**os.environ, "PORT": str(port), "PFOCR_DATA": str(synthetic), "PFOCR_CACHE_DIR": str(tmp_path / "c")}
-    log = tmp_path / "gunicorn.log"
+    log = tmp_path / "server.log"
     started = time.monotonic()
     answers: list[tuple[float, int, dict]] = []
     with running(["bash", "-c", "exec " + line], cwd=tmp_path, env=env, log=log) as server:
-        while time.monotonic() - started < 120 and server.poll() is None:
+        while time.monotonic() - started < 180 and server.poll() is None:
             try:
                 status, _, body = fetch(f"http://127.0.0.1:{port}/healthz", timeout=5)
             except OSError:
@@ -97,16 +119,18 @@ def test_procfile_binds_at_once_and_answers_loading_while_it_parses(synthetic, t
         loading = [body for _, status, body in answers if status == 503]
         assert loading and all(body["status"] == "loading" for body in loading), log.read_text()
         assert any(body["records"]["total"] == SYNTHETIC_FIGURES for body in loading)
+        assert {"parsing", "mapping"} <= {body["phase"] for body in loading}
         assert answers[-1][1] == 200 and answers[-1][2]["figures"] == SYNTHETIC_FIGURES, log.read_text()
-        # A worker forked while loading may still answer for a moment, while the master replaces it: its loading page
-        # refreshes itself, as a browser would.
-        deadline = time.monotonic() + 10
         status, _, page = fetch(f"http://127.0.0.1:{port}/")
-        while status != 200 and time.monotonic() < deadline:
-            time.sleep(0.2)
-            status, _, page = fetch(f"http://127.0.0.1:{port}/")
         assert status == 200 and b"_dash-config" in page
-    assert "replacing the workers" in log.read_text()
+        status, _, _ = fetch(f"http://127.0.0.1:{port}/api/v1/map")
+        assert status == 200  # the map was made with the data, before serving
+        stopping = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        assert time.monotonic() - stopping < 10
+    text = log.read_text()
+    assert "Booting worker" in text and "threads alive when forking" not in text, text
 
 
 def test_check_logs_progress_lines_when_not_a_terminal(synthetic):

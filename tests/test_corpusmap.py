@@ -23,25 +23,20 @@ from dashboard.analysis.corpusmap import MAX_VERTICES, RegionError, parse_region
 from dashboard.analysis.model import Corpus, selection_figures
 from dashboard.cli import main
 from dashboard.config import Settings
+from dashboard.corpus import cache as cache_module
 from dashboard.corpus import columns as C
-from dashboard.corpus import corpusmap
 from dashboard.corpus.bundle import open_bundle
 from dashboard.corpus.cache import load_corpus
 from dashboard.corpus.corpusmap import (
     GRID,
     MAP_FILE,
-    PENDING_FILE,
     SPAWN_FROM,
     CorpusMap,
-    claim_build,
     embed,
     figure_gene_matrix,
     load_corpus_map,
     map_path,
-    map_pending,
-    pending_owner,
     read_corpus_map,
-    start_map_build,
     to_grid,
 )
 from dashboard.corpus.loader import CorpusError
@@ -120,50 +115,36 @@ def test_the_matrix_counts_each_figure_gene_link_once(site_tables):
     assert sizes == {f: int((links[C.FIGID] == f).sum()) for f in sizes}
 
 
-def test_a_cache_entry_is_served_before_its_map_which_a_builder_process_makes(tmp_path, monkeypatch):
-    """A first start from sources serves as soon as its tables are written; the map follows from a builder process
-    of its own, and says meanwhile that it is on its way (page note, poll, API 503)."""
-    monkeypatch.setattr(corpusmap, "BUILD_APART_FROM", 10)  # the seeds' 190 figures count as a large corpus
+def test_a_cache_entry_is_published_with_its_map(tmp_path):
+    """A first start from sources makes its cache entry whole — tables, text index and map — before anything is
+    served from it; the next start reads the same map from the entry, and a map is never read against other
+    figures."""
     tables = load_corpus([SEEDS], cache_dir=tmp_path)
     entry = map_path(tables).parent
-    assert not (entry / MAP_FILE).exists()  # the entry is written without its map
-    corpus = Corpus(tables)
-    client = create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=corpus).server.test_client()
-
-    assert claim_build(entry)  # as a server does just before it starts the builder
-    assert analysis_map.corpus_map(corpus) is None and analysis_map.map_building(corpus)
-    answer = client.get("/api/v1/map")
-    assert answer.status_code == 503 and answer.headers["Retry-After"] and "being built" in answer.json["error"]
-    assert start_map_build(tables) is None  # claimed already: one builder per entry
-    (entry / PENDING_FILE).unlink()
-
-    builder = start_map_build(tables)
-    assert builder is not None and map_pending(tables)  # claimed before the builder runs: on its way from now on
-    assert builder.wait(timeout=120) == 0
-    until(lambda: not (entry / PENDING_FILE).exists(), timeout=10)
-    assert not map_pending(tables) and start_map_build(tables) is None  # built: nothing more to do
-    stored = analysis_map.corpus_map(corpus)  # the same server, asking again, now has it
+    assert (entry / MAP_FILE).is_file() and not list(tmp_path.glob(".staging-*"))
+    stored = analysis_map.corpus_map(Corpus(tables))
     assert stored is not None and stored.method.startswith("tsne")
     assert len(stored.x) == len(tables.figures) == 190
     assert stored.placed.sum() == int((np.diff(figure_gene_matrix(tables).indptr) > 0).sum())
-    assert client.get("/api/v1/map").status_code == 200
     again = load_corpus_map(load_corpus([SEEDS], cache_dir=tmp_path))  # the next start reads it from the entry
     assert np.array_equal(again.x, stored.x, equal_nan=True)
     with pytest.raises(ValueError, match="other figures"):
         read_corpus_map(entry / MAP_FILE, ["PMC1__a"] * 190)
 
 
-def test_a_builder_that_was_killed_is_taken_over(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpusmap, "BUILD_APART_FROM", 10)
+def test_a_map_that_cannot_be_built_leaves_an_entry_that_serves_without_one(tmp_path, monkeypatch, caplog):
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("openTSNE crashed")
+
+    monkeypatch.setattr(cache_module, "build_corpus_map", fail)
+    monkeypatch.setattr(analysis_map, "EMBED_UP_TO", 1)  # not computed on first use either
     tables = load_corpus([SEEDS], cache_dir=tmp_path)
-    entry = map_path(tables).parent
-    gone = multiprocessing.get_context("spawn").Process(target=int)
-    gone.start()
-    gone.join()
-    (entry / PENDING_FILE).write_text(str(gone.pid))  # left by a builder killed before it could remove it
-    assert not map_pending(tables) and pending_owner(entry) is None
-    builder = start_map_build(tables)
-    assert builder is not None and builder.wait(timeout=120) == 0 and (entry / MAP_FILE).is_file()
+    assert tables.text_index and not (map_path(tables).parent / MAP_FILE).exists()
+    assert "could not build the corpus map" in caplog.text
+    client = create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=Corpus(tables)).server.test_client()
+    response = client.get("/api/v1/map")
+    assert response.status_code == 404 and "no map" in response.get_json()["error"]
+    assert client.get("/api/v1/search?q=osteoclast").status_code == 200
 
 
 def test_the_map_travels_with_a_moved_bundle_and_a_truncated_one_is_refused(tmp_path):
@@ -184,7 +165,7 @@ def test_the_map_travels_with_a_moved_bundle_and_a_truncated_one_is_refused(tmp_
 
 def test_tables_in_memory_get_a_map_when_small_and_none_when_large(site_tables, monkeypatch):
     assert analysis_map.corpus_map(Corpus(site_tables)) is not None
-    monkeypatch.setattr(analysis_map, "COMPUTE_UP_TO", 1)
+    monkeypatch.setattr(analysis_map, "EMBED_UP_TO", 1)
     assert analysis_map.corpus_map(Corpus(site_tables)) is None
 
 
@@ -233,7 +214,7 @@ def test_api_map_gives_columns_of_points(seed_corpus, site_tables, monkeypatch):
     for bad in ("/api/v1/map?years=abc", "/api/v1/map?genes=NOPE", "/api/v1/map?include_unstated=maybe"):
         response = client.get(bad)
         assert response.status_code == 400 and response.get_json()["error"]
-    monkeypatch.setattr(analysis_map, "COMPUTE_UP_TO", 1)
+    monkeypatch.setattr(analysis_map, "EMBED_UP_TO", 1)
     unmapped = create_app(Settings(data=(str(SITE),), use_cache=False), corpus=Corpus(site_tables)).server
     response = unmapped.test_client().get("/api/v1/map")
     assert response.status_code == 404 and "no map" in response.get_json()["error"]
@@ -345,26 +326,4 @@ def test_map_tab_draws_every_point_and_a_click_opens_its_figure(dash_duo, seed_c
     dash_duo.find_element(f"#{ids.MAP_CLEAR}").click()
     until(lambda: "region=" not in dash_duo.driver.current_url, timeout=TIMEOUT)
     until(lambda: dash_duo.driver.execute_script(count)[-1] == 0, timeout=TIMEOUT)
-    assert console_problems(dash_duo) == []
-
-
-def test_map_tab_says_the_map_is_on_its_way_and_draws_it_once_built(dash_duo, tmp_path, monkeypatch):
-    monkeypatch.setattr(corpusmap, "BUILD_APART_FROM", 10)  # the seeds' 190 figures count as a large corpus
-    tables = load_corpus([SEEDS], cache_dir=tmp_path)
-    entry = map_path(tables).parent
-    assert claim_build(entry)  # a builder at work (this test process holds the claim)
-    corpus = Corpus(tables)
-    dash_duo.start_server(create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=corpus))
-    dash_duo.wait_for_text_to_equal(f"#{ids.PATTERN_TABS} .tab:last-child", "Map of the corpus", timeout=TIMEOUT)
-    tab = dash_duo.find_element(f"#{ids.PATTERN_TABS} .tab:last-child")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", tab)
-    tab.click()
-    dash_duo.wait_for_contains_text(f"#{ids.MAP_NOTE}", "is being built in the background", timeout=TIMEOUT)
-    (entry / PENDING_FILE).unlink()
-    builder = start_map_build(tables)
-    assert builder is not None and builder.wait(timeout=120) == 0
-    # The open tab asks again every few seconds and draws the map once it is there, without a reload.
-    dash_duo.wait_for_contains_text(f"#{ids.MAP_NOTE}", "each a point", timeout=TIMEOUT + 10)
-    count = "return document.querySelector('#corpus-map .js-plotly-plot')?._fullData?.length || 0"
-    until(lambda: dash_duo.driver.execute_script(count) > 0, timeout=TIMEOUT)
     assert console_problems(dash_duo) == []

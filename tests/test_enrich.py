@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import time
 from fractions import Fraction
@@ -398,21 +396,3 @@ def test_set_sizes_from_many_threads_are_right(seed_corpus, monkeypatch):
     for name, sizes in {id(sizes): (name, sizes) for name, sizes in answers}.values():
         assert np.array_equal(sizes, expected[name])
     assert len(enrich_module._set_sizes[seed_corpus]) == 2
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
-def test_a_child_forked_while_the_cache_is_locked_can_use_it(seed_corpus):
-    """gunicorn forks its workers from a master whose other threads may hold the cache's lock at that moment: the
-    child gets a lock of its own instead of one nobody will release (it would hang; the alarm ends it)."""
-    name = list(seed_corpus.species_gene_counts)[-1]
-    with enrich_module._set_sizes_lock:
-        pid = os.fork()
-        if pid == 0:  # the child
-            signal.alarm(10)
-            ok = False
-            try:
-                ok = species_set_sizes(seed_corpus, name, exact=True).shape == (seed_corpus.n_figures,)
-            finally:
-                os._exit(0 if ok else 1)
-    _, status = os.waitpid(pid, 0)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

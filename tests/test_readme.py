@@ -20,6 +20,13 @@ def test_ci_runs_the_readme_test_command():
     assert test.strip() in ci_lines
 
 
-def test_procfile_uses_the_wsgi_entry_point_and_port():
-    procfile = (ROOT / "Procfile").read_text()
-    assert "dashboard.web.wsgi:server" in procfile and "$PORT" in procfile and "--preload" in procfile
+def test_procfile_runs_the_launcher_which_becomes_gunicorn_on_the_wsgi_entry_point():
+    """The Procfile's command binds $PORT itself (the launcher reads PORT) and then execs gunicorn, with its master
+    preloading the WSGI module, on the socket it bound."""
+    from dashboard.web import gunicorn_config
+    from dashboard.web.launcher import gunicorn_command
+
+    assert (ROOT / "Procfile").read_text().strip() == "web: python -m dashboard web"
+    command = gunicorn_command(7)
+    assert command[-1] == "dashboard.web.wsgi:server" and "fd://7" in command
+    assert "python:dashboard.web.gunicorn_config" in command and gunicorn_config.preload_app

@@ -1,39 +1,38 @@
-"""A web process serves its first page before the indexes the page does not need, and builds them before it says
-it is ready (so that gunicorn's workers, forked from a loaded master, share them)."""
+"""What a web process serves is complete before gunicorn forks its workers: every index built, the corpus map made
+with the data, and no thread of ours alive (so that the workers share the master's pages and inherit no lock)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
-from conftest import SITE
-from werkzeug.test import Client
+from conftest import SEEDS, SITE
 
 from dashboard.analysis import terms
 from dashboard.config import Settings
-from dashboard.web.app import Boot, build_indexes, load_settings_corpus
+from dashboard.web.app import create_app, load_settings_corpus
 
 
 def test_ready_means_every_index_built():
-    boot = Boot(Settings(data=(str(SITE),), use_cache=False)).start()
-    assert boot.wait(60)
-    corpus = boot._server.config["PFOCR_CORPUS"]
+    corpus, release = load_settings_corpus(Settings(data=(str(SITE),), use_cache=False))
     assert {"search_index", "text_index", "_incidence_csc", "_symbol_lookup", "_species_codes"} <= set(vars(corpus))
     assert {"chemicals", "diseases", ("figures", "chemicals"), ("figures", "diseases")} <= set(terms._INDEXES[corpus])
-    assert Client(boot).get("/").status_code == 200
+    assert create_app(Settings(data=(str(SITE),)), corpus, release).server.test_client().get("/").status_code == 200
 
 
-def test_the_indexes_are_left_to_the_caller_when_asked():
-    corpus, _ = load_settings_corpus(Settings(data=(str(SITE),), use_cache=False), indexes=False)
-    assert "search_index" not in vars(corpus) and corpus not in terms._INDEXES
-    build_indexes(corpus)
-    assert "search_index" in vars(corpus) and {"chemicals", "diseases"} <= set(terms._INDEXES[corpus])
-
-
-def test_a_forked_process_does_not_inherit_the_index_lock_held():
-    with terms._LOCK:  # as if a thread were building an index when the process forks
-        child = os.fork()
-        if child == 0:
-            acquired = terms._LOCK.acquire(timeout=5)
-            os._exit(0 if acquired else 1)
-    _, status = os.waitpid(child, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+def test_importing_the_wsgi_module_leaves_no_thread_and_a_made_map(tmp_path):
+    """gunicorn --preload imports the WSGI module in its master and then forks: by then the corpus is open, its
+    cache entry holds its map, and no thread but the main one runs."""
+    code = (
+        "import threading, dashboard.web.wsgi as w;"
+        "from dashboard.analysis.corpusmap import corpus_map;"
+        "print([t.name for t in threading.enumerate()]);"
+        "print(corpus_map(w.app.server.config['PFOCR_CORPUS']).method)"
+    )
+    env = {**os.environ, "PFOCR_DATA": str(SEEDS), "PFOCR_CACHE_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    threads, method = result.stdout.splitlines()
+    assert threads == "['MainThread']" and method.startswith("tsne")
+    assert "built the corpus map" in result.stderr  # made with the cache entry, not computed on first use

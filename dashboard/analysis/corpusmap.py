@@ -1,10 +1,9 @@
 """Analysis floor: the corpus map of a `Corpus` — its stored points (see `dashboard.corpus.corpusmap`), how they
 are grouped for colour, and the figures of the current selection among them.
 
-The map is read from the cache entry or bundle once per process, once it is there: a new cache entry's map is made
-by a builder process after the server has started serving (a minute at 110,000 figures), and until then the map
-says it is on its way. Tables made in memory have none: a small corpus (at most `COMPUTE_UP_TO` figures, a few
-seconds) is embedded on first use; a larger one has no map, and says so.
+The map is read from the cache entry or bundle (made with it) once per process. Tables made in memory have none: a
+small corpus (at most `EMBED_UP_TO` figures, a few seconds) is embedded on first use; a larger one has no map, and
+says so.
 """
 
 from __future__ import annotations
@@ -18,11 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from dashboard.analysis.model import Corpus
-from dashboard.corpus.corpusmap import BUILD_APART_FROM, GRID, CorpusMap, embed, load_corpus_map, map_pending, to_grid
+from dashboard.corpus.corpusmap import EMBED_UP_TO, GRID, CorpusMap, embed, load_corpus_map, to_grid
 
 log = logging.getLogger(__name__)
 
-COMPUTE_UP_TO = BUILD_APART_FROM  # figures: tables without a stored map are embedded on first use up to this size
 MAIN_ORGANISMS = 7  # organisms coloured on their own; the others share one grey
 UNSTATED = "Unknown"  # the organism of a figure whose record states none
 
@@ -31,15 +29,12 @@ _lock = threading.Lock()
 
 
 def corpus_map(corpus: Corpus) -> CorpusMap | None:
-    """The corpus' map: stored with its tables, computed now for a small corpus, else None (asked again while a
-    builder process is making it: see `map_building`)."""
+    """The corpus' map: stored with its tables, computed now for a small corpus, else None."""
     with _lock:
         if corpus in _maps:
             return _maps[corpus]
         found = load_corpus_map(corpus.tables)
-        if found is None and map_pending(corpus.tables):
-            return None
-        if found is None and 0 < corpus.n_figures <= COMPUTE_UP_TO:
+        if found is None and 0 < corpus.n_figures <= EMBED_UP_TO:
             started = time.perf_counter()
             coordinates, method = embed(corpus.incidence, seed=0)
             grid = to_grid(coordinates)
@@ -47,11 +42,6 @@ def corpus_map(corpus: Corpus) -> CorpusMap | None:
             log.info("embedded %d figures for the map in %.1f s", corpus.n_figures, time.perf_counter() - started)
         _maps[corpus] = found
         return found
-
-
-def map_building(corpus: Corpus) -> bool:
-    """Whether a builder process is making the corpus' map now (asked when `corpus_map` has answered None)."""
-    return map_pending(corpus.tables)
 
 
 @dataclass(frozen=True)

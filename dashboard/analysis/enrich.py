@@ -9,7 +9,6 @@ recurrence, `_tails_by_recurrence`).
 
 from __future__ import annotations
 
-import os
 import threading
 import weakref
 from collections import OrderedDict
@@ -68,16 +67,6 @@ _set_sizes: weakref.WeakKeyDictionary[Corpus, OrderedDict[tuple[str | None, bool
 )
 SET_SIZES_KEPT = 8  # species per corpus (0.9 MB each at 110,000 figures): the few a server was asked about last
 _set_sizes_lock = threading.Lock()  # held for a look-up or an insertion only, never while counting
-
-
-def _new_set_sizes_lock() -> None:
-    """A forked child gets a lock of its own: one held by another thread of the parent would never be released."""
-    global _set_sizes_lock
-    _set_sizes_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_set_sizes_lock)
 
 
 def species_set_sizes(corpus: Corpus, species: str | None, exact: bool = False) -> np.ndarray:

@@ -9,7 +9,6 @@ any of its ids (with or without the `mesh:` / `chebi:` / `doid:` prefix, in any 
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import weakref
@@ -68,15 +67,6 @@ class TermIndex:
 
 _INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
-
-
-def _reset_lock() -> None:
-    """A process forked while another thread built an index must not inherit the lock held (it builds its own)."""
-    global _LOCK
-    _LOCK = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_reset_lock)
 
 
 def term_index(corpus: Corpus, kind: str) -> TermIndex:

@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import tempfile
 import time
 import uuid
@@ -36,7 +37,7 @@ import pyarrow as pa
 from pyarrow import feather
 
 from dashboard.corpus.corpusmap import build_corpus_map
-from dashboard.corpus.loader import CorpusTables, Sources, discover, parse_sources, parse_sources_into
+from dashboard.corpus.loader import CorpusError, CorpusTables, Sources, discover, parse_sources, parse_sources_into
 from dashboard.corpus.owners import process_gone
 from dashboard.corpus.progress import Progress
 from dashboard.corpus.textindex import INDEX_FILE, build_text_index
@@ -176,7 +177,7 @@ def write_meta(folder: Path, skipped_rows: int) -> None:
 
 def write_tables(folder: Path, tables: CorpusTables, with_map: bool = True) -> None:
     """Store the tables in an existing folder as uncompressed Arrow IPC files, their text index, their corpus map
-    (unless `with_map` is False: a cache entry gets its map afterwards) and a meta.json (raises OSError)."""
+    (unless `with_map` is False) and a meta.json (raises OSError)."""
     for name in TABLES:
         write_table(folder, name, getattr(tables, name))
     _write_indexes(folder, tables, with_map)
@@ -216,7 +217,7 @@ def make_staging(folder: Path) -> Path:
 
 def write_cached(entry: Path, tables: CorpusTables) -> None:
     """Store the tables atomically (write to a temporary folder, then rename); a failed write leaves nothing."""
-    store_cached(entry, lambda staging: write_tables(staging, tables, with_map=False))
+    store_cached(entry, lambda staging: write_tables(staging, tables))
 
 
 def store_cached(entry: Path, fill: Callable[[Path], None]) -> None:
@@ -320,8 +321,9 @@ def load_corpus(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> CorpusTables:
-    """Tables for the given paths: from the cache when the sources are unchanged, else parsed and cached
-    (`progress`, if given, is kept up to date on the way)."""
+    """Tables for the given paths: from the cache when the sources are unchanged, else parsed into a new cache
+    entry — tables, text index and corpus map, published whole — and read from it (`progress`, if given, is kept
+    up to date on the way). A cache that cannot be written costs a parse in this process, and no map."""
     started = time.perf_counter()
     if progress is not None:
         progress.begin("finding files")
@@ -337,24 +339,17 @@ def load_corpus(
         with contextlib.suppress(OSError):  # mark it recently used, so pruning keeps it (a read-only cache stays)
             os.utime(entry)
         return tables
-    if len(sources.records) >= INGEST_APART_FROM and _writable(entry.parent):
-        tables = _ingest_apart(sources, entry, workers, progress)
+    if _writable(entry.parent):
+        _ingest(sources, entry, workers, progress)
+        tables = read_cached(entry)
         if tables is not None:
             return tables
-    tables = parse_sources(sources, workers, progress)
-    if progress is not None:
-        progress.begin("writing")
-    write_cached(entry, tables)
-    try:
-        tables.hold = hold_entry(entry)
-    except OSError:
-        return tables  # not written (a read-only disk), or pruned already: the text index is built on first use
-    if (entry / INDEX_FILE).is_file():  # the text index written with the entry serves this start too
-        tables.text_index = str(entry / INDEX_FILE)
-    return tables
+    else:
+        log.warning("could not write the cache at %s; every start parses the sources again", entry.parent)
+    return parse_sources(sources, workers, progress)  # not cached
 
 
-INGEST_APART_FROM = 20_000  # records; a smaller corpus is parsed in the serving process itself
+INGEST_APART_FROM = 20_000  # records; a smaller corpus is parsed in this process itself
 
 
 def _writable(folder: Path) -> bool:
@@ -367,23 +362,43 @@ def _writable(folder: Path) -> bool:
 
 
 def _ingest(sources: Sources, entry: Path, workers: int | None, progress: Progress | None = None) -> None:
-    store_cached(entry, lambda staging: ingest_into(staging, sources, workers, progress, with_map=False))
+    """Make the sources' cache entry, whole (see `_fill_entry`), published at once by a rename."""
+    store_cached(entry, lambda staging: _fill_entry(sources, staging, workers, progress))
 
 
-def _ingest_apart(
-    sources: Sources, entry: Path, workers: int | None, progress: Progress | None = None
-) -> CorpusTables | None:
-    """Parse into the cache in a child process, then map the cache: the serving process never holds what a large
-    ingest goes through (with gunicorn --preload it would stay in the master, and every worker forked from it).
-    None if the child could not make the cache (the caller parses in-process)."""
-    child = multiprocessing.get_context("fork").Process(target=_ingest, args=(sources, entry, workers, progress))
-    child.start()
-    child.join()
-    # Judged by the cache it wrote, not by its exit code: in gunicorn's master (a --preload boot) the arbiter
-    # reaps every child that exits, so the exit code may never reach us.
-    tables = read_cached(entry)
-    if tables is None:
-        log.warning("ingest in a child process failed (exit code %s); parsing here instead", child.exitcode)
-        return None
-    log.info("ingested in a child process; serving %d figures from cache %s", len(tables.figures), entry)
-    return tables
+def _fill_entry(sources: Sources, staging: Path, workers: int | None, progress: Progress | None) -> None:
+    """Fill a staging folder with a whole cache entry: tables and text index — parsed in a child process for a
+    large corpus, so that this process never holds what an ingest goes through —, then the corpus map (its t-SNE in
+    a spawned process of its own when large). Raises CorpusError when no record is valid, OSError when the entry
+    cannot be made."""
+    if len(sources.records) >= INGEST_APART_FROM:
+        shared = progress or Progress()  # the child's error comes back through it
+        child = multiprocessing.get_context("fork").Process(
+            target=_ingest_child, args=(staging, sources, workers, shared), name="ingest"
+        )
+        child.start()
+        child.join()
+        if child.exitcode == EXIT_NOTHING_VALID:
+            raise CorpusError(shared.snapshot().message)
+        if not (staging / "meta.json").is_file():
+            raise OSError(f"the ingest in a child process failed (exit code {child.exitcode})")
+        log.info("ingested %d record files in a child process", len(sources.records))
+    else:
+        ingest_into(staging, sources, workers, progress, with_map=False)
+    if progress is not None:
+        progress.begin("mapping")
+    try:
+        build_corpus_map(read_tables(staging), staging)
+    except Exception:  # an entry without its map still serves: the map tab says there is none
+        log.exception("could not build the corpus map of %s; the entry is kept without it", staging)
+
+
+EXIT_NOTHING_VALID = 3  # the ingest child's exit status when no record is valid (its reason is in the progress)
+
+
+def _ingest_child(staging: Path, sources: Sources, workers: int | None, progress: Progress) -> None:
+    try:
+        ingest_into(staging, sources, workers, progress, with_map=False)
+    except CorpusError as exc:
+        progress.fail(str(exc))
+        sys.exit(EXIT_NOTHING_VALID)

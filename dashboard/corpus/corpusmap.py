@@ -8,10 +8,8 @@ figures without a gene have no point. Coordinates are stored on a grid of 0..`GR
 float32 columns of a small Arrow IPC file, NaN for figures without a point, in the figures table's row order, with
 a digest of the figids so that a map is never read against other figures.
 
-Building costs about a minute at 110,000 figures on two cores, so it is done once: a bundle is built with its map
-(`build_corpus_map`, next to the full-text index), and a cache entry gets its map afterwards, from a builder process
-of its own (`start_map_build`, `dashboard.corpus.mapbuilder`), so that a first start from sources serves as soon as
-its tables and text index are written; `map_pending` tells a server that the map is on its way. `load_corpus_map`
+Building costs about a minute at 110,000 figures on two cores, so it is done once, when a bundle or cache entry is
+made (`build_corpus_map`, next to the full-text index): an entry is published with its map. `load_corpus_map`
 only maps the file. openTSNE (and scikit-learn under it) is imported only while building: a serving process never
 loads it. Large layouts run in a spawned process (see SPAWN_FROM).
 """
@@ -21,8 +19,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -37,7 +33,6 @@ from pyarrow import feather
 from scipy import sparse
 
 from dashboard.corpus import columns as C
-from dashboard.corpus.owners import process_gone
 from dashboard.corpus.textindex import INDEX_FILE, figids_digest
 
 if TYPE_CHECKING:
@@ -46,9 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAP_FILE = "corpus-map.arrow"
-PENDING_FILE = "corpus-map.pending"  # holds the pid of the process building a cache entry's map
-BUILD_APART_FROM = 3_000  # figures: a cache entry of more has its map built by a builder process; fewer are
-# embedded by the server on first use (seconds)
+EMBED_UP_TO = 3_000  # figures: tables made in memory (no cache entry or bundle) are embedded on first use up to this
 MAP_FORMAT = 1  # bump when the file's layout or the embedding's meaning changes
 GRID = 65535  # coordinates span 0..GRID on the larger axis (whole numbers: a uint16 fits them)
 COMPONENTS = 50  # SVD dimensions the 2-D layout starts from
@@ -234,86 +227,3 @@ def load_corpus_map(tables: CorpusTables) -> CorpusMap | None:
     except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
         log.warning("cannot use the corpus map %s: %s", path, exc)
         return None
-
-
-def pending_owner(folder: str | os.PathLike) -> str | None:
-    """The pid of the process building the map of a cache entry (its PENDING_FILE), or None when there is none or
-    it is gone (killed before it could remove the file)."""
-    try:
-        pid = (Path(folder) / PENDING_FILE).read_text().strip()
-    except OSError:
-        return None
-    return None if process_gone(pid) else pid
-
-
-def claim_build(folder: str | os.PathLike) -> bool:
-    """Create a cache entry's PENDING_FILE holding this process' pid; False if a live process holds it already (of
-    two processes claiming at once, one wins). A file left by a killed process is taken over."""
-    marker = Path(folder) / PENDING_FILE
-    for _ in range(2):
-        try:
-            handle = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            if pending_owner(folder) is not None:
-                return False
-            marker.unlink(missing_ok=True)
-            continue
-        with os.fdopen(handle, "w") as out:
-            out.write(str(os.getpid()))
-        return True
-    return False
-
-
-def hand_over_build(folder: str | os.PathLike) -> None:
-    """Put this process' pid in a PENDING_FILE another process claimed for it (written whole, then renamed)."""
-    marker = Path(folder) / PENDING_FILE
-    staging = marker.with_name(f".{PENDING_FILE}.{os.getpid()}.tmp")
-    staging.write_text(str(os.getpid()))
-    os.replace(staging, marker)
-
-
-def release_build(folder: str | os.PathLike, owners: set[str]) -> None:
-    """Remove a PENDING_FILE if one of `owners` (pids) still holds it."""
-    marker = Path(folder) / PENDING_FILE
-    try:
-        if marker.read_text().strip() in owners:
-            marker.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
-def map_pending(tables: CorpusTables) -> bool:
-    """Whether the map of tables read from a cache entry is being built now (it will be there when it is done)."""
-    path = map_path(tables)
-    return path is not None and not path.is_file() and pending_owner(path.parent) is not None
-
-
-def start_map_build(tables: CorpusTables) -> subprocess.Popen | None:
-    """Have a builder process make the map of tables read from a cache entry (not a bundle: it is built with its
-    map), unless it has one, one is being built, the entry is not writable or the tables have at most
-    BUILD_APART_FROM figures (embedded on first use instead). A server calls it once it has its tables: an entry
-    just written, or one whose builder was stopped. The entry is claimed here
-    (PENDING_FILE, so that the map is known to be on its way from now on) and handed over to the builder: a process
-    of its own (`python -m dashboard.corpus.mapbuilder --claimed ENTRY`), not forked, so that a server's memory is
-    not copied and openTSNE's OpenMP loops do not hang. Its log lines go where this process' go."""
-    path, figures = map_path(tables), len(tables.figures)
-    if path is None or figures <= BUILD_APART_FROM or path.is_file() or not os.access(path.parent, os.W_OK):
-        return None
-    folder = path.parent
-    if not claim_build(folder):
-        return None  # being built by another process
-    command = [sys.executable, "-m", "dashboard.corpus.mapbuilder", "--claimed", str(folder)]
-    try:
-        builder = subprocess.Popen(command, close_fds=True)  # noqa: S603 - our own module, on our cache entry
-    except OSError as exc:
-        log.warning("cannot start the builder of the corpus map (%s): the map tab says there is none", exc)
-        release_build(folder, {str(os.getpid())})
-        return None
-    log.info("building the corpus map of %d figures in the background (about a minute per 100,000)", figures)
-
-    def reap() -> None:  # once it ends, a claim it did not remove (it could not start, or crashed) is removed
-        builder.wait()
-        release_build(folder, {str(os.getpid()), str(builder.pid)})
-
-    threading.Thread(target=reap, name="map-builder-reaper", daemon=True).start()
-    return builder

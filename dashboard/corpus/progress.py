@@ -1,8 +1,8 @@
 """Corpus floor: the progress of a long load (phase, records parsed of all, rate, time left), and its terminal report.
 
 The counters live in an anonymous shared memory map, so every process forked from the one that made them sees
-the same numbers: the child process that parses a large corpus, and the gunicorn workers forked while the master
-loads (they show the loading page until the master's corpus is ready).
+the same numbers: the child process that parses a large corpus, and the Procfile's builder process, whose progress
+the loading page shows.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ PHASES = (
     "parsing",
     "building tables",
     "writing",
+    "mapping",
     "indexing",
     "ready",
     "failed",

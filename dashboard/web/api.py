@@ -13,7 +13,7 @@ import pandas as pd
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard.analysis.corpusmap import corpus_map, map_building
+from dashboard.analysis.corpusmap import corpus_map
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, enrich
 from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, GeneList, read_gene_list
 from dashboard.analysis.model import (
@@ -515,10 +515,6 @@ def build_api(corpus: Corpus) -> Blueprint:
     def corpus_map_points():
         """Every placed figure's point (columns, in figure order), within the filters and genes given."""
         points = corpus_map(corpus)
-        if points is None and map_building(corpus):
-            response = _error(503, "the map of this data is being built (about a minute per 100,000 figures)")
-            response.headers["Retry-After"] = "10"
-            return response
         if points is None:
             return _error(
                 404, "no map for this data: build a bundle (pfocr-dashboard build) or serve it through the cache"

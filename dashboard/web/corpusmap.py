@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
 
-from dashboard.analysis.corpusmap import Group, corpus_map, map_building, map_groups, point_row, to_region
+from dashboard.analysis.corpusmap import Group, corpus_map, map_groups, point_row, to_region
 from dashboard.analysis.model import Corpus, selection_figures
 from dashboard.corpus import columns as C
 from dashboard.corpus.corpusmap import CorpusMap
@@ -37,7 +37,6 @@ function (selected) {
 """
 COLOUR_MODES = (("year", "year"), ("organism", "organism"))
 DIMMED, FULL = 0.25, 0.85  # opacity of the map under a selection, and without one
-POLL_SECONDS = 5  # how often the open map tab asks again for a map that is being built
 SELECTED_COLOUR = "#111111"
 CONFIG = {
     "displaylogo": False,
@@ -65,7 +64,6 @@ def build() -> html.Div:
                 className="network-controls",
             ),
             html.Div(id=ids.MAP_NOTE, className="muted", role="status"),
-            dcc.Interval(id=ids.MAP_POLL, interval=POLL_SECONDS * 1000, disabled=True),
             dcc.Graph(id=ids.MAP_GRAPH, config=CONFIG, className="corpus-map", style={"height": "560px"}),
             html.Div(id=ids.MAP_HOVER, className="map-hover", **{"aria-live": "polite"}),
         ]
@@ -187,13 +185,6 @@ def describe(corpus: Corpus, points: CorpusMap, rows: np.ndarray | None) -> str:
     return text + " Hover a point for its title, click to open it; zoom with the wheel."
 
 
-def building_note(corpus: Corpus) -> str:
-    return (
-        f"The map of {corpus.n_figures:,} figures is being built in the background, which takes about a minute per"
-        " 100,000 figures, once, when new data is first read. It is drawn here as soon as it is ready."
-    )
-
-
 def no_map_note(corpus: Corpus) -> str:
     return (
         f"No map for this data: {corpus.n_figures:,} figures read without a cache entry or bundle. Build one"
@@ -239,25 +230,22 @@ def register(app: Dash, corpus: Corpus) -> None:
         Output(ids.MAP_GRAPH, "figure"),
         Output(ids.MAP_NOTE, "children"),
         Output(ids.MAP_CLEAR, "disabled"),
-        Output(ids.MAP_POLL, "disabled"),
         Input(ids.PATTERN_TABS, "value"),
         Input(ids.MAP_COLOUR, "value"),
-        Input(ids.MAP_POLL, "n_intervals"),
         State(ids.SELECTION, "data"),
         prevent_initial_call=True,
     )
-    def draw_map(tab, colour, _poll, stored):
+    def draw_map(tab, colour, stored):
         if tab != "map":
-            return no_update, no_update, no_update, True
+            return no_update, no_update, no_update
         points = corpus_map(corpus)
         if points is None:
             empty = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}}}
-            building = map_building(corpus)
-            return empty, building_note(corpus) if building else no_map_note(corpus), True, not building
+            return empty, no_map_note(corpus), True
         state = ViewState.from_dict(stored)
         rows = selected_rows(corpus, points, state)
         figure = to_figure(corpus, points, groups_for(colour_of(colour)), rows, state.region)
-        return figure, describe(corpus, points, rows), not state.region, True
+        return figure, describe(corpus, points, rows), not state.region
 
     @app.callback(
         Output(ids.MAP_GRAPH, "figure", allow_duplicate=True),

@@ -1,25 +1,21 @@
-"""Web floor: gunicorn's hooks, for `gunicorn --config python:dashboard.web.gunicorn_config dashboard.web.wsgi:server`.
+"""Web floor: gunicorn's settings (`gunicorn --config python:dashboard.web.gunicorn_config
+dashboard.web.wsgi:server`, which `python -m dashboard web`, the Procfile's command, runs once the data is made).
 
-With `--preload` the master imports the WSGI module, which starts loading the corpus in a background thread, then
-binds the port and forks its workers at once: they answer with the loading page. When the corpus is ready the
-master reloads (SIGHUP, gunicorn's graceful reload): it forks new workers, which inherit the loaded corpus and
-share its memory pages, and retires the old ones. The port stays open throughout.
+The master imports the app before it forks (`preload_app`): the corpus is opened and every index built once, and
+the workers share those pages. `pre_fork` checks that no thread of ours is alive then: a thread holding a lock at a
+fork would leave the lock held forever in the worker.
 """
 
 import os
-import signal
+import threading
+
+preload_app = True
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+timeout = 120
+graceful_timeout = 5  # after a SIGTERM, requests in flight get 5 s (ours take milliseconds); a platform waits ~30 s
 
 
-def when_ready(server) -> None:
-    """Once the master listens: have it replace its workers when the corpus it is loading is ready."""
-    if not server.cfg.preload_app:
-        return  # each worker loads its own corpus, and serves it when ready
-    from dashboard.web import wsgi
-
-    master = os.getpid()
-
-    def reload_workers() -> None:
-        server.log.info("corpus ready: replacing the workers with ones forked from the loaded master")
-        os.kill(master, signal.SIGHUP)
-
-    wsgi.boot.call_when_ready(reload_workers)
+def pre_fork(server, _worker) -> None:
+    others = [thread.name for thread in threading.enumerate() if thread is not threading.main_thread()]
+    if others:
+        server.log.error("threads alive when forking a worker: %s", ", ".join(others))

@@ -96,4 +96,3 @@ MAP_NOTE = "corpus-map-note"
 MAP_HOVER = "corpus-map-hover"  # the hovered point's title, as text
 MAP_DRAWN = "corpus-map-drawn"  # the box or lasso last drawn (its outline only, never its points)
 MAP_CLEAR = "corpus-map-clear"  # removes the drawn region from the selection
-MAP_POLL = "corpus-map-poll"  # asks again, every few seconds, for a map a builder process is still making

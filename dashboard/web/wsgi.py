@@ -1,16 +1,20 @@
 """Web floor: the WSGI entry point (`gunicorn dashboard.web.wsgi:server`), the one module-level app.
 
-Settings come from the environment (PFOCR_DATA, PFOCR_CACHE_DIR, DASH_DEBUG). Importing this module starts loading
-the corpus in a background thread and returns at once, so gunicorn binds its port and answers (a loading page,
-/healthz 503) within seconds even when the sources must be parsed. With `--preload` and the hooks of
-`dashboard.web.gunicorn_config`, the master loads the corpus once and then forks workers that share it.
+Importing it opens the corpus the settings name (`PFOCR_DATA`: a bundle, or sources through the cache, whose entry
+is made first if missing — `python -m dashboard web`, the Procfile's command, makes it before gunicorn starts), builds
+every index, and freezes what it made. With `--preload` gunicorn's master imports it once and forks workers that
+share those memory pages; no thread of ours is alive at that fork.
 """
 
+import gc
 import logging
 
-from dashboard.web.app import Boot
+from dashboard.web.app import create_app
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-boot = Boot().start()
-server = boot
+app = create_app()
+# Everything built so far lives as long as the process. Freezing it keeps the workers' garbage collector from
+# writing to those objects, which would copy the pages they share with the master into each worker.
+gc.freeze()
+server = app.server

@@ -16,6 +16,7 @@ from dashboard.config import Settings
 from dashboard.corpus.bundle import build_bundle, load_data
 from dashboard.corpus.loader import CorpusError
 from dashboard.corpus.progress import Progress, TerminalReport
+from dashboard.corpus.remote import is_url, write_archive
 
 log = logging.getLogger("dashboard")
 
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("paths", nargs="+", help="record files, folders, or a PFOCR site checkout")
     build.add_argument("--out", required=True, help="the bundle folder to write (a bundle there is replaced)")
+    build.add_argument("--archive", help="also write the bundle as one tar file, to be served by URL")
 
     enrich = commands.add_parser(
         "enrich", parents=[common], help="which figures match a gene list? (TSV on standard output)"
@@ -223,13 +225,15 @@ def run_build(args: argparse.Namespace) -> int:
         f"figures  {counts['figures']:,}\ngenes    {counts['genes']:,}\nlinks    {counts['links']:,}\n"
         f"problems {counts['problems']:,}\nsize     {size / 2**20:,.1f} MiB\n"
     )
+    if args.archive:
+        sys.stdout.write(f"archive  {write_archive(args.out, args.archive)}\n")
     return 0
 
 
 def check_paths(paths: Sequence[str]) -> None:
     """Every data path exists (checked before the port is bound, so a typo exits at once)."""
     for path in paths:
-        if not os.path.exists(os.path.expanduser(path)):
+        if not is_url(path) and not os.path.exists(os.path.expanduser(path)):
             raise CorpusError(f"{os.path.abspath(path)}: no such file or folder")
 
 

@@ -9,6 +9,7 @@ run without installing it (a buildpack's Procfile, `PYTHONPATH=.`) finds them be
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -35,7 +36,9 @@ DEFAULT_DATA = package_folder("dashboard.seeds", "seeds")
 
 
 def split_data_paths(raw: str) -> list[str]:
-    """`PFOCR_DATA`'s paths (separated by `:`), blanks dropped."""
+    """`PFOCR_DATA`'s paths (separated by `:`), blanks dropped; a URL (`https://…`, served alone) is one path."""
+    if re.match(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://", raw):
+        return [raw.strip()]
     return [path for path in raw.split(os.pathsep) if path.strip()]
 
 

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -28,11 +28,11 @@ from dashboard.corpus.cache import TABLES, ingest_into, load_corpus, read_tables
 from dashboard.corpus.corpusmap import MAP_FILE
 from dashboard.corpus.loader import CorpusError, CorpusTables, Sources, discover
 from dashboard.corpus.progress import Progress
+from dashboard.corpus.remote import MANIFEST, fetch_bundle, file_digest, is_url
 from dashboard.corpus.textindex import INDEX_FILE
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
 KIND = "pfocr-dashboard bundle"
 BUNDLE_FORMAT = 1  # bump when the bundle's own layout (not the tables') changes
 
@@ -147,6 +147,11 @@ def count_sources(paths: Sequence[str | os.PathLike], sources: Sources | None = 
     }
 
 
+def _file_entry(path: Path) -> dict:
+    """A bundle file as its manifest lists it: size and SHA-256 (checked when the bundle is fetched by URL)."""
+    return {"bytes": path.stat().st_size, "sha256": file_digest(path)}
+
+
 def to_manifest(tables: CorpusTables, folder: Path, sources: dict) -> dict:
     """The manifest of tables written to a folder by `write_tables`."""
     return {
@@ -166,10 +171,10 @@ def to_manifest(tables: CorpusTables, folder: Path, sources: dict) -> dict:
             "skipped_rows_without_gene_id": tables.skipped_rows,
         },
         "tables": {
-            f"{name}.arrow": {"rows": len(getattr(tables, name)), "bytes": (folder / f"{name}.arrow").stat().st_size}
+            f"{name}.arrow": {"rows": len(getattr(tables, name)), **_file_entry(folder / f"{name}.arrow")}
             for name in TABLES
         },
-        "indexes": {name: {"bytes": (folder / name).stat().st_size} for name in (INDEX_FILE, MAP_FILE)},
+        "indexes": {name: _file_entry(folder / name) for name in (INDEX_FILE, MAP_FILE)},
         "load_report": [{"path": str(p), "reason": str(r)} for p, r in tables.problems.itertuples(index=False)],
     }
 
@@ -247,8 +252,17 @@ def load_data(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> tuple[CorpusTables, Release]:
-    """The tables for every path given — one bundle, opened read-only, or any mix of record files and folders
-    (through the cache) — and what they are."""
+    """The tables for every path given — one bundle (a folder, or an archive by URL, fetched once into the cache
+    folder and verified), opened read-only, or any mix of record files and folders (through the cache) — and what
+    they are."""
+    urls = [path for path in paths if is_url(path)]
+    if urls and len(paths) > 1:
+        raise CorpusError(f"{urls[0]}: a bundle by URL is served alone")
+    if urls:
+        if progress is not None:
+            progress.begin("fetching")
+        tables, release = open_bundle(fetch_bundle(os.fspath(urls[0]), cache_dir or cache.default_cache_dir()))
+        return tables, replace(release, name=os.fspath(urls[0]).rstrip("/").rpartition("/")[2])
     bundles = [path for path in paths if is_bundle(path)]
     if bundles and len(paths) > 1:
         raise CorpusError(

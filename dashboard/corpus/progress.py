@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 PHASES = (
     "starting",
     "finding files",
+    "fetching",
     "reading",
     "parsing",
     "building tables",

@@ -30,11 +30,10 @@ def test_the_build_stage_makes_a_bundle_that_the_image_command_serves(tmp_path):
     cmd = json.loads(re.search(r"^CMD (\[.*\])$", DOCKERFILE, flags=re.MULTILINE).group(1))
     assert re.search(r"^ENV PFOCR_DATA=/data/bundle ", DOCKERFILE, flags=re.MULTILINE)
     port = free_port()
-    env = clean_env(PFOCR_DATA=str(bundle), PORT=str(port), HOME=str(tmp_path))
+    env = {**os.environ, "PFOCR_DATA": str(bundle), "PORT": str(port), "HOME": str(tmp_path)}
     log = tmp_path / "server.log"
-    with running(
-        [sys.executable if word == "python" else word for word in cmd], cwd=tmp_path, env=env, log=log
-    ) as server:
+    image_command = [sys.executable if word == "python" else word for word in cmd]
+    with running(image_command, cwd=tmp_path, env=env, log=log) as server:
         health = wait_until_healthy(server, port, log=log)
         assert health["release"]["kind"] == "bundle" and health["figures"] == 190
         assert fetch_page_and_assets(port)

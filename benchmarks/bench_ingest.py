@@ -32,6 +32,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -79,15 +81,37 @@ print(len(tables.figures) / (time.perf_counter() - started))
 """
 
 
+@dataclass
+class PhasePeak:
+    """The peaks of one phase of a run: summed RSS (with the processes at that moment, summed by role) and PSS."""
+
+    rss: int = 0
+    pss: int = 0
+    roles: list[tuple[str, int]] = field(default_factory=list)  # (role, RSS) at the RSS peak, largest first
+
+
 class TreeSampler:
     """Peaks of the memory of a process and all its descendants, sampled in a thread: the summed RSS (every 20 ms;
     with the largest process at that peak), and the summed PSS (shared pages split between the processes that map
-    them, which is what they take together; read from /proc/PID/smaps_rollup, so every fifth sample)."""
+    them, which is what they take together; read from /proc/PID/smaps_rollup, so every fifth sample).
 
-    def __init__(self, pid: int, every: float = 0.02) -> None:
+    With `role_of(process, ancestors)` (ancestors: the root first) each process is named, and with `phase_of([(process,
+    role), ...])` each sample is put in a phase: `phases` holds each phase's peaks, in the order the phases came, and
+    which processes (summed by role) made its RSS peak."""
+
+    def __init__(
+        self,
+        pid: int,
+        every: float = 0.02,
+        role_of: Callable[[psutil.Process, list[psutil.Process]], str] | None = None,
+        phase_of: Callable[[list[tuple[psutil.Process, str]]], str] | None = None,
+    ) -> None:
         self.root = psutil.Process(pid)
         self.every = every
+        self.role_of = role_of
+        self.phase_of = phase_of
         self.peak = self.peak_largest = self.peak_processes = self.peak_pss = 0
+        self.phases: dict[str, PhasePeak] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -98,12 +122,30 @@ class TreeSampler:
         except psutil.NoSuchProcess:
             return []
 
+    def _roles(self, processes: list[psutil.Process]) -> list[str]:
+        if self.role_of is None:
+            return ["" for _ in processes]
+        by_pid = {proc.pid: proc for proc in processes}
+        roles = []
+        for proc in processes:
+            ancestors: list[psutil.Process] = []
+            with contextlib.suppress(psutil.NoSuchProcess):
+                parent = proc.ppid() if proc.pid != self.root.pid else None
+                while parent in by_pid:
+                    ancestors.insert(0, by_pid[parent])
+                    parent = by_pid[parent].ppid() if parent != self.root.pid else None
+            roles.append(self.role_of(proc, ancestors))
+        return roles
+
     def _run(self) -> None:
         for sample in itertools.count():
             if self._stop.is_set():
                 return
-            sizes, pss = [], 0
-            for proc in self.processes():
+            processes = self.processes()
+            roles = self._roles(processes)
+            phase = self.phase_of(list(zip(processes, roles, strict=True))) if self.phase_of else None
+            sizes, pss, by_role = [], 0, {}
+            for proc, role in zip(processes, roles, strict=True):
                 with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
                     if sample % 5 == 0:
                         info = proc.memory_full_info()
@@ -111,14 +153,26 @@ class TreeSampler:
                     else:
                         info = proc.memory_info()
                     sizes.append(info.rss)
+                    count, total = by_role.get(role, (0, 0))
+                    by_role[role] = (count + 1, total + info.rss)
             if sizes and sum(sizes) > self.peak:
                 self.peak, self.peak_largest, self.peak_processes = sum(sizes), max(sizes), len(sizes)
             self.peak_pss = max(self.peak_pss, pss)
+            if phase is not None and sizes:
+                peak = self.phases.setdefault(phase, PhasePeak())
+                if sum(sizes) > peak.rss:
+                    peak.rss = sum(sizes)
+                    peak.roles = [
+                        (role if count == 1 else f"{role} ×{count}", total)
+                        for role, (count, total) in sorted(by_role.items(), key=lambda item: -item[1][1])
+                    ]
+                peak.pss = max(peak.pss, pss)
             time.sleep(self.every)
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
 
 
 def build_once(tree: Path | None, corpus: Path, work: Path) -> dict:

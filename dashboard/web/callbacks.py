@@ -53,7 +53,6 @@ from dashboard.web.panels import (
     build_figure_detail,
     build_figure_image,
     build_gene_detail,
-    build_welcome,
     figure_thumbnail,
     safe_href,
 )
@@ -689,12 +688,12 @@ def figure_thumbnails(corpus: Corpus, figids) -> list[str | None]:
 
 
 def show_detail(corpus: Corpus, state: ViewState, thumbnails: bool = False):
-    """The detail panel: the open figure, else the last chosen gene, else a short guide."""
+    """The detail panel: the open figure, else the last chosen gene, else nothing (the overview beside it shows)."""
     if state.figure:
         return build_figure_detail(corpus, state, state.figure, thumbnails)
     if state.focus_gene is not None:
         return build_gene_detail(corpus, state, state.focus_gene, thumbnails)
-    return build_welcome()
+    return None
 
 
 def update_counts(corpus: Corpus, state: ViewState):

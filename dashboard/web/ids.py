@@ -39,6 +39,7 @@ SHOW_TERMS = "network-terms"  # the network draws chemicals and diseases as node
 CLICK_ADDS = "network-click-adds"  # a clicked gene is added to the chosen ones instead of replacing them
 NETWORK_STATUS = "network-status"
 DETAIL = "detail-panel"
+OVERVIEW = "overview"  # the corpus at a glance, shown while the detail panel is empty
 FIGURE_TABLE = "figure-table"
 TABLE_STATUS = "table-status"
 TABLE_REFRESH = "table-refresh"

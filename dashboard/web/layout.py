@@ -14,6 +14,7 @@ from dashboard.analysis.model import UNSTATED, Corpus
 from dashboard.analysis.organisms import COMMON_NAMES
 from dashboard.corpus import columns as C
 from dashboard.web import ids
+from dashboard.web.overview import build_overview, example_placeholder
 
 TABLE_PAGE_SIZE = 15
 PROBLEMS_LISTED = 200
@@ -123,9 +124,32 @@ def build_header(corpus: Corpus, sources: str, roots: Sequence[str] = ()) -> htm
                 [html.Span(stats, id=ids.HEADER_STATS), html.Span(f" · from {sources}", className="muted")],
                 className="header-stats",
             ),
+            build_tasks(),
             report,
         ],
         className="app-header",
+    )
+
+
+# What people come to do, each a link to the control that starts it (assets/tasks.js focuses it).
+TASKS = (
+    ("Look up genes", ids.GENE_SEARCH, "type a symbol or a word printed in figures"),
+    ("Bring a gene list", "gene-list", "which figures match my genes? (enrichment)"),
+    ("Search figures", ids.TEXT_SEARCH, "titles, captions, chemicals, diseases"),
+    ("See patterns", "patterns", "timeline, co-occurrence, paths, the map of the corpus"),
+)
+
+
+def build_tasks() -> html.Nav:
+    """The four things people come to do, on the first screen: each a link to where it starts."""
+    return html.Nav(
+        [
+            html.A([html.Span(name, className="task-name"), html.Span(hint, className="task-hint")], href=f"#{anchor}")
+            for name, anchor, hint in TASKS
+        ]
+        + [html.A(html.Span("About", className="task-name"), href="#about", className="task-about")],
+        className="tasks",
+        **{"aria-label": "What to do"},
     )
 
 
@@ -144,7 +168,7 @@ def build_filters(corpus: Corpus) -> html.Aside:
             ),
             html.Div(id=ids.SEARCH_HITS, className="search-hits", role="status"),
             html.Label("Genes", htmlFor=ids.GENE_SEARCH),
-            build_gene_picker(ids.GENE_SEARCH, "Symbol or word in figures (RANKL, TP53…)", multi=True),
+            build_gene_picker(ids.GENE_SEARCH, example_placeholder(corpus), multi=True),
             dcc.RadioItems(
                 id=ids.MATCH_MODE,
                 options=[
@@ -349,7 +373,7 @@ def build_enrichment(corpus: Corpus) -> html.Section:
     """The gene-list enrichment panel: paste or upload genes, optional background, results table."""
     return html.Section(
         [
-            html.H2("Which figures match my gene list?"),
+            html.H2("Which figures match my gene list?", id="gene-list"),
             html.Div(
                 [
                     html.Div(
@@ -467,7 +491,7 @@ def build_patterns(views: Sequence[tuple[str, str, html.Div]]) -> html.Section |
         return None
     return html.Section(
         [
-            html.H2("Patterns in this selection"),
+            html.H2("Patterns in this selection", id="patterns"),
             dcc.Tabs(
                 [dcc.Tab(content, label=label, value=value) for value, label, content in views],
                 id=ids.PATTERN_TABS,
@@ -508,12 +532,18 @@ def build_layout(
                         ],
                         className="network-box",
                     ),
-                    html.Section(id=ids.DETAIL, className="detail", **{"aria-live": "polite"}),
+                    html.Div(
+                        [
+                            html.Section(id=ids.DETAIL, className="detail", **{"aria-live": "polite"}),
+                            build_overview(corpus, sources),
+                        ],
+                        className="record-panel",
+                    ),
                 ],
                 className="workspace",
             ),
-            build_patterns(views),
             build_enrichment(corpus),
+            build_patterns(views),
             html.Section(
                 [
                     html.Div(

@@ -120,19 +120,6 @@ def figure_item(figid: str, title: str, year: str, thumb: html.Span | None = Non
     )
 
 
-def build_welcome() -> html.Div:
-    return html.Div(
-        [
-            html.H2("Nothing selected"),
-            html.P(
-                "Search for a gene (by symbol or by the word printed in figures, e.g. RANKL), or click a node in "
-                "the network: a gene shows the figures it is in, a figure shows its record."
-            ),
-        ],
-        className="detail-empty",
-    )
-
-
 def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int, thumbnails: bool = False) -> html.Div:
     """Symbol, organism, NCBI link, figure counts, the figures (clickable) and the genes it shares figures with."""
     row = corpus.gene_row(gene_id)

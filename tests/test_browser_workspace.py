@@ -1,0 +1,145 @@
+"""The workspace a new user meets (headless Chromium): the four tasks on the first screen, the landing overview
+checked against the data, the network's share of the window, and one column at 800 px."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+import pytest
+from conftest import SEEDS
+from dash.testing.wait import until
+from selenium.webdriver.common.by import By
+from test_browser import TIMEOUT, assert_console_clean, wait_for_network, wait_for_overview, watch_console
+
+from dashboard.analysis.model import UNSTATED
+from dashboard.config import Settings
+from dashboard.corpus import columns as C
+from dashboard.web import ids
+from dashboard.web.app import create_app
+from dashboard.web.state import parse_query
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app(seed_corpus):
+    return create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus)
+
+
+def link_state(corpus, url: str):
+    return parse_query(corpus, unquote(urlsplit(url).query))[0]
+
+
+def test_the_four_tasks_are_on_the_first_screen_and_each_starts_where_it_says(dash_duo, app):
+    watch_console(dash_duo)
+    dash_duo.driver.set_window_size(1400, 900)
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    height = dash_duo.driver.execute_script("return window.innerHeight")
+    tasks = dash_duo.find_elements("nav.tasks a")
+    names = [t.find_element(By.CSS_SELECTOR, ".task-name").text for t in tasks]
+    assert names == ["Look up genes", "Bring a gene list", "Search figures", "See patterns", "About"]
+    assert all(t.is_displayed() and t.rect["y"] + t.rect["height"] <= height for t in tasks)
+    focused = "return document.activeElement && (document.activeElement.id || document.activeElement.className)"
+    for name, expected in (("Bring a gene list", ids.ENRICH_GENES), ("Search figures", ids.TEXT_SEARCH)):
+        next(t for t in tasks if t.text.startswith(name)).click()
+        until(lambda expected=expected: dash_duo.driver.execute_script(focused) == expected, timeout=TIMEOUT)
+    next(t for t in tasks if t.text.startswith("Look up genes")).click()
+    until(
+        lambda: dash_duo.driver.execute_script(
+            f"return document.getElementById('{ids.GENE_SEARCH}').contains(document.activeElement)"
+        ),
+        timeout=TIMEOUT,
+    )
+    assert_console_clean(dash_duo)
+
+
+def test_the_network_has_room_at_1400_px(dash_duo, app):
+    dash_duo.driver.set_window_size(1400, 900)
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    width, inner, height = dash_duo.driver.execute_script(
+        f"const box = document.getElementById('{ids.NETWORK}').getBoundingClientRect();"
+        "return [box.width, window.innerWidth, box.height];"
+    )
+    assert width >= 0.6 * inner, (width, inner)
+    assert height >= 0.6 * dash_duo.driver.execute_script("return window.innerHeight")
+
+
+def test_the_overview_says_what_the_data_holds_and_every_item_selects(dash_duo, app, seed_corpus):
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    wait_for_overview(dash_duo)
+    overview = dash_duo.find_element(f"#{ids.OVERVIEW}")
+    assert f"{seed_corpus.n_figures:,} published pathway figures" in overview.text
+    # Figures per year, from the tables: a bar per year of the span, a link where there are figures.
+    years = seed_corpus.figures[C.YEAR].dropna().astype(int).value_counts().to_dict()
+    titles = [a.get_attribute("title") for a in overview.find_elements(By.CSS_SELECTOR, ".year-bars a")]
+    assert titles == [f"{y}: {n} figure{'s' if n != 1 else ''}" for y, n in sorted(years.items())]
+    # The genes in most figures of the species with most genes, counted from the links.
+    links = seed_corpus.tables.links
+    genes = seed_corpus.tables.genes
+    species = genes[C.ORGANISM].value_counts().index[0]
+    per_gene = links[links[C.GENE_ID].isin(genes.loc[genes[C.ORGANISM] == species, C.GENE_ID])]
+    counts = per_gene.groupby(C.GENE_ID)[C.FIGID].nunique()
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], seed_corpus.gene_row(kv[0])))[:8]
+    chips = overview.find_elements(By.CSS_SELECTOR, ".chips")[0].find_elements(By.CSS_SELECTOR, "a.chip")
+    details = [c.find_element(By.CSS_SELECTOR, ".chip-detail").text for c in chips]
+    shown = [(c.text.removesuffix(d).strip(), int(d.replace(",", ""))) for c, d in zip(chips, details, strict=True)]
+    assert [n for _, n in shown] == [n for _, n in top]
+    assert [s for s, _ in shown] == [seed_corpus.gene_label(seed_corpus.gene_row(g)) for g, _ in top]
+    organisms = {k: v for k, v in seed_corpus.organism_counts.items() if k != UNSTATED}
+    assert organisms  # every organism chip links to its filter, with its count
+    # A click on a gene chip chooses it; Back returns to the overview.
+    chips[0].click()
+    until(lambda: link_state(seed_corpus, dash_duo.driver.current_url).genes == (top[0][0],), timeout=TIMEOUT)
+    until(lambda: not dash_duo.find_element(f"#{ids.OVERVIEW}").is_displayed(), timeout=TIMEOUT)
+    dash_duo.driver.back()
+    wait_for_overview(dash_duo)
+    # A year bar selects that year; an example question runs.
+    first_year = sorted(years)[0]
+    dash_duo.find_element(f"#{ids.OVERVIEW} .year-bars a").click()
+    until(
+        lambda: link_state(seed_corpus, dash_duo.driver.current_url).years == (first_year, first_year),
+        timeout=TIMEOUT,
+    )
+    until(
+        lambda: dash_duo.find_element(f"#{ids.SELECTION_SUMMARY}").text.startswith(f"{years[first_year]} of"), TIMEOUT
+    )
+    dash_duo.driver.back()
+    wait_for_overview(dash_duo)
+    question = dash_duo.find_element(f"#{ids.OVERVIEW} .examples a")
+    assert question.text.startswith("Which figures show both")
+    question.click()
+    until(lambda: link_state(seed_corpus, dash_duo.driver.current_url).match == "all", timeout=TIMEOUT)
+    state = link_state(seed_corpus, dash_duo.driver.current_url)
+    matrix = seed_corpus.matrix_by_gene()
+    both = np.asarray(matrix[:, [seed_corpus.gene_row(g) for g in state.genes]].sum(axis=1)).ravel() == 2
+    until(lambda: dash_duo.find_element(f"#{ids.SELECTION_SUMMARY}").text.startswith(f"{int(both.sum())} of"), TIMEOUT)
+    assert_console_clean(dash_duo)
+
+
+def test_at_800_px_the_page_is_one_column_with_the_network_in_the_first_two_screens(dash_duo, app):
+    dash_duo.driver.set_window_size(800, 900)
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    top, left, width, inner, height = dash_duo.driver.execute_script(
+        f"const box = document.getElementById('{ids.NETWORK}').getBoundingClientRect();"
+        "return [box.top + window.scrollY, box.left, box.width, window.innerWidth, window.innerHeight];"
+    )
+    assert top < 2 * height and width >= 0.9 * inner - 40 and left < 40
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?figure=PMC7090164__fcell-08-00089-g002")
+    dash_duo.wait_for_element(f"#{ids.DETAIL} .gene-table", timeout=TIMEOUT)
+    scrolling = dash_duo.driver.execute_script(
+        """
+        const boxes = [...document.querySelectorAll('main *')].filter((e) => {
+            const style = getComputedStyle(e);
+            return /(auto|scroll)/.test(style.overflowY) && e.scrollHeight > e.clientHeight + 1
+                && !e.closest('.ag-root-wrapper, .js-plotly-plot, .dash-dropdown');
+        });
+        return boxes.map((e) => e.id || e.className);
+        """
+    )
+    assert scrolling == [], scrolling

@@ -459,3 +459,25 @@ def test_thumbnails_only_when_asked_and_only_from_europe_pmc(seed_corpus):
     assert figure_thumbnails(seed_corpus, ["no-such-figure"]) == [None]
     for address in ("javascript:alert(1)", "http://europepmc.org/a.jpg", "https://evil.example/a.jpg", None):
         assert thumbnail(address) is None
+
+
+def test_a_figure_record_links_to_its_pfocr_page(seed_corpus):
+    """Beside PMC, DOI and NDEx: the figure's page on the PFOCR site, by its figid (quoted), opened in a new tab."""
+    figid = str(seed_corpus.figids[0])
+    record = show_detail(seed_corpus, ViewState(figure=figid))
+    hrefs = {c.href: c.children for c in walk(record) if getattr(c, "href", None)}
+    assert hrefs[f"https://pfocr.wikipathways.org/figures/{figid}"] == "PFOCR ↗"
+
+
+def test_an_enrichment_pick_that_replaces_the_chosen_genes_says_so(seed_corpus):
+    """Opening an enrichment result centres the view on the list's genes in that figure: when other genes were
+    chosen, a notice says they were replaced (and Back returns); with none chosen, nothing needs saying."""
+    figid = FIGURE
+    overlap = [8600, 8792]
+    picked = {"picked": [{"figid": figid, "overlap_ids": overlap}], "search": ""}
+    chosen = ViewState(genes=(7157,))
+    state, notices = next_state(seed_corpus, ids.ENRICH_TABLE, picked, chosen)
+    assert state.genes == tuple(overlap) and state.figure == figid
+    assert len(notices) == 1 and "replaced by the list's 2 genes" in notices[0]
+    state, notices = next_state(seed_corpus, ids.ENRICH_TABLE, picked, ViewState())
+    assert state.genes == tuple(overlap) and notices == []

@@ -60,6 +60,7 @@ from dashboard.web.state import (
     COLOUR_MODES,
     MAX_GENES,
     MAX_TERMS,
+    Notice,
     ViewState,
     apply_node_click,
     normalise_years,
@@ -270,7 +271,13 @@ def next_state(
         known = isinstance(figid, str) and corpus.figure_row(figid) is not None
         return (replace(previous, figure=figid) if known else previous), []
     if trigger == ids.ENRICH_TABLE:
-        return apply_enrichment_pick(corpus, previous, values.get("picked")), []
+        picked = apply_enrichment_pick(corpus, previous, values.get("picked"))
+        replaced = previous.genes and picked.genes != previous.genes
+        notice = (
+            f"The chosen genes were replaced by the list's {plural(len(picked.genes), 'gene')} in this figure; Back"
+            " returns to the ones chosen before."
+        )
+        return picked, [Notice(notice, dropped=False)] if replaced else []
     if isinstance(trigger, dict):
         if not clicked:
             return None

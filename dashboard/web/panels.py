@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,10 @@ from dashboard.web import ids
 from dashboard.web.exports import NCBI_GENE_URL, match_kind
 from dashboard.web.state import ViewState, to_selection
 
-LINK_HOSTS = frozenset({"www.ncbi.nlm.nih.gov", "europepmc.org", "doi.org", "www.ndexbio.org", "identifiers.org"})
+LINK_HOSTS = frozenset(
+    {"www.ncbi.nlm.nih.gov", "europepmc.org", "doi.org", "www.ndexbio.org", "identifiers.org", "pfocr.wikipathways.org"}
+)
+PFOCR_FIGURE = "https://pfocr.wikipathways.org/figures/{}"  # a figure's page on the PFOCR site, by its figid
 # A chemical's or disease's ontology id (as the side files write it) → its identifiers.org link and label; an id of
 # any other shape is shown as text.
 TERM_ID_LINKS = (
@@ -216,6 +219,7 @@ def build_figure_detail(corpus: Corpus, state: ViewState, figid: str, thumbnails
         external_link(figure[C.PAPER_URL], "Paper at PMC ↗"),
         external_link(figure[C.DOI_URL], "DOI ↗"),
         external_link(figure[C.NDEX_URL], "NDEx network ↗"),
+        external_link(PFOCR_FIGURE.format(quote(figid, safe="")), "PFOCR ↗"),
     ]
     image_href = safe_href(_text(figure[C.IMAGE_URL]))
     # The image comes from Europe PMC: fetched only when the user asks, so that opening a record sends nothing

@@ -33,7 +33,7 @@ from dashboard.analysis.terms import KINDS, resolve_terms, search_terms, terms_m
 from dashboard.corpus import columns as C
 from dashboard.corpus.corpusmap import GRID
 from dashboard.corpus.numbers import to_int_in
-from dashboard.web.exports import to_enrichment_records
+from dashboard.web.exports import to_cytoscape_json, to_enrichment_records
 from dashboard.web.state import ViewState, parse_query, parse_years
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,11 @@ FIGURES_LIMIT = 10_000
 SEARCH_LIMIT = 200  # hits per page of /search (each with a snippet)
 SEARCH_OFFSET = 100_000
 TYPE_AHEAD_LIMIT = 200
+# Switches the page reads as off when they are not "on" (no notice): here a value that is neither is refused.
+PAGE_SWITCHES = {  # parameter: (the values the page reads, what to say of another)
+    "exact": (frozenset({"1", "true", "yes", "on", "0", "false", "no", "off", ""}), "1 or 0"),
+    "labels": (frozenset({"all", ""}), "'all' (or left out)"),
+}
 ENRICH_FIELDS = frozenset(
     {"genes", "species", "organisms", "include_unstated", "years", "background", "min_size", "exact", "limit"}
 )
@@ -88,6 +93,23 @@ def _filters(corpus: Corpus, organisms: str | None, years: str | None, unstated:
     pairs = (("organisms", organisms), ("years", years), ("include_unstated", flag))
     state, notices = parse_query(corpus, urlencode({k: v for k, v in pairs if v}))
     problems = [notice.reason for notice in notices if notice.dropped]  # a range reversed or beyond the corpus is used
+    if problems:
+        raise BadRequest(" ".join(problems))
+    return state
+
+
+def _view_state(corpus: Corpus, args) -> ViewState:
+    """The view state of a page URL's parameters, read as the page reads a link; a value the link would drop (an
+    unknown gene or figure, a malformed year range or budget, a parameter given twice) is a BadRequest saying why."""
+    repeated = [key for key in dict.fromkeys(args) if len(args.getlist(key)) > 1]
+    if repeated:
+        raise BadRequest(f"'{repeated[0][:40]}' is given more than once: give its values once, comma-separated")
+    for key, (allowed, expected) in PAGE_SWITCHES.items():
+        value = args.get(key)
+        if value is not None and value.strip().lower() not in allowed:
+            raise BadRequest(f"'{key}' {value[:40]!r} is not {expected}")
+    state, notices = parse_query(corpus, urlencode(list(args.items(multi=True))))
+    problems = [notice.reason for notice in notices if notice.dropped]  # a reversed range or one beyond is used
     if problems:
         raise BadRequest(" ".join(problems))
     return state
@@ -532,6 +554,11 @@ def build_api(corpus: Corpus) -> Blueprint:
             y=points.y[rows].astype(np.int64).tolist(),
             year=_years_or_none(years),
         )
+
+    @api.get("/network")
+    def network():
+        """The network the page draws for these parameters (its URL's), as Cytoscape.js JSON."""
+        return jsonify(to_cytoscape_json(corpus, _view_state(corpus, request.args)))
 
     @api.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -1,9 +1,11 @@
 """Web floor: what the current selection exports as — figures (CSV), figure gene sets (GMT), the drawn subgraph
-(GraphML) and enrichment results (TSV) — and one figure's genes (TSV), with file names that say what they hold."""
+(GraphML, and Cytoscape.js JSON for Cytoscape and NDEx) and enrichment results (TSV) — and one figure's genes (TSV),
+with file names that say what they hold."""
 
 from __future__ import annotations
 
 import io
+import json
 import math
 import re
 import weakref
@@ -13,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment
-from dashboard.analysis.graph import select_subgraph
+from dashboard.analysis.graph import BUNDLE, DEFAULT_BUDGET, FIGURE, GENE, TERM, Subgraph, select_subgraph
 from dashboard.analysis.model import (
     Corpus,
     Selection,
@@ -22,8 +24,9 @@ from dashboard.analysis.model import (
     main_species,
     selection_figures,
 )
+from dashboard.analysis.terms import term_index
 from dashboard.corpus import columns as C
-from dashboard.web.state import ViewState, gene_token, to_selection
+from dashboard.web.state import ViewState, gene_token, to_query, to_selection
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -35,9 +38,11 @@ def export_name(
     extension: str,
     species: str | None = None,
     listed: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
 ) -> str:
-    """`pfocr-<what>[_<species>][_list-…][_genes-…][_organisms-…][_years-…][_exact].<ext>`, safe for any file
-    system; `listed` names a gene list (an enrichment query) by its first genes and its size."""
+    """`pfocr-<what>[_<species>][_list-…][_genes-…][_organisms-…][_years-…][_exact][_<extra>…].<ext>`, safe for
+    any file system; `listed` names a gene list (an enrichment query) by its first genes and its size, `extra`
+    adds parts of the export's own (see `network_export_name`)."""
     parts = [f"pfocr-{what}"]
     if species:
         parts.append(species)
@@ -53,7 +58,24 @@ def export_name(
         parts.append(f"years-{state.years[0]}-{state.years[1]}")
     if state.exact:
         parts.append("exact")
+    parts.extend(extra)
     return _UNSAFE.sub("-", "_".join(parts))[:180] + f".{extension}"
+
+
+def network_export_name(corpus: Corpus, state: ViewState, extension: str) -> str:
+    """`export_name` of the drawn network, plus what only the network depends on: the figure it centres on (with no
+    gene chosen), the bundles opened, chemicals and diseases shown, a budget other than the default — e.g.
+    `pfocr-network_genes-TP53-any_terms.cyjs`."""
+    extra = []
+    if state.figure and not state.genes:
+        extra.append(f"figure-{state.figure}")
+    if state.expanded:
+        extra.append(f"expand-{len(state.expanded)}")
+    if state.show_terms:
+        extra.append("terms")
+    if state.budget != DEFAULT_BUDGET:
+        extra.append(f"budget-{state.budget}")
+    return export_name(corpus, state, "network", extension, extra=tuple(extra))
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -104,15 +126,101 @@ def to_gmt(corpus: Corpus, state: ViewState) -> tuple[str | None, str]:
     return species, "\n".join(lines) + ("\n" if lines else "")
 
 
+def drawn_subgraph(corpus: Corpus, state: ViewState) -> Subgraph:
+    """The subgraph the network view draws for a view state (what every network export holds)."""
+    selection = to_selection(corpus, state)
+    return select_subgraph(corpus, selection, state.budget, state.expanded, state.figure, state.show_terms)
+
+
 def to_graphml(corpus: Corpus, state: ViewState) -> str:
     """The subgraph the network view draws for this selection, as GraphML (attributes without missing values)."""
-    selection = to_selection(corpus, state)
-    graph = select_subgraph(corpus, selection, state.budget, state.expanded, state.figure, state.show_terms).graph
+    graph = drawn_subgraph(corpus, state).graph
     clean = nx.Graph()
     for node, data in graph.nodes(data=True):
         clean.add_node(node, **{k: v for k, v in data.items() if v is not None and k != "row"})
     clean.add_edges_from(graph.edges)
     return "\n".join(nx.generate_graphml(clean))
+
+
+CYTOSCAPE_KINDS = ("figure", "gene", "bundle", "chemical", "disease")  # `kind` of a node, in the file's order
+_TERM_KIND = {"chemicals": "chemical", "diseases": "disease"}
+
+
+def _cytoscape_node(corpus: Corpus, node: str, data: dict) -> dict:
+    """One node's Cytoscape.js `data`: id, kind, label and what the kind has to say, all JSON-native."""
+    kind = data["kind"]
+    if kind == FIGURE:
+        row = int(data["row"])
+        return {
+            "id": node,
+            "kind": "figure",
+            "label": str(data["label"]),  # the whole title (the figid where it has none)
+            "figid": str(data["key"]),
+            "year": None if data["year"] is None else int(data["year"]),
+            "organisms": [str(o) for o in corpus.figure_organisms[row]],
+        }
+    if kind == GENE:
+        row = int(data["row"])
+        return {
+            "id": node,
+            "kind": "gene",
+            "label": corpus.gene_label(row),
+            "ncbi_id": int(corpus.gene_ids[row]),
+            "organism": str(corpus.gene_organisms[row]),
+            "chosen": bool(data["focus"]),
+        }
+    if kind == BUNDLE:
+        return {
+            "id": node,
+            "kind": "bundle",
+            "label": str(data["label"]),
+            "figid": str(data["key"]),
+            "genes": int(data["count"]),
+        }
+    if kind == TERM:
+        term_kind = str(data["term_kind"])
+        key = str(data["key"]).partition("|")[2]
+        index = term_index(corpus, term_kind)
+        term = index.position.get(key.lower())
+        return {
+            "id": node,
+            "kind": _TERM_KIND[term_kind],
+            "label": str(data["label"]),
+            "term_id": key,  # what `chemicals=` / `diseases=` take
+            "ids": [] if term is None else [str(i) for i in index.ids[term]],
+            "figures": int(data["figures"]),  # figures of the corpus mentioning it
+        }
+    raise ValueError(f"node {node!r} is of no known kind ({kind!r})")
+
+
+def _node_order(element: dict) -> tuple:
+    data = element["data"]
+    return CYTOSCAPE_KINDS.index(data["kind"]), data.get("ncbi_id", 0), data["id"]
+
+
+def to_cytoscape_json(corpus: Corpus, state: ViewState) -> dict:
+    """The subgraph the network view draws for this view state, in Cytoscape.js's JSON (`cy.json()`), which
+    Cytoscape imports and sends on to NDEx: `{"data": {"name", "view"}, "elements": {"nodes": [{"data": {"id",
+    "kind", "label", …}}], "edges": [{"data": {"id", "source", "target"}}]}}`. Node ids are the graph's
+    (`figure:<figid>`, `gene:<NCBI id>`, `bundle:<figid>`, `term:<chemicals|diseases>|<key>`); every edge runs from
+    a figure to its gene, bundle, chemical or disease. Nodes by kind (figures, genes, bundles, chemicals, diseases)
+    then id, edges in their nodes' order: the same view always gives the same file."""
+    graph = drawn_subgraph(corpus, state).graph
+    nodes = sorted(({"data": _cytoscape_node(corpus, n, d)} for n, d in graph.nodes(data=True)), key=_node_order)
+    position = {element["data"]["id"]: i for i, element in enumerate(nodes)}
+    ends = []
+    for u, v in graph.edges:
+        source, target = (u, v) if graph.nodes[u]["kind"] == FIGURE else (v, u)
+        ends.append((position[source], position[target], source, target))
+    ends.sort()
+    edges = [{"data": {"id": f"{source}~{target}", "source": source, "target": target}} for *_, source, target in ends]
+    name = network_export_name(corpus, state, "cyjs").removesuffix(".cyjs")
+    return {"data": {"name": name, "view": to_query(corpus, state)}, "elements": {"nodes": nodes, "edges": edges}}
+
+
+def to_cyjs(corpus: Corpus, state: ViewState) -> str:
+    """`to_cytoscape_json` as the text of a `.cyjs` file (UTF-8, names as written)."""
+    return json.dumps(to_cytoscape_json(corpus, state), ensure_ascii=False, indent=1) + "\n"
 
 
 def _finite(value: float) -> float | None:

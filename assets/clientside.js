@@ -40,6 +40,22 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         ". The view keeps " + state.budget.toLocaleString("en") + "."
       );
     },
+    // The drawn network as an image file, made by plotly from the figure on the page: SVG, or a PNG at
+    // publication size (1600 × 1200 layout at 3×: 4800 × 3600 pixels).
+    downloadNetworkImage: function (_svg, _png, graphId) {
+      const triggered = (window.dash_clientside.callback_context.triggered || [])[0];
+      const graph = document.querySelector("#" + graphId + " .js-plotly-plot");
+      if (!triggered || !graph || !window.Plotly) return window.dash_clientside.no_update;
+      const format = triggered.prop_id.startsWith("export-network-svg") ? "svg" : "png";
+      window.Plotly.downloadImage(graph, {
+        format: format,
+        filename: "pfocr-network",
+        width: 1600,
+        height: 1200,
+        scale: format === "png" ? 3 : 1,
+      });
+      return format;
+    },
     // A link opened in another form than its canonical one: rewrite it in place. Replacing (not pushing) the
     // history entry lets Back leave the link instead of returning to a form that would be rewritten again. The
     // Location component is told the new URL too: it pushes any URL of its own that differs from the window's.

@@ -3,6 +3,9 @@ checked against the data, the network's share of the window, and one column at 8
 
 from __future__ import annotations
 
+import json
+import struct
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
@@ -10,6 +13,7 @@ import pytest
 from conftest import SEEDS
 from dash.testing.wait import until
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from test_browser import TIMEOUT, assert_console_clean, wait_for_network, wait_for_overview, watch_console
 
 from dashboard.analysis.model import UNSTATED
@@ -17,6 +21,7 @@ from dashboard.config import Settings
 from dashboard.corpus import columns as C
 from dashboard.web import ids
 from dashboard.web.app import create_app
+from dashboard.web.exports import network_export_name, to_cytoscape_json
 from dashboard.web.state import parse_query
 
 pytestmark = pytest.mark.browser
@@ -143,3 +148,51 @@ def test_at_800_px_the_page_is_one_column_with_the_network_in_the_first_two_scre
         """
     )
     assert scrolling == [], scrolling
+
+
+def test_the_pattern_tabs_are_tabs_a_keyboard_reaches_and_moves_between(dash_duo, app):
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    tablist = dash_duo.find_element(f"#{ids.PATTERN_TABS}")
+    until(lambda: tablist.get_attribute("role") == "tablist", timeout=TIMEOUT)
+    tabs = tablist.find_elements(By.CSS_SELECTOR, "[role='tab']")
+    assert [t.get_attribute("aria-selected") for t in tabs] == ["true", "false", "false", "false"]
+    assert [t.get_attribute("tabindex") for t in tabs] == ["0", "-1", "-1", "-1"]  # one stop in the Tab order
+    # From the header's task link, Enter puts the focus on the selected tab; the arrows open the others.
+    link = next(a for a in dash_duo.find_elements("nav.tasks a") if a.text.startswith("See patterns"))
+    link.send_keys(Keys.ENTER)
+    selected = "return document.activeElement.getAttribute('aria-selected') + '|' + document.activeElement.innerText"
+    until(lambda: dash_duo.driver.execute_script(selected) == "true|Timeline", timeout=TIMEOUT)
+    dash_duo.driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+    until(lambda: dash_duo.driver.execute_script(selected) == "true|Gene co-occurrence", timeout=TIMEOUT)
+    dash_duo.wait_for_element(f"#{ids.COOCCURRENCE_GRAPH}", timeout=TIMEOUT)
+    dash_duo.driver.switch_to.active_element.send_keys(Keys.END)
+    until(lambda: dash_duo.driver.execute_script(selected) == "true|Map of the corpus", timeout=TIMEOUT)
+    dash_duo.driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)  # wraps around
+    until(lambda: dash_duo.driver.execute_script(selected) == "true|Timeline", timeout=TIMEOUT)
+    panel = dash_duo.find_element("[role='tabpanel']")
+    assert panel.get_attribute("aria-labelledby") == dash_duo.driver.switch_to.active_element.get_attribute("id")
+    assert_console_clean(dash_duo)
+
+
+def test_the_drawn_network_saves_as_svg_png_and_cytoscape_json(dash_duo, app, seed_corpus):
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?genes=TNFSF11")
+    wait_for_network(dash_duo)
+    saved = Path(dash_duo.download_path)
+    dash_duo.find_element(f"#{ids.EXPORT_SVG}").click()
+    until(lambda: (saved / "pfocr-network.svg").exists(), timeout=TIMEOUT)
+    until(lambda: b"</svg>" in (saved / "pfocr-network.svg").read_bytes(), timeout=TIMEOUT)
+    dash_duo.find_element(f"#{ids.EXPORT_PNG}").click()
+    until(lambda: (saved / "pfocr-network.png").exists(), timeout=TIMEOUT)
+    until(lambda: len((saved / "pfocr-network.png").read_bytes()) > 24, timeout=TIMEOUT)
+    png = (saved / "pfocr-network.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (4800, 3600)  # publication size
+    state = link_state(seed_corpus, dash_duo.driver.current_url)
+    dash_duo.find_element(f"#{ids.EXPORT_CYJS}").click()
+    name = network_export_name(seed_corpus, state, "cyjs")
+    until(lambda: (saved / name).exists() and (saved / name).stat().st_size > 0, timeout=TIMEOUT)
+    assert json.loads((saved / name).read_text()) == to_cytoscape_json(seed_corpus, state)
+    assert_console_clean(dash_duo)

@@ -40,6 +40,8 @@ from dashboard.web.exports import (
     export_blockers,
     export_name,
     figure_genes_name,
+    network_export_name,
+    to_cyjs,
     to_enrichment_records,
     to_enrichment_tsv,
     to_figure_genes_tsv,
@@ -636,7 +638,9 @@ def export_file(corpus: Corpus, state: ViewState, which: str, query: dict | None
         name = export_name(corpus, state, "gene-sets", "gmt", species=species)
         return {"content": content, "filename": name} if content else None
     if which == ids.EXPORT_GRAPHML:
-        return {"content": to_graphml(corpus, state), "filename": export_name(corpus, state, "network", "graphml")}
+        return {"content": to_graphml(corpus, state), "filename": network_export_name(corpus, state, "graphml")}
+    if which == ids.EXPORT_CYJS:
+        return {"content": to_cyjs(corpus, state), "filename": network_export_name(corpus, state, "cyjs")}
     if which == ids.EXPORT_ENRICHMENT and isinstance(query, dict) and query.get("genes"):
         result = enrich_query(corpus, state, query, None)
         if isinstance(result, str):
@@ -652,7 +656,8 @@ def export_file(corpus: Corpus, state: ViewState, which: str, query: dict | None
 EXPORT_BUTTONS = {  # each export button: what it exports (a key of `export_blockers`) and its tooltip
     ids.EXPORT_FIGURES: ("figures", "The selection's figures with their fields, as CSV"),
     ids.EXPORT_GMT: ("gene-sets", "The selection's figure gene sets, in one species, as GMT (for GSEA)"),
-    ids.EXPORT_GRAPHML: ("network", "The network of the selection, as GraphML"),
+    ids.EXPORT_GRAPHML: ("network", "The network as drawn, as GraphML"),
+    ids.EXPORT_CYJS: ("network", "The network as drawn, as Cytoscape.js JSON (for Cytoscape and NDEx)"),
     ids.EXPORT_ENRICHMENT: ("enrichment", "All results of the last enrichment under the current filters, as TSV"),
 }
 
@@ -824,6 +829,16 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         prevent_initial_call=True,
     )
 
+    # The drawn network as an image at publication size, made by plotly in the browser.
+    app.clientside_callback(
+        ClientsideFunction(namespace="pfocr", function_name="downloadNetworkImage"),
+        Output(ids.IMAGE_SAVED, "data"),
+        Input(ids.EXPORT_SVG, "n_clicks"),
+        Input(ids.EXPORT_PNG, "n_clicks"),
+        State(ids.NETWORK, "id"),
+        prevent_initial_call=True,
+    )
+
     # A link opened in another form than its canonical one is rewritten in place (history.replaceState).
     app.clientside_callback(
         ClientsideFunction(namespace="pfocr", function_name="replaceUrl"),
@@ -991,12 +1006,13 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         Input(ids.EXPORT_FIGURES, "n_clicks"),
         Input(ids.EXPORT_GMT, "n_clicks"),
         Input(ids.EXPORT_GRAPHML, "n_clicks"),
+        Input(ids.EXPORT_CYJS, "n_clicks"),
         Input(ids.EXPORT_ENRICHMENT, "n_clicks"),
         State(ids.STATE, "data"),
         State(ids.ENRICH_QUERY, "data"),
         prevent_initial_call=True,
     )
-    def download(_figures, _gmt, _graphml, _enrichment, stored, query):
+    def download(_figures, _gmt, _graphml, _cyjs, _enrichment, stored, query):
         state, query = ViewState.from_dict(stored), stored_enrichment_query(query)
         found, message = export_download(corpus, state, str(ctx.triggered_id), query)
         return (found if found is not None else no_update), message

@@ -68,6 +68,10 @@ ENRICH_QUERY = "enrich-query"  # the last query run (small: the pasted lists and
 EXPORT_FIGURES = "export-figures"
 EXPORT_GMT = "export-gmt"
 EXPORT_GRAPHML = "export-graphml"
+EXPORT_CYJS = "export-cyjs"  # the drawn network as Cytoscape.js JSON
+EXPORT_SVG = "export-network-svg"  # the drawn network as an image, made in the browser by plotly
+EXPORT_PNG = "export-network-png"
+IMAGE_SAVED = "network-image-saved"
 EXPORT_ENRICHMENT = "export-enrichment"
 DOWNLOAD = "download"
 

@@ -480,6 +480,15 @@ def build_network_controls() -> html.Div:
             build_switch(ids.LABEL_ALL, "label all nodes", "all"),
             build_switch(ids.SHOW_TERMS, "show chemicals and diseases", "terms"),
             build_switch(ids.CLICK_ADDS, "clicking a gene adds it to the chosen ones", "grow"),
+            html.Span(
+                [
+                    html.Span("Save the network:", className="muted"),
+                    html.Button("SVG", id=ids.EXPORT_SVG, className="export", title="As drawn, a vector image"),
+                    html.Button("PNG", id=ids.EXPORT_PNG, className="export", title="As drawn, 4800 × 3600 pixels"),
+                ],
+                className="image-exports",
+            ),
+            dcc.Store(id=ids.IMAGE_SAVED, data=None),
         ],
         className="network-controls",
     )
@@ -555,6 +564,7 @@ def build_layout(
                                     html.Button("Figures (CSV)", id=ids.EXPORT_FIGURES, className="export"),
                                     html.Button("Gene sets (GMT)", id=ids.EXPORT_GMT, className="export"),
                                     html.Button("Network (GraphML)", id=ids.EXPORT_GRAPHML, className="export"),
+                                    html.Button("Network (Cytoscape JSON)", id=ids.EXPORT_CYJS, className="export"),
                                     html.Button(
                                         "Enrichment (TSV)",
                                         id=ids.EXPORT_ENRICHMENT,

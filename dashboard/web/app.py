@@ -27,6 +27,26 @@ log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # a whole-genome list (2 MB of text) uploaded as base64, with room to spare
 
+# Dash's page template with the page's language declared (a screen reader reads it in English; axe's html-has-lang).
+# Every placeholder of Dash's own template is kept.
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
 
 def load_settings_corpus(settings: Settings, progress: Progress | None = None) -> tuple[Corpus, Release]:
     """The corpus the settings point at — a bundle, or sources through the cache (whose entry is made whole first
@@ -121,6 +141,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None, r
     app = Dash(
         __name__,
         title="PFOCR dashboard",
+        index_string=INDEX_STRING,
         assets_folder=str(ASSETS),
         compress=True,
         update_title=None,

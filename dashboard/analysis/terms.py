@@ -2,9 +2,11 @@
 counts, and the figure masks of the ones chosen.
 
 A term is one chemical or disease, keyed by its MeSH id when its rows give one (`mesh:D005947`), else by its
-ChEBI or DOID id, else by its printed word (`word:cancer`). Its name is its MeSH heading, else its ChEBI or DOID
-name, else the word most often printed for it; it is found by any of these, by any word printed for it and by
-any of its ids (with or without the `mesh:` / `chebi:` / `doid:` prefix, in any case).
+ChEBI or DOID id, else by its printed word (`word:cancer`). Ids are compared in one form whatever the rows wrote
+(`D011773`, `MESH:D011773` and `mesh:D011773` are one id; so are `CHEBI:4167` and `chebi:4167`), so that one id is
+one term. Its name is its MeSH heading, else its ChEBI or DOID name, else the word most often printed for it (in
+most figures); its other names and words are its synonyms. It is found by any of these and by any of its ids
+(with or without the `mesh:` / `chebi:` / `doid:` prefix, in any case), and its figures are those of all of them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,27 +29,33 @@ KINDS = TERM_KINDS
 OTHER_ID = {"chemicals": C.CHEBI, "diseases": C.DOID}  # the term's own ontology id besides MeSH
 WORD_KEY = "word:"
 MAX_QUERY = 200
+MAX_SYNONYMS = 20  # offered with a match (the index keeps them all): OCR prints a common name many ways
 _ID_SHAPE = re.compile(r"(?:(mesh|chebi|doid)\s*:\s*)?([a-z]?[0-9]+)", re.IGNORECASE)
+_REPEATED_PREFIX = re.compile(r"^((mesh|chebi|doid)\s*:\s*)+")  # `mesh:MESH:D011773`, as a record may write it
 _SEARCHED_ID_SHAPE = re.compile(r"(?:mesh|chebi|doid)\s*:\s*[a-z]?[0-9]+|[cd][0-9]{6,9}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class TermMatch:
-    """A chemical or disease offered for a query: its key id, name, every id it has, and its figures."""
+    """A chemical or disease offered for a query: its key id, name, every id it has, its figures, and its other
+    names and printed words (those in most figures first, at most MAX_SYNONYMS)."""
 
     id: str
     name: str
     ids: tuple[str, ...]
     figures: int
+    synonyms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class TermIndex:
-    """One kind's terms: keys, names, ids, the names they are found by, and each term's figure rows (CSR)."""
+    """One kind's terms: keys, names, ids, synonyms, the names they are found by, and each term's figure rows
+    (CSR)."""
 
     keys: np.ndarray  # object: the key id of each term
     names: np.ndarray  # object: display name
     ids: list[tuple[str, ...]]
+    synonyms: list[tuple[str, ...]]  # other names and words, one per spelling ignoring case, most figures first
     lookup_terms: np.ndarray  # int: the term of each lookup string
     lookup: pa.Array  # lower-cased names, words and ids, one per row
     lookup_is_id: np.ndarray  # bool: that lookup string is an id
@@ -132,11 +141,70 @@ def _strings(series: pd.Series) -> pd.Series:
 
 
 def _most_frequent(table: pd.DataFrame, column: str) -> pd.Series:
-    """Per key, the most frequent non-empty value of a column (ties: the first in sort order)."""
-    present = table[table[column] != ""]
+    """Per key, the non-empty value of a column in most figures (ties: the first in sort order)."""
+    present = table[table[column] != ""].drop_duplicates(["key", column, "row"])
     counts = present.groupby(["key", column], sort=True).size().rename("n").reset_index()
     counts = counts.sort_values(["key", "n"], ascending=[True, False], kind="stable")
     return counts.drop_duplicates("key").set_index("key")[column]
+
+
+def _per_value(values: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """A conversion of text run once per distinct value (ids repeat: 330,000 rows hold a few ten thousand)."""
+    codes, distinct = pd.factorize(values, sort=False)
+    converted = convert(pd.Series(distinct, dtype="string")).to_numpy(dtype=object)
+    return pd.Series(converted[codes], index=values.index, dtype="string")
+
+
+def _mesh_ids(values: pd.Series) -> pd.Series:
+    """MeSH ids in one form, `mesh:D011773`, whatever the rows wrote (`D011773`, `MESH:D011773`, `mesh:d011773`)."""
+
+    def convert(distinct: pd.Series) -> pd.Series:
+        bare = distinct.str.replace(r"^(?:mesh\s*:\s*)+", "", regex=True, case=False).str.strip().str.upper()
+        return ("mesh:" + bare).where(bare != "", "")
+
+    return _per_value(values, convert)
+
+
+def _ontology_ids(values: pd.Series, prefix: str) -> pd.Series:
+    """ChEBI or DOID ids in one form, `chebi:4167` (`CHEBI:4167`, or a bare number in its own column); an id of
+    another shape as the first in sort order of its spellings that differ only in case."""
+
+    def convert(distinct: pd.Series) -> pd.Series:
+        bare = distinct.str.replace(rf"^(?:{prefix}\s*:\s*)+", "", regex=True, case=False).str.strip()
+        own = (distinct.str.match(rf"(?i){prefix}\s*:") | bare.str.fullmatch(r"[0-9]+")) & (bare != "")
+        canonical = (prefix + ":" + bare.str.upper()).where(own, distinct)
+        return canonical.groupby(canonical.str.lower()).transform("min") if len(canonical) else canonical
+
+    return _per_value(values, convert)
+
+
+def _synonyms(rows: pd.DataFrame, term_of_row: np.ndarray, names: np.ndarray) -> list[tuple[str, ...]]:
+    """Per term, its names and printed words other than its display name: one per spelling ignoring case (the one
+    in most figures; ties: the first in sort order), those in most figures first. Worked on integer codes: the
+    texts repeat (330,000 rows, a few ten thousand spellings)."""
+    texts = pd.concat([rows[column] for column in (C.MATCH, C.NAME, C.WORD)], ignore_index=True)
+    codes, distinct = pd.factorize(texts, sort=True)  # sorted: a lower code is the first in sort order
+    distinct = pd.Series(distinct, dtype="string")
+    folds, fold_names = pd.factorize(distinct.str.lower())
+    fold_of_name = pd.Series(np.arange(len(fold_names)), index=fold_names)
+    named = fold_of_name.reindex(pd.Series(names, dtype="string").str.lower()).fillna(-1).to_numpy(dtype=np.int64)
+    terms, fold = np.tile(term_of_row, 3), folds[codes]
+    empty = np.flatnonzero((distinct == "").to_numpy(dtype=bool))
+    keep = ~np.isin(codes, empty) & (fold != named[terms])
+    table = pd.DataFrame(
+        {"term": terms[keep], "fold": fold[keep], "text": codes[keep], "row": np.tile(rows["row"].to_numpy(), 3)[keep]}
+    ).drop_duplicates()
+    spellings = table.groupby(["term", "fold", "text"], sort=False).size().rename("n").reset_index()
+    spellings = spellings.sort_values(["term", "fold", "n", "text"], ascending=[True, True, False, True])
+    spellings = spellings.drop_duplicates(["term", "fold"]).set_index(["term", "fold"])["text"]
+    figures = table.drop_duplicates(["term", "fold", "row"]).groupby(["term", "fold"], sort=False).size()
+    found = pd.concat([spellings, figures.rename("n")], axis=1).reset_index()
+    found = found.sort_values(["term", "n", "text"], ascending=[True, False, True])
+    synonyms: list[list[str]] = [[] for _ in range(len(names))]
+    spelled = distinct.to_numpy(dtype=object)
+    for term, text in zip(found["term"].tolist(), found["text"].tolist(), strict=True):
+        synonyms[term].append(str(spelled[text]))
+    return [tuple(texts) for texts in synonyms]
 
 
 def build_term_index(corpus: Corpus, kind: str) -> TermIndex:
@@ -154,6 +222,8 @@ def build_term_index(corpus: Corpus, kind: str) -> TermIndex:
         }
     )
     rows = rows[(rows["row"] >= 0) & ((rows[C.WORD] != "") | (rows[C.MESH] != "") | (rows["other"] != ""))]
+    # Each id in one form (the rows write one MeSH id as D011773, MESH:D011773, mesh:D011773): one id, one term.
+    rows = rows.assign(**{C.MESH: _mesh_ids(rows[C.MESH]), "other": _ontology_ids(rows["other"], other.lower())})
     # An ontology id seen with a MeSH id elsewhere joins that MeSH term.
     paired = rows[(rows[C.MESH] != "") & (rows["other"] != "")].drop_duplicates("other").set_index("other")[C.MESH]
     mesh = rows[C.MESH].where(rows[C.MESH] != "", rows["other"].map(paired.to_dict()).astype("string").fillna(""))
@@ -165,6 +235,7 @@ def build_term_index(corpus: Corpus, kind: str) -> TermIndex:
     keys = names.index.to_numpy(dtype=object)
     position = {str(k): i for i, k in enumerate(keys)}
     term_of_row = rows["key"].map(position).to_numpy(dtype=np.int64)
+    synonyms = _synonyms(rows, term_of_row, names.to_numpy(dtype=object))
     pairs = pd.DataFrame({"term": term_of_row, "row": rows["row"].to_numpy()}).drop_duplicates()
     indptr = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(np.bincount(pairs["term"].to_numpy(), minlength=len(keys)), out=indptr[1:])
@@ -192,6 +263,7 @@ def build_term_index(corpus: Corpus, kind: str) -> TermIndex:
         keys=keys,
         names=names.to_numpy(dtype=object),
         ids=ids,
+        synonyms=synonyms,
         lookup_terms=lookup["term"].to_numpy(dtype=np.int64),
         lookup=pa.array(lookup["text"].astype(str).tolist(), type=pa.large_string()),
         lookup_is_id=lookup["is_id"].to_numpy(dtype=bool),
@@ -254,8 +326,9 @@ def _lookup_ranks(index: TermIndex, needle: str) -> np.ndarray:
 def search_terms(
     corpus: Corpus, kind: str, query: str, limit: int = 20, mask: np.ndarray | None = None
 ) -> list[TermMatch]:
-    """Type-ahead: the chemicals or diseases whose id is the query, then those with a name or printed word that
-    is the query, starts with it or holds it; more figures first. Figure counts within the mask (None: all)."""
+    """Type-ahead: the chemicals or diseases whose id is the query, then those with a name, synonym or printed word
+    that is the query, starts with it or holds it; more figures first, one entry per term (per id). Figure counts
+    within the mask (None: all)."""
     index = term_index(corpus, kind)
     needle = query.strip().lower()[:MAX_QUERY]
     if not needle or not len(index.keys):
@@ -274,6 +347,7 @@ def search_terms(
             name=str(index.names[terms[i]]),
             ids=index.ids[terms[i]],
             figures=int(counts[i]),
+            synonyms=index.synonyms[terms[i]][:MAX_SYNONYMS],
         )
         for i in order
     ]
@@ -291,7 +365,7 @@ def resolve_terms(corpus: Corpus, kind: str, tokens: list[str]) -> tuple[list[st
             continue
         term = index.position.get(text.lower())
         if term is None:
-            rank = _lookup_ranks(index, text.lower()[:MAX_QUERY])
+            rank = _lookup_ranks(index, _REPEATED_PREFIX.sub(r"\2:", text.lower()[:MAX_QUERY]))
             named = np.unique(index.lookup_terms[rank <= 1])
             if len(named):
                 term = int(named[np.argmax(index.counts[named])])

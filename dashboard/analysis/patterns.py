@@ -30,10 +30,10 @@ class Timeline:
     corpus_years: dict[int, int]  # year → every figure of the corpus (for shares: the filters make the selection)
     first_year: dict[int, int | None]  # NCBI Gene id → first year it is in a figure under the filters
 
-    def share(self, year: int) -> float:
-        """The selection's share of all figures of the year."""
+    def share(self, year: int) -> float | None:
+        """The selection's share of all figures of the year; None in a year without any figure (0/0 is no value)."""
         total = self.corpus_years.get(year, 0)
-        return self.years.get(year, 0) / total if total else 0.0
+        return self.years.get(year, 0) / total if total else None
 
 
 def build_timeline(

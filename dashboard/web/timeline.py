@@ -44,10 +44,12 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
     if not timeline.years:
         note = f"None of this selection's {len(rows):,} figure(s) has a year."
         return message_figure("None of these figures has a year"), note
-    # Every year of the range, those without a figure at 0: a line must not bridge years with nothing.
+    # Every year of the range, those without a figure of the selection at 0 bars; the share of a year in which the
+    # corpus has no figure at all is no value (0/0): a gap in the line, not 0 %.
     years = list(range(min(timeline.years), max(timeline.years) + 1))
-    shares = [round(100 * timeline.share(y), 2) for y in years]
+    shares = [None if (share := timeline.share(y)) is None else round(100 * share, 2) for y in years]
     counts = [timeline.years.get(y, 0) for y in years]
+    highest = max((s for s in shares if s is not None), default=1)
     # A few years drawn among at least MIN_YEARS_SHOWN (one year alone would be one bar as wide as the chart).
     pad = max(0, MIN_YEARS_SHOWN - len(years)) / 2
     x_range = [years[0] - 0.5 - pad, years[-1] + 0.5 + pad]
@@ -68,6 +70,7 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
                 "y": shares,
                 "name": "share of all figures that year (%)",
                 "yaxis": "y2",
+                "connectgaps": False,
                 "line": {"color": SHARE_COLOUR},
                 "hovertemplate": "%{x}: %{y}% of all figures that year<extra></extra>",
             },
@@ -88,7 +91,7 @@ def update_timeline(corpus: Corpus, state: ViewState) -> tuple[dict, str]:
                 "side": "right",
                 # Room above the highest point (a share of 100 % is drawn whole), ticks of its own (not at the
                 # left axis' gridlines: 27.1 %, 54.3 % …) and no grid of its own.
-                "range": [0, min(108, max(shares, default=1) * 1.15) or 1],
+                "range": [0, min(108, highest * 1.15) or 1],
                 "tickmode": "auto",
                 "nticks": 6,
                 "showgrid": False,

@@ -1,5 +1,6 @@
 """Analysis floor: timelines, the co-occurrence network with communities, and paths between genes — each checked
-against an independent computation (pandas on the link table, networkx on the whole bipartite graph)."""
+against an independent computation (pandas on the link table, networkx on the whole bipartite graph); and where
+the co-occurrence figure puts its legend."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from scipy import stats
 from dashboard.analysis.graph import build_graph
 from dashboard.analysis.model import figures_for_genes, filter_figures
 from dashboard.analysis.patterns import build_cooccurrence, build_timeline, community_name, find_paths
+from dashboard.web.cooccurrence import to_figure
 
 
 def test_timeline_counts_years_and_first_appearances(seed_corpus):
@@ -99,3 +101,23 @@ def test_cooccurrence_and_partners_stay_in_one_species(seed_corpus):
     tp53 = seed_corpus.gene_row(7157)
     partners = gene_partners(seed_corpus, tp53, limit=50)
     assert len(partners) and set(partners["organism"]) == {"Homo sapiens"}
+
+
+MODEBAR_HEIGHT = 30  # px: plotly's toolbar, drawn over the top right corner of the figure
+
+
+def test_the_cooccurrence_legend_keeps_clear_of_the_modebar(seed_corpus):
+    """The modebar sits in the figure's top right corner, inside the top margin: a legend there (plotly's default,
+    x 1.02 and y 1, with a 6 px top margin) had its title under the toolbar. The legend lies wholly below the
+    plot area (its top anchored at or below the plot's bottom), or else the top margin leaves the toolbar's room
+    above it."""
+    rows = np.flatnonzero(filter_figures(seed_corpus, ("Homo sapiens",)))
+    figure = to_figure(build_cooccurrence(seed_corpus, rows, top=40))
+    layout = figure["layout"]
+    legend = layout["legend"]
+    assert legend["title"]["text"] and sum(t.get("showlegend", True) for t in figure["data"]) >= 2
+    below = legend.get("yanchor") == "top" and legend.get("y", 1) <= 0
+    room_above = layout.get("margin", {}).get("t", 100) >= MODEBAR_HEIGHT and legend.get("y", 1) <= 1
+    assert below or room_above, legend
+    if below:  # in rows under the plot, not a column beside it pushed off the bottom
+        assert legend.get("orientation") == "h" and legend.get("xanchor", "left") == "left"

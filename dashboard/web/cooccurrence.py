@@ -107,7 +107,16 @@ def to_figure(result: Cooccurrence) -> dict:
             "yaxis": {"visible": False, "scaleanchor": "x"},
             "hovermode": "closest",
             "clickmode": "event",
-            "legend": {"title": {"text": "communities (top genes)"}, "font": {"size": 11}},
+            # Below the plot, in rows: at the top right (plotly's place) its title sat under the modebar.
+            "legend": {
+                "title": {"text": "communities (top genes)", "side": "top left"},
+                "orientation": "h",
+                "x": 0,
+                "xanchor": "left",
+                "y": 0,
+                "yanchor": "top",
+                "font": {"size": 11},
+            },
             "plot_bgcolor": "white",
         },
     }

@@ -74,6 +74,7 @@ def test_the_timeline_counts_a_genes_figures_by_year(dash_duo, app, seed_corpus)
     bars, share = plot_data(dash_duo, ids.TIMELINE_GRAPH)
     assert {x: y for x, y in zip(bars["x"], bars["y"], strict=True) if y} == dict(expected)
     assert all(0 < s < 100 for s, n in zip(share["y"], bars["y"], strict=True) if n)
+    assert not legend_meets_modebar(dash_duo, ids.TIMELINE_GRAPH)
     assert_console_clean(dash_duo)
 
 
@@ -104,6 +105,42 @@ def test_a_gene_of_the_cooccurrence_network_chooses_its_community(dash_duo, app,
     chosen = link_state(seed_corpus, dash_duo.driver.current_url)
     assert chosen.genes == expected.genes and len(chosen.genes) >= 2
     assert int(node.removeprefix("gene:")) in chosen.genes
+    assert_console_clean(dash_duo)
+
+
+LEGEND_AND_MODEBAR = """
+const root = document.getElementById(arguments[0]);
+const legend = root && root.querySelector('g.legend'), bar = root && root.querySelector('.modebar');
+if (!legend || !bar) return null;
+const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+return {legend: box(legend), modebar: box(bar)};
+"""
+OLD_LEGEND = """
+const plot = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+return Plotly.relayout(plot, {legend: {title: {text: 'communities (top genes)'}, font: {size: 11}}});
+"""
+
+
+def legend_meets_modebar(dash_duo, graph_id: str) -> bool:
+    boxes = dash_duo.driver.execute_script(LEGEND_AND_MODEBAR, graph_id)
+    assert boxes, "no legend or no modebar drawn"
+    (l1, t1, r1, b1), (l2, t2, r2, b2) = boxes["legend"], boxes["modebar"]
+    return l1 < r2 and l2 < r1 and t1 < b2 and t2 < b1
+
+
+def test_the_cooccurrence_legend_is_clear_of_the_modebar(dash_duo, app):
+    """The legend and its title drawn where the toolbar is not; the legend as it was placed (plotly's top right)
+    met it — the measure sees the overlap it is there to catch."""
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?organisms=Homo+sapiens")
+    wait_for_network(dash_duo)
+    open_tab(dash_duo, "Gene co-occurrence")
+    dash_duo.wait_for_contains_text(f"#{ids.COOCCURRENCE_NOTE}", "communities (Louvain)", timeout=TIMEOUT)
+    until(lambda: dash_duo.driver.execute_script(LEGEND_AND_MODEBAR, ids.COOCCURRENCE_GRAPH), timeout=TIMEOUT)
+    assert not legend_meets_modebar(dash_duo, ids.COOCCURRENCE_GRAPH)
+    dash_duo.driver.execute_script(OLD_LEGEND, ids.COOCCURRENCE_GRAPH)
+    until(lambda: legend_meets_modebar(dash_duo, ids.COOCCURRENCE_GRAPH), timeout=TIMEOUT)
     assert_console_clean(dash_duo)
 
 

@@ -347,10 +347,11 @@ def assert_console_clean(dash_duo):
 
 
 def detail_in_view(dash_duo) -> bool:
-    """Whether the whole detail panel is inside the window."""
+    """Whether the record's panel (the box that scrolls the record) is whole inside the window, its top shown."""
     return dash_duo.driver.execute_script(
-        "const r = document.getElementById(arguments[0]).getBoundingClientRect();"
-        "return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;",
+        "const panel = document.getElementById(arguments[0]).closest('.record-panel');"
+        "const r = panel.getBoundingClientRect();"
+        "return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && panel.scrollTop === 0;",
         ids.DETAIL,
     )
 
@@ -491,7 +492,7 @@ def test_a_rewritten_link_lets_back_leave_it(dash_duo, app, seed_corpus):
     dash_duo.driver.back()
     until(lambda: dash_duo.driver.current_url.endswith(canonical), TIMEOUT)
     all_of_them = f"#{ids.MATCH_MODE} label[data-option-index='1']"
-    until(lambda: dash_duo.find_element(all_of_them).get_attribute("aria-selected") == "true", TIMEOUT)
+    until(lambda: dash_duo.find_element(f"{all_of_them} input").is_selected(), TIMEOUT)
     dash_duo.driver.back()
     wait_for_overview(dash_duo)
     assert dash_duo.driver.current_url.rstrip("/") == dash_duo.server_url.rstrip("/")

@@ -12,7 +12,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     // top shown, and flash it once.
     showRecord: function (figureCell, enrichCell, panelId) {
       const triggered = (window.dash_clientside.callback_context.triggered || [])[0];
-      const panel = document.getElementById(panelId);
+      const record = document.getElementById(panelId);
+      const panel = record && (record.closest(".record-panel") || record);
       if (!triggered || !triggered.value || !panel) return window.dash_clientside.no_update;
       const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
       panel.scrollTop = 0;

@@ -132,16 +132,18 @@ class Roles:
 
 def phase_watcher(cache: Path | None, out: Path | None = None) -> Callable[[list[tuple[psutil.Process, str]]], str]:
     """The phase of a start, told from its files and processes: parsing (parsing workers alive), tables, text index
-    (its temporary file there), map (an entry's text index made, the entry not yet published), then "after" (the
+    (its temporary file there), map (an entry's text index made, the entry not yet published), then "published" (the
     entry published or the bundle written: check's summary) or "gunicorn" (the Procfile's master preloading, then
     serving)."""
+
+    parsed = []  # whether parsing workers were seen: before them, the ingest is starting to parse
 
     def phase(processes: list[tuple[psutil.Process, str]]) -> str:
         roles = [role for _, role in processes]
         if roles and roles[0] == "gunicorn master":
             return "gunicorn"
         if (cache is not None and list(cache.glob("corpus-*/meta.json"))) or (out is not None and out.is_dir()):
-            return "after"
+            return "published"
         folders = list(cache.glob(".staging-*")) if cache is not None and cache.is_dir() else []
         if out is not None and out.parent.is_dir():
             folders += list(out.parent.glob(f".{out.name}.building-*"))
@@ -152,7 +154,9 @@ def phase_watcher(cache: Path | None, out: Path | None = None) -> Callable[[list
                 return "map"
         if not folders:
             return "finding files"
-        return "parsing" if "parse worker" in roles else "tables"
+        if "parse worker" in roles:
+            parsed.append(True)
+        return "tables" if parsed and "parse worker" not in roles else "parsing"
 
     return phase
 

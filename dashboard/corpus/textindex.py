@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.corpus import columns as C
+from dashboard.corpus.loader import release_memory
 from dashboard.corpus.owners import process_gone
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ INDEX_FORMAT = 1  # bump when the file's layout or what is indexed changes
 COLUMNS = ("title", "caption", "paper_title", "keywords", "terms", "ids")
 TOKENIZER = "unicode61 remove_diacritics 2"
 INSERT_CHUNK = 5_000  # figures whose texts are made and inserted at once while an index is built
+STORED_BATCH = 16  # frequent terms whose scores are computed and inserted at once while an index is built
+CACHE_KIB = 32_768  # SQLite's page cache while an index is built (128 MiB: 45 MB more, no faster)
 STORED_FROM = 5_000  # figures: a term in more figures than this has its per-figure BM25 scores stored
 NATIVE_UP_TO = 5_000  # figures: a query that can match at most this many is scored by FTS5 directly
 MAX_QUERY_CHARS = 500
@@ -98,27 +101,43 @@ def doi_of(url: str) -> str:
     return url
 
 
+class TermTexts:
+    """Each figure's chemical and disease names (printed word, MeSH term, ChEBI/DOID name), distinct, joined by
+    '; ' ('' for a figure without any), for the figures of `figids` by their position in it: made at once for every
+    figure as one Arrow string array, handed out as Python strings a slice at a time."""
+
+    def __init__(self, tables: CorpusTables, figids: pd.Series) -> None:
+        names = pa.concat_tables(
+            pa.table({"figid": pa.array(table[C.FIGID], pa.string()), "text": pa.array(table[column], pa.string())})
+            for table in (tables.chemicals, tables.diseases)
+            for column in (C.WORD, C.MATCH, C.NAME)
+        )
+        names = names.filter(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(pc.fill_null(names["text"], ""))), 0))
+        figure = pc.dictionary_encode(names["figid"]).combine_chunks()
+        text = pc.dictionary_encode(names["text"]).combine_chunks()
+        del names
+        # Distinct (figure, text) pairs grouped by figure, as integer keys: ~10× faster than grouping the strings.
+        keys = figure.indices.to_numpy().astype(np.int64) * max(1, len(text.dictionary)) + text.indices.to_numpy()
+        keys = np.sort(keys)  # np.unique is 10× slower here (numpy 2.4)
+        keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
+        figure_codes, text_codes = np.divmod(keys, max(1, len(text.dictionary)))
+        del keys
+        offsets = np.zeros(len(figure.dictionary) + 1, dtype=np.int32)
+        np.cumsum(np.bincount(figure_codes, minlength=len(figure.dictionary)), out=offsets[1:])
+        lists = pa.ListArray.from_arrays(pa.array(offsets), text.dictionary.take(pa.array(text_codes)))
+        self.joined = pc.binary_join(lists, "; ")
+        self.position = pc.index_in(pa.array(figids.astype(str), pa.string()), value_set=figure.dictionary)
+
+    def texts(self, low: int = 0, high: int | None = None) -> list[str]:
+        """The texts of the figures at positions `low` to `high` (excluded) of `figids`."""
+        position = self.position[low:high]
+        return pc.fill_null(pc.take(self.joined, position), "").to_pylist()
+
+
 def term_texts(tables: CorpusTables, figids: pd.Series) -> list[str]:
     """Each figure's chemical and disease names (printed word, MeSH term, ChEBI/DOID name), distinct, joined by
     '; ', in the order of `figids` ('' for a figure without any)."""
-    names = pa.concat_tables(
-        pa.table({"figid": pa.array(table[C.FIGID], pa.string()), "text": pa.array(table[column], pa.string())})
-        for table in (tables.chemicals, tables.diseases)
-        for column in (C.WORD, C.MATCH, C.NAME)
-    )
-    names = names.filter(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(pc.fill_null(names["text"], ""))), 0))
-    figure = pc.dictionary_encode(names["figid"]).combine_chunks()
-    text = pc.dictionary_encode(names["text"]).combine_chunks()
-    # Distinct (figure, text) pairs grouped by figure, as integer keys: ~10× faster than grouping the strings.
-    keys = figure.indices.to_numpy().astype(np.int64) * max(1, len(text.dictionary)) + text.indices.to_numpy()
-    keys = np.sort(keys)  # np.unique is 10× slower here (numpy 2.4)
-    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
-    figure_codes, text_codes = np.divmod(keys, max(1, len(text.dictionary)))
-    offsets = np.zeros(len(figure.dictionary) + 1, dtype=np.int32)
-    np.cumsum(np.bincount(figure_codes, minlength=len(figure.dictionary)), out=offsets[1:])
-    lists = pa.ListArray.from_arrays(pa.array(offsets), text.dictionary.take(pa.array(text_codes)))
-    position = pc.index_in(pa.array(figids.astype(str), pa.string()), value_set=figure.dictionary)
-    return pc.fill_null(pc.take(pc.binary_join(lists, "; "), position), "").to_pylist()
+    return TermTexts(tables, figids).texts()
 
 
 def _ids_text(figures: pd.DataFrame) -> pd.Series:
@@ -142,9 +161,10 @@ def figure_texts(figures: pd.DataFrame, terms: Sequence[str], clean: bool = Fals
     return [column.to_numpy(dtype=object).tolist() for column in columns]
 
 
-def id_keys(figures: pd.DataFrame) -> pd.DataFrame:
-    """Every figid, PMCID and DOI as an exact lookup finds it (`normalise_id`), with its figure row."""
-    rows = np.arange(len(figures))
+def id_keys(figures: pd.DataFrame, first_row: int = 0) -> pd.DataFrame:
+    """Every figid, PMCID and DOI as an exact lookup finds it (`normalise_id`), with its figure row (the rows of
+    `figures` numbered from `first_row`)."""
+    rows = np.arange(first_row, first_row + len(figures))
     dois = _strings(figures[C.DOI_URL]).str.replace(_DOI_LINK, "", regex=True)
     keys = pd.concat(
         [
@@ -165,6 +185,22 @@ def normalise_id(text: str) -> str:
 def figids_digest(figids: Sequence[str]) -> str:
     """A digest of the figure ids in row order: an index belongs to exactly these rows."""
     return hashlib.sha256("\n".join(figids).encode()).hexdigest()
+
+
+class FigidsDigest:
+    """`figids_digest` of figure ids given a slice at a time."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.first = True
+
+    def add(self, figids: Sequence[str]) -> None:
+        if len(figids):
+            self.digest.update((("" if self.first else "\n") + "\n".join(figids)).encode())
+            self.first = False
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
 
 
 # --- building ----------------------------------------------------------------------------------------------------
@@ -191,46 +227,57 @@ def build_text_index(
     tables: CorpusTables, folder: str | os.PathLike, stored_from: int = STORED_FROM, chunk: int = INSERT_CHUNK
 ) -> Path:
     """Write the full-text index of the tables' figures into a folder (atomically: a temporary file renamed);
-    returns its path. Terms in more than `stored_from` figures get their BM25 scores stored. The figures' texts are
-    made and inserted `chunk` figures at a time: all 110,000 at once held a gigabyte of Python strings."""
+    returns its path. Terms in more than `stored_from` figures get their BM25 scores stored. Everything made per
+    figure — the texts, the chemical and disease names, the ids — is made and inserted `chunk` figures at a time:
+    all 110,000 at once held a gigabyte of Python strings."""
     started = time.perf_counter()
     target = Path(folder) / INDEX_FILE
     staging = target.with_name(f".{INDEX_FILE}.{os.getpid()}.{threading.get_ident()}.tmp")
     figures = tables.figures.reset_index(drop=True)
-    terms = term_texts(tables, figures[C.FIGID])
+    terms = TermTexts(tables, figures[C.FIGID])
+    release_memory()  # what grouping the names went through
     staging.unlink(missing_ok=True)
     try:
         with contextlib.closing(sqlite3.connect(staging, isolation_level=None)) as db:
-            for pragma in ("journal_mode = off", "synchronous = off", "cache_size = -131072"):
+            for pragma in ("journal_mode = off", "synchronous = off", f"cache_size = -{CACHE_KIB}"):
                 db.execute(f"pragma {pragma}")
             db.executescript(_SCHEMA)
             db.execute("insert into fts (fts, rank) values ('automerge', 0)")  # merged once, by 'optimize'
             db.execute("insert into fts (fts, rank) values ('crisismerge', 1000)")
             db.execute("begin")
+            digest = FigidsDigest()
             for low in range(0, len(figures), chunk):
                 part = figures.iloc[low : low + chunk]
-                texts = figure_texts(part, terms[low : low + chunk])
-                db.executemany(_INSERT.format("fts"), zip(range(low, low + len(part)), *texts, strict=True))
+                rows = range(low, low + len(part))
+                names = terms.texts(low, low + len(part))
+                texts = figure_texts(part, names)
+                db.executemany(_INSERT.format("fts"), zip(rows, *texts, strict=True))
+                named = ((row, text) for row, text in zip(rows, names, strict=True) if text)
+                db.executemany("insert into terms values (?, ?)", named)
+                keys = id_keys(part, first_row=low)
+                db.executemany(
+                    "insert into ids values (?, ?)", zip(keys["key"].tolist(), keys["row"].tolist(), strict=True)
+                )
+                digest.add(part[C.FIGID].astype(str).tolist())
+                del part, names, texts, keys
+            del terms
             db.execute("insert into fts (fts) values ('optimize')")
             db.execute("create virtual table temp.words using fts5vocab(main, fts, row)")
             db.execute("insert into vocab select term, doc from temp.words")
-            keys = id_keys(figures)
-            db.executemany(
-                "insert into ids values (?, ?)", zip(keys["key"].tolist(), keys["row"].tolist(), strict=True)
-            )
-            db.executemany("insert into terms values (?, ?)", ((r, t) for r, t in enumerate(terms) if t))
             meta = {
                 "format": str(INDEX_FORMAT),
                 "figures": str(len(figures)),
-                "figids": figids_digest(figures[C.FIGID].astype(str).tolist()),
+                "figids": digest.hexdigest(),
                 "stored_from": str(stored_from),
             }
             db.executemany("insert into meta values (?, ?)", meta.items())
             db.execute("commit")
             frequent = [t for (t,) in db.execute("select term from vocab where df > ? order by term", (stored_from,))]
-            stored = list(_stored_scores(db, frequent, len(figures)))
             db.execute("begin")
-            db.executemany("insert into stored values (?, ?, ?)", stored)
+            for low in range(0, len(frequent), STORED_BATCH):  # never every frequent term's scores at once
+                batch = list(_stored_scores(db, frequent[low : low + STORED_BATCH], len(figures)))
+                db.executemany("insert into stored values (?, ?, ?)", batch)
+                del batch
             db.execute("commit")
         staging.chmod(0o644)
         os.replace(staging, target)

@@ -14,7 +14,14 @@ from conftest import SEEDS
 from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from test_browser import TIMEOUT, assert_console_clean, wait_for_network, wait_for_overview, watch_console
+from test_browser import (
+    TIMEOUT,
+    assert_console_clean,
+    run_enrichment,
+    wait_for_network,
+    wait_for_overview,
+    watch_console,
+)
 
 from dashboard.analysis.model import UNSTATED
 from dashboard.config import Settings
@@ -196,3 +203,42 @@ def test_the_drawn_network_saves_as_svg_png_and_cytoscape_json(dash_duo, app, se
     until(lambda: (saved / name).exists() and (saved / name).stat().st_size > 0, timeout=TIMEOUT)
     assert json.loads((saved / name).read_text()) == to_cytoscape_json(seed_corpus, state)
     assert_console_clean(dash_duo)
+
+
+LABEL_BOXES = """
+const boxes = [...document.querySelectorAll('#network-graph .textpoint text')]
+    .map((t) => t.getBoundingClientRect())
+    .filter((r) => r.width > 0 && r.height > 0)
+    .map((r) => [r.left, r.top, r.right, r.bottom]);
+return boxes;
+"""
+
+
+def overlapping(boxes: list[list[float]], slack: float = 1.0) -> list[tuple]:
+    found = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            if min(a[2], b[2]) - max(a[0], b[0]) > slack and min(a[3], b[3]) - max(a[1], b[1]) > slack:
+                found.append((a, b))
+    return found
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?genes=TNFSF11", "?genes=TP53,AKT1&colour=organism", "?genes=TNFSF11&terms=1", "enrichment"],
+)
+def test_no_drawn_label_overlaps_another_in_the_browser(dash_duo, app, query):
+    """Measured on the SVG text plotly draws, at 1400 px: in the default view, around a gene, coloured by
+    organism, with chemicals and diseases shown, and after opening an enrichment result."""
+    dash_duo.driver.set_window_size(1400, 900)
+    dash_duo.start_server(app)
+    if query == "enrichment":
+        wait_for_network(dash_duo)
+        run_enrichment(dash_duo).click()
+        until(lambda: "figure=" in dash_duo.driver.current_url, timeout=TIMEOUT)
+    else:
+        dash_duo.wait_for_page(url=f"{dash_duo.server_url}/{query}")
+    wait_for_network(dash_duo)
+    until(lambda: len(dash_duo.driver.execute_script(LABEL_BOXES)) > 5, timeout=TIMEOUT)
+    boxes = dash_duo.driver.execute_script(LABEL_BOXES)
+    assert overlapping(boxes) == [], overlapping(boxes)[:5]

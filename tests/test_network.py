@@ -4,6 +4,7 @@ nothing to a third party on its own."""
 
 from __future__ import annotations
 
+import html
 import itertools
 
 import numpy as np
@@ -52,8 +53,9 @@ def label_boxes(figure: dict) -> dict[str, tuple[float, float, float, float]]:
     labels = next(t for t in figure["data"] if t["name"] == "labels")
     boxes = {}
     for node, x, y, text in zip(labels["customdata"], labels["x"], labels["y"], labels["text"], strict=True):
-        half = text_width(text) / 2
-        boxes[node] = (x * scale - half, y * scale - LINE_HEIGHT / 2, x * scale + half, y * scale + LINE_HEIGHT / 2)
+        lines = html.unescape(text).split("<br>")
+        half, half_height = text_width("\n".join(lines)) / 2, LINE_HEIGHT * len(lines) / 2
+        boxes[node] = (x * scale - half, y * scale - half_height, x * scale + half, y * scale + half_height)
     return boxes
 
 
@@ -325,3 +327,34 @@ def test_a_gene_linking_exactly_two_drawn_figures_is_a_shared_labelled_node(seed
     assert twice <= set(shared["customdata"])
     labelled = {node for node, *_, label in nodes_of(figure) if label}
     assert twice & labelled
+
+
+@pytest.mark.parametrize("state", VIEWS, ids=lambda s: to_query_name(s))
+def test_figure_labels_say_what_the_figure_is_and_the_hover_has_the_whole_title(seed_corpus, state):
+    """A figure's label is its title up to ~40 characters, on two lines where it is long (one short line only where
+    two found no free place); its hover box holds the whole title; no two labels overlap."""
+    figure, _ = update_network(seed_corpus, state)
+    titles = seed_corpus.figures.set_index("figid")["title"]
+    labels = next(t for t in figure["data"] if t["name"] == "labels")
+    shown = dict(zip(labels["customdata"], labels["text"], strict=True))
+    hovers = {
+        node: hover
+        for trace in figure["data"]
+        if trace.get("hovertext")
+        for node, hover in zip(trace["customdata"], trace["hovertext"], strict=True)
+    }
+    two_lines = 0
+    for node, text in shown.items():
+        if not node.startswith("figure:"):
+            continue
+        title = " ".join(str(titles[node.removeprefix("figure:")]).split())
+        lines = html.unescape(text).split("<br>")
+        label = " ".join(lines)
+        assert len(lines) <= 2 and len(label) <= 41, label
+        assert title.startswith(label.removesuffix("…").rstrip()), (label, title)
+        two_lines += len(lines) == 2
+        hover = html.unescape(hovers[node].split("</b>")[0].removeprefix("<b>")).replace("<br>", " ")
+        assert hover == title
+    assert two_lines >= 3  # long titles do use their second line
+    for a, b in itertools.combinations(label_boxes(figure).values(), 2):
+        assert min(a[2], b[2]) - max(a[0], b[0]) <= 1 or min(a[3], b[3]) - max(a[1], b[1]) <= 1, (a, b)

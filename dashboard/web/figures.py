@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from collections import Counter
 from dataclasses import dataclass
 
@@ -38,7 +39,9 @@ EDGE_COLOUR = "rgba(120,120,120,0.35)"
 CHOSEN_COLOURS = ("#d62728", "#009e73", "#7a3b8f", "#0072b2", "#cc79a7", "#17becf", "#8c564b", "#000000")
 ORGANISM_COLOURS = ("#e07b39", "#8c564b", "#2ca02c", "#9467bd", "#17becf", "#bcbd22", "#7f7f7f", "#d62728")
 HOVER_TITLE = 90
-SHORT_TITLE = 24  # characters of a figure's title in its label
+SHORT_TITLE = 40  # characters of a figure's title in its label, on two lines where it is longer than one
+LABEL_LINE = 22  # characters a label's line holds before a title goes on a second line
+CROWDED_TITLE = 24  # characters of a figure's title, on one line, where its two lines found no free place
 DIGITS = 1  # coordinates are in (default-zoom) pixels: a tenth is finer than the eye
 BOX = (600.0, 420.0)  # the drawing area a layout is fitted to, in pixels at the default zoom
 FILL = 0.10  # share of the drawing area the nodes' discs may cover; marker sizes shrink to keep it
@@ -62,8 +65,17 @@ class ViewOptions:
 
 def text_width(text: str) -> float:
     """A label's width in pixels at FONT px in the page's sans-serif (measured in Chromium: capitals and digits
-    7.6, narrow letters and punctuation 3.6, other letters 6.0), with 5% and two pixels to spare."""
-    return 2 + 1.05 * sum(3.6 if c in NARROW else 7.6 if c.isupper() or c.isdigit() else 6.0 for c in text)
+    7.6, narrow letters and punctuation 3.6, other letters 6.0), with 5% and two pixels to spare; of its longest
+    line when it has several (lines are separated by newlines)."""
+    return max(
+        2 + 1.05 * sum(3.6 if c in NARROW else 7.6 if c.isupper() or c.isdigit() else 6.0 for c in line)
+        for line in text.split("\n")
+    )
+
+
+def text_height(text: str) -> float:
+    """A label's height in pixels: LINE_HEIGHT a line."""
+    return LINE_HEIGHT * (text.count("\n") + 1)
 
 
 def _hover_text(text: str, limit: int = HOVER_TITLE) -> str:
@@ -71,13 +83,23 @@ def _hover_text(text: str, limit: int = HOVER_TITLE) -> str:
     return html.escape(text, quote=False)
 
 
-def short_title(title: str, limit: int = SHORT_TITLE) -> str:
-    """A figure's title cut at a word boundary to fit a label."""
+def whole_title(title: str, width: int = 60) -> str:
+    """A figure's whole title for its hover box: escaped, in lines of about `width` characters."""
+    return "<br>".join(html.escape(line, quote=False) for line in textwrap.wrap(" ".join(title.split()), width))
+
+
+def short_title(title: str, limit: int = SHORT_TITLE, line: int = LABEL_LINE) -> str:
+    """A figure's title cut at a word boundary to fit a label, and set on two lines (at the space nearest the middle)
+    when it is longer than one line holds."""
     title = " ".join(title.split())
-    if len(title) <= limit:
+    if len(title) > limit:
+        cut = title[: limit - 1].rsplit(" ", 1)[0] if " " in title[: limit - 1] else title[: limit - 1]
+        title = cut.rstrip(",;:.-– ") + "…"
+    if len(title) <= line or " " not in title:
         return title
-    cut = title[: limit - 1].rsplit(" ", 1)[0] if " " in title[: limit - 1] else title[: limit - 1]
-    return cut.rstrip(",;:.-– ") + "…"
+    spaces = [i for i, c in enumerate(title) if c == " "]
+    middle = min(spaces, key=lambda i: (abs(i - len(title) / 2), i))
+    return title[:middle] + "\n" + title[middle + 1 :]
 
 
 def _size(graph: nx.Graph, node: str) -> float:
@@ -162,7 +184,7 @@ def place_nodes(
 
 def display_scale(xy: np.ndarray, sizes: np.ndarray) -> float:
     """Pixels per position unit when the drawing area shows the whole picture (at most 1)."""
-    extent = np.ptp(xy, axis=0) + float(sizes.max()) + 2 * LINE_HEIGHT
+    extent = np.ptp(xy, axis=0) + float(sizes.max()) + 4 * LINE_HEIGHT
     return float(min(1.0, BOX[0] / max(extent[0], 1e-9), BOX[1] / max(extent[1], 1e-9)))
 
 
@@ -171,18 +193,18 @@ _DIRECTIONS_BELOW = ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1)
 _GAPS = (1.0, 10.0, 22.0)  # pixels between a node and its label: beside it, then a little away (with a leader line)
 
 
-def _candidate_boxes(x: np.ndarray, y: np.ndarray, radius: np.ndarray, width: np.ndarray, directions: np.ndarray):
-    """For each node (arrays of its centre, radius and label width, and its (8 × 2) directions), the (gaps ×
-    directions × 4) boxes (x0, y0, x1, y1) its label may take, `gap` pixels away in each direction, in pixels with
-    y up."""
-    x, y, radius, width = (np.asarray(v, dtype=float)[:, None, None] for v in (x, y, radius, width))
+def _candidate_boxes(
+    x: np.ndarray, y: np.ndarray, radius: np.ndarray, width: np.ndarray, height: np.ndarray, directions: np.ndarray
+):
+    """For each node (arrays of its centre, radius and label width and height, and its (8 × 2) directions), the
+    (gaps × directions × 4) boxes (x0, y0, x1, y1) its label may take, `gap` pixels away in each direction, in pixels
+    with y up."""
+    x, y, radius, width, height = (np.asarray(v, dtype=float)[:, None, None] for v in (x, y, radius, width, height))
     gaps = np.array(_GAPS)[None, :, None]
     dx, dy = directions[:, None, :, 0], directions[:, None, :, 1]
     x0 = np.where(dx > 0, x + radius + gaps, np.where(dx < 0, x - radius - gaps - width, x - width / 2))
-    y0 = np.where(
-        dy > 0, y + radius + gaps - 1, np.where(dy < 0, y - radius - gaps + 1 - LINE_HEIGHT, y - LINE_HEIGHT / 2)
-    )
-    return np.stack(np.broadcast_arrays(x0, y0, x0 + width, y0 + LINE_HEIGHT), axis=-1)
+    y0 = np.where(dy > 0, y + radius + gaps - 1, np.where(dy < 0, y - radius - gaps + 1 - height, y - height / 2))
+    return np.stack(np.broadcast_arrays(x0, y0, x0 + width, y0 + height), axis=-1)
 
 
 def _label_crossing(boxes: np.ndarray, placed: np.ndarray) -> np.ndarray:
@@ -248,11 +270,13 @@ def place_labels(
         return {}
     radii = sizes / 2
     widths = np.array([text_width(texts[i]) for i in tried])
-    # Every candidate of node i lies within its radius, the largest gap, and its label's diagonal of it.
-    extent = radii[tried] + _GAPS[-1] + np.hypot(widths, LINE_HEIGHT) + float(radii.max())
+    heights = np.array([text_height(texts[i]) for i in tried])
+    # Every candidate of node i lies within √2 (a diagonal place) × (its radius and the largest gap), and its
+    # label's diagonal, of it; a disc reaching into one is centred within the largest radius more.
+    extent = np.sqrt(2) * (radii[tried] + _GAPS[-1]) + np.hypot(widths, heights) + float(radii.max())
     near_lists = cKDTree(xy).query_ball_point(xy[tried], extent)
     directions = np.array([_DIRECTIONS_BELOW if i in below else _DIRECTIONS for i in tried], dtype=float)
-    boxes = _candidate_boxes(xy[tried, 0], xy[tried, 1], radii[tried], widths, directions)
+    boxes = _candidate_boxes(xy[tried, 0], xy[tried, 1], radii[tried], widths, heights, directions)
     flat_boxes = boxes.reshape(len(tried), -1, 4)
     hull_array = np.hstack([flat_boxes[..., :2].min(axis=1), flat_boxes[..., 2:].max(axis=1)])
     depths = _disc_depths(flat_boxes, hull_array, near_lists, tried, xy, radii)
@@ -285,6 +309,19 @@ def place_labels(
     return placed
 
 
+def crossing_labels(boxes: dict[int, tuple[float, float, float, float]]) -> set[int]:
+    """The labels whose boxes overlap another's (by more than a pixel each way)."""
+    if len(boxes) < 2:
+        return set()
+    keys = list(boxes)
+    b = np.array([boxes[k] for k in keys])
+    w = np.minimum(b[:, None, 2], b[None, :, 2]) - np.maximum(b[:, None, 0], b[None, :, 0])
+    h = np.minimum(b[:, None, 3], b[None, :, 3]) - np.maximum(b[:, None, 1], b[None, :, 1])
+    crossed = (w > 1) & (h > 1)
+    np.fill_diagonal(crossed, False)
+    return {keys[i] for i in np.flatnonzero(crossed.any(axis=1))}
+
+
 def _node_hover(graph: nx.Graph, node: str) -> str:
     data = graph.nodes[node]
     degree = graph.degree(node)
@@ -309,7 +346,7 @@ def _node_hover(graph: nx.Graph, node: str) -> str:
     year = data.get("year")
     organisms = _hover_text(str(data.get("organisms") or ""), 60)
     return (
-        f"<b>{_hover_text(data['label'])}</b><br>{year or 'year unknown'} · {organisms}<br>"
+        f"<b>{whole_title(str(data['label']))}</b><br>{year or 'year unknown'} · {organisms}<br>"
         f"{sum(1 for n in graph[node] if graph.nodes[n]['kind'] == GENE)} gene(s) drawn · click to open"
     )
 
@@ -417,7 +454,14 @@ def build_network_figure(graph: nx.Graph, options: ViewOptions | None = None) ->
     # Every figure is labelled (users look for figures); a crowded one goes where it covers the fewest labels and
     # nodes, over which its text keeps a halo. Genes and bundles are labelled only where they fit.
     forced = always | {index[n] for n in figures} | (set(order) if options.label_all else set())
-    boxes = place_labels(texts, xy * scale, sizes, order, forced, below={index[n] for n in figures})
+    below = {index[n] for n in figures}
+    boxes = place_labels(texts, xy * scale, sizes, order, forced, below)
+    # A figure's two-line title that found no free place is set again as one short line, where it fits better.
+    crowded = crossing_labels(boxes) & {index[n] for n in figures}
+    if crowded and not options.label_all:
+        for i in crowded:
+            texts[i] = short_title(str(graph.nodes[nodes[i]]["label"]), CROWDED_TITLE, CROWDED_TITLE)
+        boxes = place_labels(texts, xy * scale, sizes, order, forced, below)
 
     def trace(name: str, members: list[str], marker: dict, legend: bool = True, group: str | None = None) -> dict:
         rows = [index[n] for n in members]
@@ -508,7 +552,7 @@ def label_traces(
             "x": np.round(centres[:, 0], DIGITS).tolist(),
             "y": np.round(centres[:, 1], DIGITS).tolist(),
             "mode": "text",
-            "text": [html.escape(texts[i], quote=False) for i in placed],
+            "text": ["<br>".join(html.escape(line, quote=False) for line in texts[i].split("\n")) for i in placed],
             "textposition": "middle center",
             "textfont": textfont,
             "customdata": [nodes[i] for i in placed],

@@ -60,11 +60,27 @@ def test_focus_genes_always_shown(seed_corpus):
 
 
 def test_filters_apply_to_the_view(seed_corpus):
-    sub = select_subgraph(seed_corpus, Selection(organisms=("Mus musculus",)), 2000)
-    figures = {d["row"] for _, d in sub.graph.nodes(data=True) if d["kind"] == "figure"}
+    """Mouse figures only; their mouse genes only, unless other species are asked for (then every mouse figure
+    with genes is drawn), and a gene of a species its figures do not state is marked."""
     mouse = set(np.flatnonzero(filter_figures(seed_corpus, ("Mus musculus",))))
-    with_genes = {r for r in mouse if seed_corpus.incidence[r].nnz}
-    assert figures == with_genes and 0 < len(with_genes) <= 22
+    is_mouse = seed_corpus.gene_organisms == "Mus musculus"
+    for other_species in (False, True):
+        selection = Selection(organisms=("Mus musculus",), other_species=other_species)
+        sub = select_subgraph(seed_corpus, selection, 2000)
+        figures = {d["row"] for _, d in sub.graph.nodes(data=True) if d["kind"] == "figure"}
+        genes = [d for _, d in sub.graph.nodes(data=True) if d["kind"] == "gene"]
+        held = {
+            r
+            for r in mouse
+            if seed_corpus.incidence[r].nnz and (other_species or is_mouse[seed_corpus.incidence[r].indices].any())
+        }
+        assert figures == held and 0 < len(held) <= 22
+        assert other_species or {d["organism"] for d in genes} == {"Mus musculus"}
+        hidden = {g for r in mouse for g in seed_corpus.incidence[r].indices if not is_mouse[g]}
+        assert sub.other_species == (0 if other_species else len(hidden))
+        if other_species:
+            marked = {d["organism"] for d in genes if d["unstated_species"]}
+            assert marked and "Mus musculus" not in marked
 
 
 LAYOUT_IN_A_FRESH_PROCESS = """

@@ -19,7 +19,7 @@ from dashboard.analysis.terms import term_index
 from dashboard.corpus.loader import read_corpus
 from dashboard.web import figures, ids
 from dashboard.web.callbacks import draw_network, next_state, show_detail, update_network, view_outputs
-from dashboard.web.figures import DISC_TOLERANCE, LINE_HEIGHT, text_width
+from dashboard.web.figures import DISC_TOLERANCE, LINE_HEIGHT, UNSTATED_SPECIES, text_width
 from dashboard.web.layout import NETWORK_CONFIG
 from dashboard.web.state import ViewState, apply_node_click, parse_query, to_query, to_selection
 
@@ -39,7 +39,7 @@ def nodes_of(figure: dict) -> list[tuple[str, float, float, float, str]]:
     text = dict(zip(labels["customdata"], labels["text"], strict=True))
     found = []
     for trace in figure["data"]:
-        if trace["name"] in ("links", "Open figure", "labels", "label lines"):
+        if trace["name"] in ("links", "Open figure", "labels", "label lines", UNSTATED_SPECIES):
             continue
         sizes = trace["marker"]["size"]
         for i, node in enumerate(trace["customdata"]):
@@ -358,3 +358,22 @@ def test_figure_labels_say_what_the_figure_is_and_the_hover_has_the_whole_title(
     assert two_lines >= 3  # long titles do use their second line
     for a, b in itertools.combinations(label_boxes(figure).values(), 2):
         assert min(a[2], b[2]) - max(a[0], b[0]) <= 1 or min(a[3], b[3]) - max(a[1], b[1]) <= 1, (a, b)
+
+
+def test_genes_of_a_species_the_figure_does_not_state_are_ringed_with_a_legend_line(seed_corpus):
+    state = ViewState(organisms=("Mus musculus",), other_species=True)
+    figure, _ = update_network(seed_corpus, state)
+    graph = select_subgraph(seed_corpus, to_selection(seed_corpus, state), state.budget).graph
+    expected = set()
+    for node, data in graph.nodes(data=True):
+        if data["kind"] != "gene":
+            continue
+        stated = {o for f in graph[node] for o in str(graph.nodes[f].get("organisms") or "").split(", ") if o}
+        stated.discard("Unknown")
+        if stated and data["organism"] not in stated:
+            expected.add(node)
+    ringed = next(t for t in figure["data"] if t["name"] == UNSTATED_SPECIES)
+    drawn = {n for n, *_ in nodes_of(figure)}
+    assert expected and set(ringed["customdata"]) == expected & drawn and ringed.get("showlegend", True)
+    plain, _ = update_network(seed_corpus, ViewState(organisms=("Mus musculus",)))
+    assert UNSTATED_SPECIES not in {t["name"] for t in plain["data"]}  # only mouse genes: nothing to ring

@@ -17,9 +17,11 @@ from threading import Lock
 import igraph
 import networkx as nx
 import numpy as np
+from scipy import sparse
 
 from dashboard.analysis.model import (
     TERM_KINDS,
+    UNSTATED,
     Corpus,
     Selection,
     figures_for_genes,
@@ -82,6 +84,7 @@ class Subgraph:
     geneless: int = 0  # figures of the selection without any gene: nothing to draw
     total_genes: int = 0  # genes of the selection's figures
     shown_genes: int = 0  # genes of the drawn figures: nodes of their own, or inside a bundle
+    other_species: int = 0  # genes of the selection's figures left out for being of a species not chosen
 
     @property
     def shown(self) -> int:
@@ -162,6 +165,14 @@ def select_subgraph(
     figures, keys = figures[with_genes], tuple(key[with_genes] for key in keys)
     # Figures without genes add to no gene's count: the selection's degrees are its counts.
     counts = degree if degree is not None else gene_figure_counts(corpus, figures, selection.exact)
+    # With an organism chosen, only its genes are drawn (and counted in bundles) unless other species are asked for;
+    # the chosen genes are drawn whatever their species.
+    species = np.isin(corpus.gene_organisms, selection.organisms) if selection.organisms else None
+    other_species = 0
+    if species is not None and not selection.other_species:
+        other_species = int(np.count_nonzero(counts[~species]))
+        counts = np.where(species, counts, 0)
+        sizes = species_sizes(matrix, species)
     all_genes = np.flatnonzero(counts)
     total = len(figures) + len(all_genes)
 
@@ -170,6 +181,10 @@ def select_subgraph(
     figure_cap = min(len(figures), max(1, budget // FIGURE_SHARE))
     chosen_figures = figures[first_in_order(keys, figure_cap)]
     chosen_counts = gene_figure_counts(corpus, chosen_figures, selection.exact)
+    if species is not None and not selection.other_species:
+        drawable = species.copy()
+        drawable[focus] = True
+        chosen_counts = np.where(drawable, chosen_counts, 0)
     focus_in = np.intersect1d(focus, np.flatnonzero(chosen_counts))
     # Even the chosen genes give way to the budget when there are more of them than room (most figures first).
     focus_in = focus_in[np.lexsort((focus_in, -chosen_counts[focus_in]))][: max(0, budget - 2 * len(chosen_figures))]
@@ -186,6 +201,7 @@ def select_subgraph(
         if row is None or room <= 0 or row not in set(chosen_figures.tolist()):
             continue
         own = matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]]
+        own = own[species[own]] if species is not None and not selection.other_species else own
         own = np.setdiff1d(own, np.concatenate([focus_in, shared, *private]))
         own = own[np.lexsort((own, -counts[own]))][:room]
         private.append(own)
@@ -195,6 +211,7 @@ def select_subgraph(
     _add_bundles(corpus, graph, chosen_figures, sizes)
     if terms:
         _add_terms(corpus, graph, chosen_figures, term_room + max(0, room), TERMS_PER_FIGURE * len(chosen_figures))
+    mark_unstated_species(graph)
     # A figure none of whose genes made the cut would float alone and say nothing: leave it out.
     graph.remove_nodes_from([n for n in list(nx.isolates(graph)) if graph.nodes[n]["kind"] == FIGURE])
     drawn = np.array([data["row"] for _, data in graph.nodes(data=True) if data["kind"] == FIGURE], dtype=np.int64)
@@ -205,8 +222,35 @@ def select_subgraph(
         how=how,
         geneless=geneless,
         total_genes=len(all_genes),
-        shown_genes=int(np.count_nonzero(gene_figure_counts(corpus, drawn, selection.exact))),
+        shown_genes=int(
+            np.count_nonzero(
+                gene_figure_counts(corpus, drawn, selection.exact)
+                * (species if species is not None and not selection.other_species else 1)
+            )
+        ),
+        other_species=other_species,
     )
+
+
+def species_sizes(matrix: sparse.csr_matrix, species: np.ndarray) -> np.ndarray:
+    """Each figure's number of genes of the given species (a mask over genes)."""
+    return np.asarray(matrix @ species.astype(np.float32)).ravel().astype(np.int64)
+
+
+def mark_unstated_species(graph: nx.Graph) -> None:
+    """Mark each drawn gene whose species none of its drawn figures states (`unstated_species`), where those
+    figures state any: a mouse figure whose OCR read the fly's `rl` draws it marked."""
+    for node, data in graph.nodes(data=True):
+        if data["kind"] != GENE:
+            continue
+        stated = {
+            name
+            for figure in graph[node]
+            if graph.nodes[figure]["kind"] == FIGURE
+            for name in str(graph.nodes[figure].get("organisms") or "").split(", ")
+            if name and name != UNSTATED
+        }
+        data["unstated_species"] = bool(stated) and data.get("organism") not in stated
 
 
 def _add_bundles(corpus: Corpus, graph: nx.Graph, figure_rows: np.ndarray, sizes: np.ndarray) -> None:

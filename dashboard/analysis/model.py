@@ -41,6 +41,7 @@ class Selection:
     chemicals: tuple[str, ...] = ()  # term keys (analysis/terms.py): figures mentioning any of them
     diseases: tuple[str, ...] = ()
     region: tuple[int, ...] = ()  # a box or polygon of the corpus map (analysis/corpusmap.py): figures inside it
+    other_species: bool = False  # with an organism filter, the network draws the figures' genes of other species too
 
 
 class Corpus:

@@ -94,6 +94,7 @@ CONTROL_PROPS = {  # each control of CONTROLS: the component and property that h
     "colour": (ids.COLOUR_MODE, "value"),
     "label_all": (ids.LABEL_ALL, "value"),
     "show_terms": (ids.SHOW_TERMS, "value"),
+    "other_species": (ids.OTHER_SPECIES, "value"),
 }
 
 
@@ -200,6 +201,7 @@ def state_from_controls(corpus: Corpus, previous: ViewState, controls: dict) -> 
         colour=colour if colour in COLOUR_MODES else "plain",
         label_all=_strings(controls.get("label_all")) == ["all"],
         show_terms=_strings(controls.get("show_terms")) == ["terms"],
+        other_species=_strings(controls.get("other_species")) == ["all"],
         text=text if isinstance(text, str) and not text_search_problem(text) else "",
         chemicals=terms["chemicals"][:MAX_TERMS],
         diseases=terms["diseases"][:MAX_TERMS],
@@ -246,6 +248,7 @@ def to_controls(corpus: Corpus, state: ViewState) -> dict:
         "colour": state.colour,
         "label_all": ["all"] if state.label_all else [],
         "show_terms": ["terms"] if state.show_terms else [],
+        "other_species": ["all"] if state.other_species else [],
     }
 
 
@@ -456,6 +459,11 @@ def draw_network(corpus: Corpus, state: ViewState):
     if state.show_terms:
         status += f", and {subgraph.term_nodes:,} of the chemicals and diseases they mention"
     status += "."
+    if subgraph.other_species:
+        status += (
+            f" {plural(subgraph.other_species, 'gene')} of other species than those chosen not drawn (tick “genes of"
+            " other species too” to draw them)."
+        )
     left_out = subgraph.total_figures - subgraph.shown_figures
     if left_out:
         status += (

@@ -39,6 +39,8 @@ EDGE_COLOUR = "rgba(120,120,120,0.35)"
 CHOSEN_COLOURS = ("#d62728", "#009e73", "#7a3b8f", "#0072b2", "#cc79a7", "#17becf", "#8c564b", "#000000")
 ORGANISM_COLOURS = ("#e07b39", "#8c564b", "#2ca02c", "#9467bd", "#17becf", "#bcbd22", "#7f7f7f", "#d62728")
 HOVER_TITLE = 90
+UNSTATED_SPECIES = "Gene of a species its figure does not state"  # the ring's legend line
+UNSTATED_COLOUR = "#b45309"
 SHORT_TITLE = 40  # characters of a figure's title in its label, on two lines where it is longer than one
 LABEL_LINE = 22  # characters a label's line holds before a title goes on a second line
 CROWDED_TITLE = 24  # characters of a figure's title, on one line, where its two lines found no free place
@@ -497,6 +499,27 @@ def build_network_figure(graph: nx.Graph, options: ViewOptions | None = None) ->
         colour = CHOSEN_COLOURS[number % len(CHOSEN_COLOURS)]
         style = {"color": colour, "symbol": "star", "line": {"width": 1, "color": "white"}}
         traces.append(trace(f"{graph.nodes[node]['label']} (chosen)", [node], style))
+    # Genes of a species their figures do not state, ringed (a mouse figure's fly `rl`), with a legend line.
+    unstated = [n for n in nodes if kinds[n] == GENE and graph.nodes[n].get("unstated_species")]
+    if unstated:
+        rows = [index[n] for n in unstated]
+        traces.append(
+            {
+                "type": kind,
+                "x": xy[rows, 0].tolist(),
+                "y": xy[rows, 1].tolist(),
+                "mode": "markers",
+                "name": UNSTATED_SPECIES,
+                "customdata": unstated,
+                "hoverinfo": "skip",
+                "marker": {
+                    "size": (sizes[rows] + 6).tolist(),
+                    "symbol": "circle-open",
+                    "color": UNSTATED_COLOUR,
+                    "line": {"width": 2, "color": UNSTATED_COLOUR},
+                },
+            }
+        )
     colours = {index[n]: CHOSEN_COLOURS[k % len(CHOSEN_COLOURS)] for k, n in enumerate(chosen)}
     traces[1:1] = label_traces(kind, nodes, xy, sizes, scale, texts, boxes, colours)
     ring = [open_node] if open_node in index else []

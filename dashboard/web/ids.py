@@ -28,6 +28,7 @@ YEAR_FILTER = "filter-year"
 YEAR_FROM = "filter-year-from"  # the year boxes: typed years, applied on Enter or on leaving the box
 YEAR_TO = "filter-year-to"
 EXACT_SWITCH = "exact-switch"
+OTHER_SPECIES = "network-other-species"  # with an organism chosen, draw genes of other species too
 NODE_BUDGET = "node-budget"
 SELECTION_SUMMARY = "selection-summary"
 

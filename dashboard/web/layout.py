@@ -479,6 +479,7 @@ def build_network_controls() -> html.Div:
             ),
             build_switch(ids.LABEL_ALL, "label all nodes", "all"),
             build_switch(ids.SHOW_TERMS, "show chemicals and diseases", "terms"),
+            build_switch(ids.OTHER_SPECIES, "with an organism chosen, genes of other species too", "all"),
             build_switch(ids.CLICK_ADDS, "clicking a gene adds it to the chosen ones", "grow"),
             html.Span(
                 [

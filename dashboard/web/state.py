@@ -43,6 +43,7 @@ KNOWN_PARAMS = (
     "labels",
     "region",
     "terms",
+    "species",
 )
 COLOUR_MODES = ("plain", "organism", "year")
 MAX_EXPANDED = 20  # bundles opened at once
@@ -68,6 +69,7 @@ class ViewState:
     colour: str = "plain"  # what the network's figure colours say: plain, organism or year
     label_all: bool = False  # label every node of the network, not only those that fit
     show_terms: bool = False  # the network draws the figures' chemicals and diseases as nodes too
+    other_species: bool = False  # with an organism chosen, the network draws genes of other species too
     text: str = ""  # a full-text search: its hits are the selection, within the other filters
     chemicals: tuple[str, ...] = ()  # term keys (`mesh:D005947`): figures mentioning any of them
     diseases: tuple[str, ...] = ()
@@ -244,6 +246,12 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
         if flag not in _TRUE | _FALSE:
             notices.append(Notice(f"terms '{_shown(flag)}' is not 1 or 0", "read as 0"))
         state = replace(state, show_terms=flag in _TRUE)
+
+    if "species" in params:
+        species = params["species"].strip().lower()
+        if species not in ("all", "chosen"):
+            notices.append(Notice(f"species '{_shown(species)}' is not 'all' or 'chosen'", "read as 'chosen'"))
+        state = replace(state, other_species=species == "all")
     return state, notices
 
 
@@ -328,6 +336,8 @@ def to_query(corpus: Corpus, state: ViewState) -> str:
         params.append(("labels", "all"))
     if state.show_terms:
         params.append(("terms", "1"))
+    if state.other_species:
+        params.append(("species", "all"))
     return "?" + urlencode(params, safe=",:") if params else ""
 
 
@@ -345,6 +355,7 @@ def to_selection(corpus: Corpus, state: ViewState) -> Selection:
         chemicals=state.chemicals,
         diseases=state.diseases,
         region=state.region,
+        other_species=state.other_species,
     )
 
 
@@ -408,6 +419,7 @@ _STORED_FIELDS: dict[str, Callable[[object], object]] = {
     "colour": _one_of(COLOUR_MODES),
     "label_all": bool,
     "show_terms": bool,
+    "other_species": bool,
     "text": lambda v: str(v or "")[:MAX_TEXT],
     "chemicals": _strings_of(MAX_TERMS),
     "diseases": _strings_of(MAX_TERMS),

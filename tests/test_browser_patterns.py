@@ -157,6 +157,12 @@ def test_paths_between_two_genes_and_a_figure_of_a_chain_opens(dash_duo, app, se
     choose_option(dash_duo, ids.PATH_TO, "AKT1", "AKT1")
     dash_duo.find_element(f"#{ids.PATH_RUN}").click()
     dash_duo.wait_for_contains_text(f"#{ids.PATH_RESULT}", "TNFSF11 and AKT1", timeout=TIMEOUT)
+    assert link_state(seed_corpus, dash_duo.driver.current_url).path == (8600, 207)  # the path is in the link
+    # The link opened afresh shows the same chains, in the Paths tab, with both genes in their pickers.
+    dash_duo.driver.get(dash_duo.driver.current_url)
+    dash_duo.wait_for_contains_text(f"#{ids.PATH_RESULT}", "TNFSF11 and AKT1", timeout=TIMEOUT)
+    assert "TNFSF11" in dash_duo.find_element(f"#{ids.PATH_FROM}").text
+    assert "AKT1" in dash_duo.find_element(f"#{ids.PATH_TO}").text
     chains = dash_duo.find_elements(f"#{ids.PATH_RESULT} li.path")
     assert len(chains) == len(found.paths)
     links = chains[0].find_elements("css selector", "a.path-figure")

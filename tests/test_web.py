@@ -481,3 +481,14 @@ def test_an_enrichment_pick_that_replaces_the_chosen_genes_says_so(seed_corpus):
     assert len(notices) == 1 and "replaced by the list's 2 genes" in notices[0]
     state, notices = next_state(seed_corpus, ids.ENRICH_TABLE, picked, ViewState())
     assert state.genes == tuple(overlap) and notices == []
+
+
+def test_a_path_between_two_genes_lives_in_the_link(seed_corpus):
+    state, notices = parse_query(seed_corpus, "?path=TNFSF11,AKT1")
+    assert state.path == (8600, 207) and notices == []
+    assert to_query(seed_corpus, state) == "?path=TNFSF11,AKT1"
+    assert read_stored(state.to_dict()) == (state, [])
+    assert state.network_part() == ViewState().network_part()  # the network does not depend on it
+    for bad in ("?path=TNFSF11", "?path=TNFSF11,NOPE", "?path=a,b,c"):
+        dropped, notices = parse_query(seed_corpus, bad)
+        assert dropped.path is None and len(notices) == 1 and "is not two genes" in notices[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboard.analysis.model import Corpus, filter_selection
 from dashboard.analysis.patterns import MAX_PATHS, find_paths
@@ -37,7 +38,7 @@ def build() -> html.Div:
 
 def _gene_link(corpus: Corpus, state: ViewState, row: int) -> dcc.Link:
     gene_id = int(corpus.gene_ids[row])
-    target = replace(state.selection_part(), genes=(gene_id,))
+    target = replace(state.selection_part(), genes=(gene_id,), path=state.path)
     return dcc.Link(corpus.gene_label(row), href="/" + to_query(corpus, target), className="chip")
 
 
@@ -45,7 +46,7 @@ def _figure_link(corpus: Corpus, state: ViewState, row: int) -> dcc.Link:
     figid = str(corpus.figids[row])
     title = corpus.figures[C.TITLE].iloc[row]
     title = figid if title is None or str(title) in ("", "<NA>") else str(title)
-    target = replace(state.selection_part(), figure=figid)
+    target = replace(state.selection_part(), figure=figid, path=state.path)
     return dcc.Link(title, href="/" + to_query(corpus, target), className="path-figure", title=figid)
 
 
@@ -90,13 +91,52 @@ def register(app: Dash, corpus: Corpus) -> None:
                 return no_update
             return gene_options(corpus, typed, [chosen] if isinstance(chosen, str) else [])
 
+    # A link opened with a path (`path=A,B`) opens the Paths tab to show it.
+    app.clientside_callback(
+        "function (_pathname, search) { return /[?&]path=/.test(search || '') ? 'paths'"
+        " : window.dash_clientside.no_update; }",
+        Output(ids.PATTERN_TABS, "value", allow_duplicate=True),
+        Input(ids.URL, "pathname"),
+        State(ids.URL, "search"),
+        prevent_initial_call="initial_duplicate",
+    )
+
+    # The button puts the two genes in the link (`path=A,B`): the view below shows the link's path, so that a
+    # shared link, Back and Forward show the same chains.
     @app.callback(
-        Output(ids.PATH_RESULT, "children"),
+        Output(ids.URL, "search", allow_duplicate=True),
+        Output(ids.PATH_RESULT, "children", allow_duplicate=True),
         Input(ids.PATH_RUN, "n_clicks"),
         State(ids.PATH_FROM, "value"),
         State(ids.PATH_TO, "value"),
-        State(ids.SELECTION, "data"),
+        State(ids.STATE, "data"),
         prevent_initial_call=True,
     )
-    def paths(_clicks, start, end, stored):
-        return show_paths(corpus, ViewState.from_dict(stored), start, end)
+    def ask(_clicks, start, end, stored):
+        ends = [to_int(g) for g in (start, end)]
+        if any(g is None or corpus.gene_row(g) is None for g in ends):
+            return no_update, html.P("Choose two genes of this corpus.", className="muted")
+        return to_query(corpus, replace(ViewState.from_dict(stored), path=(ends[0], ends[1]))), no_update
+
+    @app.callback(
+        Output(ids.PATH_RESULT, "children"),
+        Output(ids.PATH_FROM, "value"),
+        Output(ids.PATH_FROM, "options", allow_duplicate=True),
+        Output(ids.PATH_TO, "value"),
+        Output(ids.PATH_TO, "options", allow_duplicate=True),
+        Input(ids.STATE, "data"),
+        Input(ids.PATTERN_TABS, "value"),
+        prevent_initial_call=True,
+    )
+    def show(stored, tab):
+        state = ViewState.from_dict(stored)
+        if tab != "paths" or state.path is None:
+            raise PreventUpdate
+        start, end = (str(g) for g in state.path)
+        return (
+            show_paths(corpus, state, start, end),
+            start,
+            gene_options(corpus, None, [start]),
+            end,
+            gene_options(corpus, None, [end]),
+        )

@@ -44,6 +44,7 @@ KNOWN_PARAMS = (
     "region",
     "terms",
     "species",
+    "path",
 )
 COLOUR_MODES = ("plain", "organism", "year")
 MAX_EXPANDED = 20  # bundles opened at once
@@ -70,6 +71,7 @@ class ViewState:
     label_all: bool = False  # label every node of the network, not only those that fit
     show_terms: bool = False  # the network draws the figures' chemicals and diseases as nodes too
     other_species: bool = False  # with an organism chosen, the network draws genes of other species too
+    path: tuple[int, int] | None = None  # the two genes (NCBI ids) the paths view connects
     text: str = ""  # a full-text search: its hits are the selection, within the other filters
     chemicals: tuple[str, ...] = ()  # term keys (`mesh:D005947`): figures mentioning any of them
     diseases: tuple[str, ...] = ()
@@ -101,7 +103,7 @@ class ViewState:
     def network_part(self) -> ViewState:
         """What the network depends on: the selection, the view options, and the open figure only when no gene is
         chosen (then the view centres on it)."""
-        return replace(self, figure=None if self.genes else self.figure)
+        return replace(self, figure=None if self.genes else self.figure, path=None)
 
     @property
     def focus_gene(self) -> int | None:
@@ -247,6 +249,14 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
             notices.append(Notice(f"terms '{_shown(flag)}' is not 1 or 0", "read as 0"))
         state = replace(state, show_terms=flag in _TRUE)
 
+    if path := params.get("path", "").strip():
+        tokens = [t.strip() for t in path.split(",") if t.strip()]
+        ends = [resolve_genes(corpus, [token])[0] for token in tokens]
+        if len(tokens) != 2 or not all(ends):
+            notices.append(Notice(f"Path '{_shown(path)}' is not two genes of this corpus (path=TNFSF11,AKT1)"))
+        else:
+            state = replace(state, path=(int(corpus.gene_ids[ends[0][0]]), int(corpus.gene_ids[ends[1][0]])))
+
     if "species" in params:
         species = params["species"].strip().lower()
         if species not in ("all", "chosen"):
@@ -338,6 +348,8 @@ def to_query(corpus: Corpus, state: ViewState) -> str:
         params.append(("terms", "1"))
     if state.other_species:
         params.append(("species", "all"))
+    if state.path:
+        params.append(("path", ",".join(gene_token(corpus, g) for g in state.path)))
     return "?" + urlencode(params, safe=",:") if params else ""
 
 
@@ -369,6 +381,13 @@ def _stored_genes(value: object) -> tuple[int, ...]:
     if any(g is None for g in genes):
         raise ValueError("not NCBI Gene ids")
     return genes
+
+
+def _stored_path(value: object) -> tuple[int, int] | None:
+    if not value:
+        return None
+    start, end = _stored_genes(value)
+    return start, end
 
 
 def _stored_years(value: object) -> tuple[int, int] | None:
@@ -420,6 +439,7 @@ _STORED_FIELDS: dict[str, Callable[[object], object]] = {
     "label_all": bool,
     "show_terms": bool,
     "other_species": bool,
+    "path": _stored_path,
     "text": lambda v: str(v or "")[:MAX_TEXT],
     "chemicals": _strings_of(MAX_TERMS),
     "diseases": _strings_of(MAX_TERMS),

@@ -5,6 +5,8 @@ document.addEventListener("click", function (event) {
   if (!link) return;
   const anchor = document.getElementById(link.getAttribute("href").slice(1));
   if (!anchor) return;
+  event.preventDefault(); // no #fragment in the page's link: it holds the view, and is shared
+  anchor.scrollIntoView({ block: "start" });
   const starts = { "gene-list": "enrich-genes", patterns: "pattern-tabs" };
   const start = document.getElementById(starts[anchor.id] || anchor.id) || anchor;
   const control = start.matches("input, textarea, button, select, a[href]")

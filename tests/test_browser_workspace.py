@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from conftest import SEEDS
 from dash.testing.wait import until
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from test_browser import (
@@ -242,3 +243,58 @@ def test_no_drawn_label_overlaps_another_in_the_browser(dash_duo, app, query):
     until(lambda: len(dash_duo.driver.execute_script(LABEL_BOXES)) > 5, timeout=TIMEOUT)
     boxes = dash_duo.driver.execute_script(LABEL_BOXES)
     assert overlapping(boxes) == [], overlapping(boxes)[:5]
+
+
+def tab_until(dash_duo, found, most: int = 40) -> None:
+    """Press Tab until the focused element is what `found` (a JS expression on `e`) says, or fail."""
+    for _ in range(most):
+        if dash_duo.driver.execute_script(f"const e = document.activeElement; return Boolean({found});"):
+            return
+        ActionChains(dash_duo.driver).send_keys(Keys.TAB).perform()  # as typed: a file input takes no path here
+    raise AssertionError(f"Tab never reached {found}")
+
+
+def test_a_keyboard_alone_does_the_four_tasks(dash_duo, app, seed_corpus):
+    """From the first Tab stop to a result of each task, with keys only (no click)."""
+    watch_console(dash_duo)
+    dash_duo.driver.set_window_size(1400, 900)
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    keys = lambda *typed: ActionChains(dash_duo.driver).send_keys(*typed).perform()  # noqa: E731
+    # 1. Look up genes: the first Tab stop is the first task; Enter, type, Enter chooses the first option.
+    dash_duo.find_element("body").send_keys(Keys.TAB)
+    tab_until(dash_duo, "e.closest('nav.tasks') && e.innerText.startsWith('Look up genes')")
+    keys(Keys.ENTER)
+    until(lambda: dash_duo.driver.execute_script(f"return document.activeElement.id === '{ids.GENE_SEARCH}'"), TIMEOUT)
+    keys("TNFSF11")
+    dash_duo.wait_for_contains_text(".dash-dropdown-options", "TNFSF11", timeout=TIMEOUT)
+    keys(Keys.ENTER)
+    until(lambda: link_state(seed_corpus, dash_duo.driver.current_url).genes == (8600,), TIMEOUT)
+    assert "#" not in dash_duo.driver.current_url  # the task links leave no fragment in the shared link
+    keys(Keys.ESCAPE)
+    # 2. Bring a gene list: paste, Tab to the button, Enter; then into the results, Enter opens the first.
+    dash_duo.find_element("nav.tasks a[href='#gene-list']").send_keys(Keys.ENTER)
+    until(lambda: dash_duo.driver.execute_script(f"return document.activeElement.id === '{ids.ENRICH_GENES}'"), TIMEOUT)
+    keys("MAPK1 MAPK3 AKT1 TP53 KRAS BRAF RAF1 GRB2 EGFR")
+    tab_until(dash_duo, f"e.id === '{ids.ENRICH_RUN}'")
+    keys(Keys.ENTER)
+    dash_duo.wait_for_element(f"#{ids.ENRICH_TABLE} .ag-row[row-index='0']", timeout=TIMEOUT)
+    tab_until(dash_duo, f"e.closest('#{ids.ENRICH_TABLE} .ag-row[row-index=\"0\"]')")
+    keys(Keys.ENTER)
+    until(lambda: link_state(seed_corpus, dash_duo.driver.current_url).figure is not None, TIMEOUT)
+    # 3. Search figures: Enter on the task, type, Enter.
+    dash_duo.find_element(f"nav.tasks a[href='#{ids.TEXT_SEARCH}']").send_keys(Keys.ENTER)
+    until(lambda: dash_duo.driver.execute_script(f"return document.activeElement.id === '{ids.TEXT_SEARCH}'"), TIMEOUT)
+    keys("osteoclast", Keys.ENTER)
+    until(lambda: link_state(seed_corpus, dash_duo.driver.current_url).text == "osteoclast", TIMEOUT)
+    # 4. See patterns: Enter on the task, the arrow opens the next view.
+    dash_duo.find_element("nav.tasks a[href='#patterns']").send_keys(Keys.ENTER)
+    until(
+        lambda: dash_duo.driver.execute_script("return document.activeElement.getAttribute('role')") == "tab", TIMEOUT
+    )
+    keys(Keys.ARROW_RIGHT)
+    until(
+        lambda: dash_duo.driver.execute_script("return document.activeElement.innerText") == "Gene co-occurrence",
+        TIMEOUT,
+    )
+    assert_console_clean(dash_duo)

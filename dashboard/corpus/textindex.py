@@ -22,10 +22,12 @@ of asking FTS5 to score 100,000 rows. A query with any rarer term matches few ro
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import itertools
 import logging
 import math
+import mmap
 import os
 import shutil
 import sqlite3
@@ -34,7 +36,7 @@ import threading
 import time
 import unicodedata
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -204,6 +206,68 @@ class FigidsDigest:
 
 
 # --- building ----------------------------------------------------------------------------------------------------
+def _find_madvise() -> ctypes._CFuncPtr | None:
+    try:
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return None
+    madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    return madvise
+
+
+_MADVISE = _find_madvise()
+
+
+class MappedPages:
+    """The file mappings holding the Arrow columns of some tables (the memory-mapped files of a cache entry or
+    bundle), whose pages an index build reads once: `release` drops them from this process (they stay in the page
+    cache, and are read again from it if touched again). Without it, building the index of 110,000 figures left
+    the 250 MB of their texts resident in the building process.
+
+    Only mappings that cannot hold data of their own are released: read-only, of a file, with no anonymous page
+    (no copy-on-write page that dropping would lose) — as /proc/self/smaps tells; elsewhere, or for tables made in
+    memory, `release` does nothing."""
+
+    def __init__(self, frames: Iterable[pd.DataFrame]) -> None:
+        addresses = [
+            buffer.address
+            for frame in frames
+            for _, column in frame.items()
+            if isinstance(column.array, pd.arrays.ArrowExtensionArray)
+            for chunk in column.array.__arrow_array__().chunks
+            for buffer in chunk.buffers()
+            if buffer is not None and buffer.size
+        ]
+        mappings = _file_mappings() if addresses and _MADVISE is not None else []
+        self.ranges = [(low, high) for low, high in mappings if any(low <= a < high for a in addresses)]
+
+    def release(self) -> None:
+        for low, high in self.ranges:
+            _MADVISE(low, high - low, mmap.MADV_DONTNEED)
+
+
+def _file_mappings() -> list[tuple[int, int]]:
+    """This process's read-only file mappings without an anonymous page, as (start, end) addresses."""
+    found: list[tuple[int, int]] = []
+    try:
+        with open("/proc/self/smaps", encoding="utf-8", errors="replace") as smaps:
+            current = None
+            for line in smaps:
+                head = line.split(maxsplit=5)
+                if "-" in head[0] and len(head) >= 5:  # a mapping: range, permissions, offset, device, inode, path
+                    path = head[5].strip() if len(head) > 5 else ""
+                    low, high = (int(x, 16) for x in head[0].split("-"))
+                    readable_only = head[1].startswith("r") and "w" not in head[1]
+                    current = (low, high) if readable_only and head[4] != "0" and path.startswith("/") else None
+                elif current is not None and head[0] == "Anonymous:":
+                    if head[1] == "0":
+                        found.append(current)
+                    current = None
+    except (OSError, ValueError, IndexError):
+        return []
+    return found
+
+
 _SCHEMA = f"""
 create virtual table fts using fts5({", ".join(COLUMNS)}, content='', tokenize='{TOKENIZER}');
 create table vocab (term text primary key, df integer not null) without rowid;
@@ -234,7 +298,9 @@ def build_text_index(
     target = Path(folder) / INDEX_FILE
     staging = target.with_name(f".{INDEX_FILE}.{os.getpid()}.{threading.get_ident()}.tmp")
     figures = tables.figures.reset_index(drop=True)
+    mapped = MappedPages([figures, tables.chemicals, tables.diseases])
     terms = TermTexts(tables, figures[C.FIGID])
+    mapped.release()
     release_memory()  # what grouping the names went through
     staging.unlink(missing_ok=True)
     try:
@@ -260,6 +326,7 @@ def build_text_index(
                 )
                 digest.add(part[C.FIGID].astype(str).tolist())
                 del part, names, texts, keys
+                mapped.release()
             del terms
             db.execute("insert into fts (fts) values ('optimize')")
             db.execute("create virtual table temp.words using fts5vocab(main, fts, row)")

@@ -657,8 +657,15 @@ def first_labels(table: pa.Table) -> pa.Table:
 
 
 def distinct_pairs(table: pa.Table) -> pa.Table:
-    """Each distinct (word, gene id) row once."""
-    return table.group_by([C.WORD, C.GENE_ID]).aggregate([])
+    """Each distinct (word, gene id) row once (in no particular order). Sorted codes in numpy, not pyarrow's
+    group_by: Acero's allocations stay resident in mimalloc (~40 MB more at 110,000 figures)."""
+    words = pc.dictionary_encode(table[C.WORD]).combine_chunks()
+    codes, genes = words.indices.to_numpy(), table[C.GENE_ID].to_numpy()
+    order = np.lexsort((genes, codes))
+    codes, genes = codes[order], genes[order]
+    first = np.ones(len(codes), dtype=bool)
+    first[1:] = (codes[1:] != codes[:-1]) | (genes[1:] != genes[:-1])
+    return pa.table({C.WORD: words.dictionary.take(pa.array(codes[first])), C.GENE_ID: genes[first]})
 
 
 def word_pairs(words: pa.Array, gene_ids: np.ndarray) -> pa.Table:

@@ -1,8 +1,8 @@
 """Deploy benchmark: the memory and start-up times a deployment sees, at each corpus size.
 
     pip install -e ".[bench]"
-    python benchmarks/bench_boot.py --sizes 10000 30000 110000 [--runs 3] [--rows cold check serve build bundle]
-        [--code NAME=DIR ...] [--corpus-dir /tmp/pfocr-bench]
+    python benchmarks/bench_boot.py --sizes 10000 30000 110000 [--runs 1] [--warm-runs 3]
+        [--rows cold check serve build bundle] [--code NAME=DIR ...] [--corpus-dir /tmp/pfocr-bench]
 
 For each corpus size (made with make_corpus.py if missing) it prints these rows (`--rows` picks some):
 - cold: the Procfile's command (`python -m dashboard web`) on the sources with an empty cache. It answers its port
@@ -10,8 +10,10 @@ For each corpus size (made with make_corpus.py if missing) it prints these rows 
   ingest child with its parsing workers, then the corpus map, its t-SNE in a spawned process), then becomes
   gunicorn (`--preload`, two workers). Seconds to the first answer, to `/healthz` 200 and to the first page; the
   peaks of the summed RSS and of the summed PSS (shared pages split between the processes that map them) of all its
-  processes until ready, and by phase — parsing, tables, text index, map, gunicorn (the master preloading, then
-  serving) — with the processes at that phase's RSS peak; then the RSS and PSS once serving.
+  processes until ready, and by phase — parsing, tables, text index, map, published (the builder ending),
+  gunicorn (the master preloading and forking), then serving (after /healthz 200, to 1 s after the first page) —
+  with the processes at that phase's RSS peak (summed by role); then the RSS of each process and their PSS once
+  serving. (Forked processes share pages: their summed RSS counts a shared page in each, their PSS splits it.)
 - check: `pfocr-dashboard check CORPUS` with an empty cache (the same ingest, then the map, then the summary):
   seconds, peak summed RSS and PSS, by phase.
 - serve: `pfocr-dashboard serve --data CORPUS` with the warm cache the cold row made: seconds to `/healthz` 200, the
@@ -22,10 +24,11 @@ For each corpus size (made with make_corpus.py if missing) it prints these rows 
   to the first page, then the RSS of the master and each worker and the PSS of the three, once serving.
 
 Memory is sampled every 20 ms (PSS every 100 ms) over the process and all its descendants
-(`bench_ingest.TreeSampler`). `--runs N` repeats every row N times (the versions' runs alternating) and prints
-medians, with each run's numbers after them. `--code NAME=DIR` (repeatable) runs the code of another checkout (a
-folder holding `dashboard/` with `assets/` and `seeds/` beside it, e.g. `git archive REV dashboard assets seeds |
-tar -x -C DIR`; `-` is the installed one) through PYTHONPATH, so that two versions are measured side by side.
+(`bench_ingest.TreeSampler`). `--runs N` repeats the cold, check and build rows N times, `--warm-runs N` the
+serve and bundle rows (the versions' runs alternating), and it prints medians, with each run's numbers after them.
+`--code NAME=DIR` (repeatable) runs the code of another checkout (a folder holding `dashboard/` with `assets/`
+and `seeds/` beside it, e.g. `git archive REV dashboard assets seeds | tar -x -C DIR`; `-` is the installed one)
+through PYTHONPATH, so that two versions are measured side by side.
 `--cold-only [DIR...]` is `--rows cold --code DIR...`.
 """
 
@@ -41,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -130,16 +134,20 @@ class Roles:
         return "parse worker" if len(siblings) >= 2 or ancestors[-1].pid in self.parents else "child"
 
 
-def phase_watcher(cache: Path | None, out: Path | None = None) -> Callable[[list[tuple[psutil.Process, str]]], str]:
+def phase_watcher(
+    cache: Path | None, out: Path | None = None, ready: threading.Event | None = None
+) -> Callable[[list[tuple[psutil.Process, str]]], str]:
     """The phase of a start, told from its files and processes: parsing (parsing workers alive), tables, text index
     (its temporary file there), map (an entry's text index made, the entry not yet published), then "published" (the
-    entry published or the bundle written: check's summary) or "gunicorn" (the Procfile's master preloading, then
-    serving)."""
+    entry published or the bundle written: check's summary) or "gunicorn" (the Procfile's master preloading and
+    forking its workers), and "serving" once `ready` is set."""
 
     parsed = []  # whether parsing workers were seen: before them, the ingest is starting to parse
 
     def phase(processes: list[tuple[psutil.Process, str]]) -> str:
         roles = [role for _, role in processes]
+        if ready is not None and ready.is_set():
+            return "serving"
         if roles and roles[0] == "gunicorn master":
             return "gunicorn"
         if (cache is not None and list(cache.glob("corpus-*/meta.json"))) or (out is not None and out.is_dir()):
@@ -197,7 +205,8 @@ def boot(data: Path, cache: Path, code: Path | None) -> dict:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    sampler = TreeSampler(process.pid, role_of=Roles(), phase_of=phase_watcher(cache))
+    ready = threading.Event()
+    sampler = TreeSampler(process.pid, role_of=Roles(), phase_of=phase_watcher(cache, ready=ready))
     found: dict = {}
     try:
         while time.perf_counter() - started < TIMEOUT:
@@ -208,13 +217,14 @@ def boot(data: Path, cache: Path, code: Path | None) -> dict:
                 found["answer"] = time.perf_counter() - started
             if status == 200:
                 found["ready"] = time.perf_counter() - started
+                found["ready_rss"], found["ready_pss"] = sampler.peak, sampler.peak_pss
+                ready.set()
                 break
             if status == 500:
                 raise RuntimeError(f"the data could not be made: {body[:500]!r}")
             time.sleep(0.05)
         else:
             raise RuntimeError("not ready in time")
-        found["ready_rss"], found["ready_pss"] = sampler.peak, sampler.peak_pss
         while status_of(port, "/") != 200 and time.perf_counter() - started < TIMEOUT:
             time.sleep(0.05)
         found["page"] = time.perf_counter() - started
@@ -301,7 +311,8 @@ def print_phases(runs: list[dict]) -> None:
         rss = statistics.median(p.rss for p in present)
         pss = statistics.median(p.pss for p in present)
         who = ", ".join(f"{role} {mib(size)}" for role, size in present[0].roles)
-        print(f"      {name:<14} peak RSS {mib(rss):>6} MiB, PSS {mib(pss):>6} MiB   [{who}]")
+        shown = f"{mib(pss):>6} MiB" if pss else "     –    "  # a phase too short for a PSS sample
+        print(f"      {name:<14} peak RSS {mib(rss):>6} MiB, PSS {shown}   [{who}]")
 
 
 def print_cold(name: str, runs: list[dict]) -> None:
@@ -352,7 +363,7 @@ def print_bundle(name: str, runs: list[dict]) -> None:
 
 
 # --- main ----------------------------------------------------------------------------------------------------
-def measure(size: int, corpus: Path, rows: list[str], codes: dict[str, Path | None], runs: int) -> None:
+def measure(size: int, corpus: Path, rows: list[str], codes: dict[str, Path | None], runs: int, warm_runs: int) -> None:
     found: dict[str, dict[str, list[dict]]] = {row: {name: [] for name in codes} for row in rows}
     bundle_bytes: dict[str, int] = {}
     work = Path(tempfile.mkdtemp(prefix=f"boot-{size}-"))
@@ -361,34 +372,34 @@ def measure(size: int, corpus: Path, rows: list[str], codes: dict[str, Path | No
             (work / name).mkdir()
         warm = {name: work / name / "warm-cache" for name in codes}
         bundles = {name: work / name / "bundle" for name in codes}
-        for run in range(runs):
+        for run in range(max(runs, warm_runs)):
             for name, code in codes.items():
                 home = work / name
-                if "cold" in rows:
+                if "cold" in rows and run < runs:
                     shutil.rmtree(warm[name], ignore_errors=True)
                     found["cold"][name].append(boot(corpus, warm[name], code))
-                if "check" in rows:
+                if "check" in rows and run < runs:
                     empty = home / f"check-cache-{run}"
                     empty.mkdir()
                     args = ["check", str(corpus), "--cache-dir", str(empty)]
                     found["check"][name].append(sampled_command(args, code, home, phase_watcher(empty)))
                     shutil.rmtree(empty, ignore_errors=True)
-                if "serve" in rows:
+                if "serve" in rows and run < warm_runs:
                     if not list(warm[name].glob("corpus-*/meta.json")):  # a warm cache, made once
                         sampled_command(["check", str(corpus), "--cache-dir", str(warm[name])], code, home)
                     found["serve"][name].append(serve(corpus, warm[name], code))
-                if "build" in rows or ("bundle" in rows and not bundles[name].exists()):
+                if ("build" in rows and run < runs) or ("bundle" in rows and not bundles[name].exists()):
                     shutil.rmtree(bundles[name], ignore_errors=True)
                     args = ["build", str(corpus), "--out", str(bundles[name]), "--no-cache"]
                     built = sampled_command(args, code, home, phase_watcher(None, bundles[name]))
                     if "build" in rows:
                         found["build"][name].append(built)
                     bundle_bytes[name] = folder_bytes(bundles[name])
-                if "bundle" in rows:
+                if "bundle" in rows and run < warm_runs:
                     found["bundle"][name].append(boot(bundles[name], home / "unused-cache", code))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\n{size:,} figures ({runs} run(s) of each row; medians)", flush=True)
+    print(f"\n{size:,} figures ({runs} run(s) of cold, check and build, {warm_runs} of serve and bundle; medians)")
     for name in codes:
         if "cold" in rows:
             print_cold(name, found["cold"][name])
@@ -410,6 +421,7 @@ def main() -> None:
     parser.add_argument("--corpus-dir", type=Path, default=Path(tempfile.gettempdir()) / "pfocr-bench")
     parser.add_argument("--rows", nargs="+", choices=ROWS, default=list(ROWS))
     parser.add_argument("--runs", type=int, default=1, help="repetitions of every row (medians printed)")
+    parser.add_argument("--warm-runs", type=int, help="repetitions of the serve and bundle rows (default: --runs)")
     parser.add_argument(
         "--code",
         action="append",
@@ -434,7 +446,7 @@ def main() -> None:
         corpus = args.corpus_dir / f"corpus-{size}"
         if not corpus.exists():
             make_corpus.write_corpus(corpus, size, seed=1)
-        measure(size, corpus, rows, codes, args.runs)
+        measure(size, corpus, rows, codes, args.runs, args.warm_runs or args.runs)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from dashboard.analysis.model import UNSTATED, Corpus
 from dashboard.analysis.organisms import COMMON_NAMES
 from dashboard.corpus import columns as C
 from dashboard.web import ids
-from dashboard.web.overview import build_overview, example_placeholder
+from dashboard.web.overview import build_about, build_overview, example_placeholder
 
 TABLE_PAGE_SIZE = 15
 PROBLEMS_LISTED = 200
@@ -545,7 +545,7 @@ def build_layout(
                     html.Div(
                         [
                             html.Section(id=ids.DETAIL, className="detail", **{"aria-live": "polite"}),
-                            build_overview(corpus, sources),
+                            build_overview(corpus),
                         ],
                         className="record-panel",
                     ),
@@ -613,6 +613,7 @@ def build_layout(
                 ],
                 className="table-box",
             ),
+            html.Footer(build_about(sources), className="app-footer"),
         ],
         className="app",
     )

@@ -1,6 +1,7 @@
 """Web floor: the landing overview — what the record panel shows while nothing is chosen: the corpus at a glance
 (counts, figures per year, the genes in most figures by species, organisms, chemicals and diseases: each a link
-that selects it), example questions made from the data being served, and what PFOCR is.
+that selects it) and example questions made from the data being served; and About (what PFOCR is), at the page's
+foot.
 
 Everything here is a link to a page URL, so a click selects as a typed link would, Back returns, and the keyboard
 reaches every item.
@@ -60,14 +61,17 @@ def example_word(corpus: Corpus) -> tuple[str, int] | None:
 
 
 def top_genes(corpus: Corpus) -> list[tuple[str, list[int]]]:
-    """The species with most genes, each with its genes in most figures (rows)."""
-    counts = corpus.genes[C.N_FIGURES].to_numpy()
+    """The species whose genes are read from most figures by their own symbols, each with its genes in most
+    figures (rows), ranked by those exact matches: a gene read only through an alias (the fly's `rl` from "ERK")
+    says little about what figures draw."""
+    exact = corpus.gene_totals(exact=True)
+    by_species = {species: int(exact[corpus.species_mask(species)].sum()) for species in corpus.species_gene_counts}
     found = []
-    for species in list(corpus.species_gene_counts)[:SPECIES_SHOWN]:
-        rows = np.flatnonzero(corpus.species_mask(species))
-        rows = rows[np.lexsort((rows, -counts[rows]))][:GENES_PER_SPECIES]
-        found.append((species, [int(r) for r in rows if counts[r] > 0]))
-    return found
+    for species in sorted(by_species, key=lambda name: -by_species[name])[:SPECIES_SHOWN]:
+        rows = np.flatnonzero(corpus.species_mask(species) & (exact > 0))
+        rows = rows[np.lexsort((rows, -exact[rows]))][:GENES_PER_SPECIES]
+        found.append((species, [int(r) for r in rows]))
+    return [(species, rows) for species, rows in found if rows]
 
 
 def examples(corpus: Corpus) -> list[Example]:
@@ -129,8 +133,8 @@ def year_bars(corpus: Corpus) -> html.Div | None:
     )
 
 
-def build_overview(corpus: Corpus, release: str) -> html.Div:
-    """The corpus at a glance, the example questions and About: the record panel while nothing is chosen."""
+def build_overview(corpus: Corpus) -> html.Div:
+    """The corpus at a glance and the example questions: the record panel while nothing is chosen."""
     species_sections = []
     for species, rows in top_genes(corpus):
         chips = [
@@ -188,6 +192,8 @@ def build_overview(corpus: Corpus, release: str) -> html.Div:
                 [
                     "Or bring your own gene list: ",
                     html.A("which figures match my genes?", href="#gene-list"),
+                    " · ",
+                    html.A("About PFOCR and this data", href="#about"),
                 ]
             ),
             html.H3("Figures per year"),
@@ -198,7 +204,6 @@ def build_overview(corpus: Corpus, release: str) -> html.Div:
             html.Div(organisms, className="chips"),
             *([html.H3("Mentioned most")] if term_sections else []),
             *term_sections,
-            build_about(release),
         ],
         id=ids.OVERVIEW,
         className="overview",
@@ -208,7 +213,7 @@ def build_overview(corpus: Corpus, release: str) -> html.Div:
 def build_about(release: str) -> html.Section:
     return html.Section(
         [
-            html.H3("About"),
+            html.H2("About"),
             html.P(
                 [
                     html.A("PFOCR", href=PFOCR_SITE, className="external", target="_blank", rel="noopener"),

@@ -24,6 +24,7 @@ from dashboard.web.callbacks import (
     gene_options,
     next_state,
     show_detail,
+    show_search_hits,
     state_from_controls,
     to_controls,
     update_counts,
@@ -492,3 +493,15 @@ def test_a_path_between_two_genes_lives_in_the_link(seed_corpus):
     for bad in ("?path=TNFSF11", "?path=TNFSF11,NOPE", "?path=a,b,c"):
         dropped, notices = parse_query(seed_corpus, bad)
         assert dropped.path is None and len(notices) == 1 and "is not two genes" in notices[0]
+
+
+def test_a_search_for_a_gene_symbol_points_to_the_genes_figures(seed_corpus):
+    """The text search reads titles and captions: "TP53" there finds few figures or none, so the hits say it is a
+    gene and link to the figures holding it; a search that names no gene gets no such line."""
+    hits = show_search_hits(seed_corpus, ViewState(text="TP53"))
+    hint = next(c for c in walk(hits) if getattr(c, "className", "") == "gene-hint")
+    link = next(c for c in walk(hint) if getattr(c, "href", None))
+    state, _ = parse_query(seed_corpus, link.href.lstrip("/"))
+    assert state.genes == (7157,) and state.text == ""
+    osteoclast = show_search_hits(seed_corpus, ViewState(text="osteoclast"))
+    assert not any(getattr(c, "className", "") == "gene-hint" for c in walk(osteoclast))

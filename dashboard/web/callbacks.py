@@ -27,6 +27,7 @@ from dashboard.analysis.model import (
     filter_figures,
     order_figures,
     organism_figure_counts,
+    resolve_genes,
     search_genes,
     selection_figures,
     selection_mask,
@@ -514,7 +515,35 @@ def show_search_hits(
         )
     else:
         head = f"No figure matches “{state.text}”. Try fewer or other words."
-    return html.Div([html.P(head, className="muted"), html.Ol(items, className="search-hit-list") if items else None])
+    return html.Div(
+        [
+            gene_hint(corpus, state),
+            html.P(head, className="muted"),
+            html.Ol(items, className="search-hit-list") if items else None,
+        ]
+    )
+
+
+def gene_hint(corpus: Corpus, state: ViewState) -> html.P | None:
+    """Where the search is a gene's symbol or a word printed for it (`TP53`, `RANKL`): the text search reads
+    titles and captions, not the genes read from the figures, so say so and offer the gene's figures."""
+    words = state.text.split()
+    if len(words) != 1:
+        return None
+    rows, unknown = resolve_genes(corpus, words)
+    if unknown or not rows:
+        return None
+    gene_ids = tuple(dict.fromkeys(int(corpus.gene_ids[r]) for r in rows))[:MAX_GENES]
+    target = replace(state, text="", genes=gene_ids, figure=None)
+    names = ", ".join(_gene_label(corpus, r) for r in rows[:3])
+    return html.P(
+        [
+            f"“{words[0]}” is a gene read from the figures ({names}): ",
+            dcc.Link("show the figures that hold it", href="/" + to_query(corpus, target)),
+            " — this box searches the figures' titles and captions.",
+        ],
+        className="gene-hint",
+    )
 
 
 def plural(count: int, noun: str) -> str:

@@ -13,6 +13,7 @@ from test_browser import TIMEOUT, assert_no_console_errors, click_node
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app
+from dashboard.web.figures import UNSTATED_SPECIES
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +30,7 @@ const out = {points: [], labels: []};
 graph.querySelectorAll('.scatterlayer .trace').forEach((trace) => {
     const bound = trace.__data__;  // plotly binds each trace's calcdata to its SVG group
     const data = bound && bound[0] && bound[0].trace;
-    if (!data || ['links', 'Open figure', 'label lines'].includes(data.name)) return;
+    if (!data || ['links', 'Open figure', 'label lines', arguments[0]].includes(data.name)) return;
     if (data.name === 'labels') {
         trace.querySelectorAll('.textpoint text').forEach((text, i) => {
             const r = text.getBoundingClientRect();
@@ -48,7 +49,7 @@ return out;
 
 
 def read_screen(dash_duo) -> dict:
-    return dash_duo.driver.execute_script(READ_SCREEN)
+    return dash_duo.driver.execute_script(READ_SCREEN, UNSTATED_SPECIES)  # the ring overlays nodes drawn already
 
 
 def wait_for_view(dash_duo, text: str):

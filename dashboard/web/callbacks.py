@@ -517,8 +517,8 @@ def show_search_hits(
         head = f"No figure matches “{state.text}”. Try fewer or other words."
     return html.Div(
         [
-            gene_hint(corpus, state),
             html.P(head, className="muted"),
+            gene_hint(corpus, state),
             html.Ol(items, className="search-hit-list") if items else None,
         ]
     )

@@ -138,11 +138,16 @@ class TreeSampler:
         return roles
 
     def _run(self) -> None:
+        known: list[int] = []
+        roles: list[str] = []
         for sample in itertools.count():
             if self._stop.is_set():
                 return
             processes = self.processes()
-            roles = self._roles(processes)
+            # Naming the processes reads their command lines: every tenth sample, or when the processes change.
+            pids = [proc.pid for proc in processes]
+            if sample % 10 == 0 or pids != known:
+                known, roles = pids, self._roles(processes)
             phase = self.phase_of(list(zip(processes, roles, strict=True))) if self.phase_of else None
             sizes, pss, by_role = [], 0, {}
             for proc, role in zip(processes, roles, strict=True):

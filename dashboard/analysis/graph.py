@@ -167,12 +167,15 @@ def select_subgraph(
     counts = degree if degree is not None else gene_figure_counts(corpus, figures, selection.exact)
     # With an organism chosen, only its genes are drawn (and counted in bundles) unless other species are asked for;
     # the chosen genes are drawn whatever their species.
-    species = np.isin(corpus.gene_organisms, selection.organisms) if selection.organisms else None
+    species = (
+        np.isin(corpus.gene_organisms, selection.organisms)
+        if selection.organisms and not selection.other_species
+        else None
+    )  # the genes that may be drawn; None: every gene
     other_species = 0
-    if species is not None and not selection.other_species:
+    if species is not None:
         other_species = int(np.count_nonzero(counts[~species]))
         counts = np.where(species, counts, 0)
-        sizes = species_sizes(matrix, species)
     all_genes = np.flatnonzero(counts)
     total = len(figures) + len(all_genes)
 
@@ -181,7 +184,7 @@ def select_subgraph(
     figure_cap = min(len(figures), max(1, budget // FIGURE_SHARE))
     chosen_figures = figures[first_in_order(keys, figure_cap)]
     chosen_counts = gene_figure_counts(corpus, chosen_figures, selection.exact)
-    if species is not None and not selection.other_species:
+    if species is not None:
         drawable = species.copy()
         drawable[focus] = True
         chosen_counts = np.where(drawable, chosen_counts, 0)
@@ -201,13 +204,15 @@ def select_subgraph(
         if row is None or room <= 0 or row not in set(chosen_figures.tolist()):
             continue
         own = matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]]
-        own = own[species[own]] if species is not None and not selection.other_species else own
+        own = own[species[own]] if species is not None else own
         own = np.setdiff1d(own, np.concatenate([focus_in, shared, *private]))
         own = own[np.lexsort((own, -counts[own]))][:room]
         private.append(own)
         room -= len(own)
     chosen_genes = np.unique(np.concatenate([focus_in, shared, *private]).astype(np.int64))
     graph = build_graph(corpus, chosen_figures, chosen_genes, selection.exact, focus=set(focus.tolist()))
+    if species is not None:  # bundles hold the drawn figures' genes of the species
+        sizes = species_sizes(matrix, species, chosen_figures)
     _add_bundles(corpus, graph, chosen_figures, sizes)
     if terms:
         _add_terms(corpus, graph, chosen_figures, term_room + max(0, room), TERMS_PER_FIGURE * len(chosen_figures))
@@ -224,17 +229,19 @@ def select_subgraph(
         total_genes=len(all_genes),
         shown_genes=int(
             np.count_nonzero(
-                gene_figure_counts(corpus, drawn, selection.exact)
-                * (species if species is not None and not selection.other_species else 1)
+                gene_figure_counts(corpus, drawn, selection.exact) * (species if species is not None else 1)
             )
         ),
         other_species=other_species,
     )
 
 
-def species_sizes(matrix: sparse.csr_matrix, species: np.ndarray) -> np.ndarray:
-    """Each figure's number of genes of the given species (a mask over genes)."""
-    return np.asarray(matrix @ species.astype(np.float32)).ravel().astype(np.int64)
+def species_sizes(matrix: sparse.csr_matrix, species: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The given figures' numbers of genes of the species (a mask over genes), in an array over every figure: only
+    the figures drawn are counted, not the whole corpus on every draw."""
+    sizes = np.zeros(matrix.shape[0], dtype=np.int64)
+    sizes[rows] = np.asarray(matrix[rows] @ species.astype(np.float32)).ravel().astype(np.int64)
+    return sizes
 
 
 def mark_unstated_species(graph: nx.Graph) -> None:

@@ -74,11 +74,10 @@ def top_genes(corpus: Corpus) -> list[tuple[str, list[int]]]:
     return [(species, rows) for species, rows in found if rows]
 
 
-def examples(corpus: Corpus) -> list[Example]:
-    """A few questions this data answers, each found in it: two genes that share figures, a printed alias, the
-    most frequent disease, a recent year's figures of the main organism."""
+def examples(corpus: Corpus, species_genes: list[tuple[str, list[int]]]) -> list[Example]:
+    """A few questions this data answers, each found in it: two genes that share figures (the first two of
+    `top_genes`), a printed alias, the most frequent disease, a recent year's figures of the main organism."""
     found: list[Example] = []
-    species_genes = top_genes(corpus)
     if species_genes and len(species_genes[0][1]) >= 2:
         first, second = (int(corpus.gene_ids[r]) for r in species_genes[0][1][:2])
         symbols = [corpus.gene_label(r) for r in species_genes[0][1][:2]]
@@ -136,7 +135,8 @@ def year_bars(corpus: Corpus) -> html.Div | None:
 def build_overview(corpus: Corpus) -> html.Div:
     """The corpus at a glance and the example questions: the record panel while nothing is chosen."""
     species_sections = []
-    for species, rows in top_genes(corpus):
+    species_genes = top_genes(corpus)
+    for species, rows in species_genes:
         chips = [
             _link(
                 corpus,
@@ -174,7 +174,8 @@ def build_overview(corpus: Corpus) -> html.Div:
         ]
         term_sections += [html.H4(title), html.Div(chips, className="chips")]
     questions = [
-        html.Li(dcc.Link(example.question, href="/" + to_query(corpus, example.state))) for example in examples(corpus)
+        html.Li(dcc.Link(example.question, href="/" + to_query(corpus, example.state)))
+        for example in examples(corpus, species_genes)
     ]
     stated = corpus.n_figures - corpus.organism_counts.get(UNSTATED, 0)
     return html.Div(

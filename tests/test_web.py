@@ -90,6 +90,8 @@ def test_query_round_trip(seed_corpus):
         ("?genes=" + "A" * 10_000, "were ignored"),
         ("?q=--", "Search '--' was dropped: '--' holds no word or number"),
         ("?q=*", "Search '*' was dropped: type a word"),
+        ("?exact=maybe", "exact 'maybe' is not 1 or 0; read as 0."),
+        ("?labels=some", "labels 'some' is not 'all'"),
     ],
 )
 def test_bad_query_values_are_dropped_with_a_notice(seed_corpus, search, notice):

@@ -45,11 +45,6 @@ FIGURES_LIMIT = 10_000
 SEARCH_LIMIT = 200  # hits per page of /search (each with a snippet)
 SEARCH_OFFSET = 100_000
 TYPE_AHEAD_LIMIT = 200
-# Switches the page reads as off when they are not "on" (no notice): here a value that is neither is refused.
-PAGE_SWITCHES = {  # parameter: (the values the page reads, what to say of another)
-    "exact": (frozenset({"1", "true", "yes", "on", "0", "false", "no", "off", ""}), "1 or 0"),
-    "labels": (frozenset({"all", ""}), "'all' (or left out)"),
-}
 ENRICH_FIELDS = frozenset(
     {"genes", "species", "organisms", "include_unstated", "years", "background", "min_size", "exact", "limit"}
 )
@@ -104,10 +99,6 @@ def _view_state(corpus: Corpus, args) -> ViewState:
     repeated = [key for key in dict.fromkeys(args) if len(args.getlist(key)) > 1]
     if repeated:
         raise BadRequest(f"'{repeated[0][:40]}' is given more than once: give its values once, comma-separated")
-    for key, (allowed, expected) in PAGE_SWITCHES.items():
-        value = args.get(key)
-        if value is not None and value.strip().lower() not in allowed:
-            raise BadRequest(f"'{key}' {value[:40]!r} is not {expected}")
     state, notices = parse_query(corpus, urlencode(list(args.items(multi=True))))
     problems = [notice.reason for notice in notices if notice.dropped]  # a reversed range or one beyond is used
     if problems:

@@ -212,7 +212,10 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
             state = replace(state, figure=figure)
 
     if "exact" in params:
-        state = replace(state, exact=params["exact"].strip().lower() in _TRUE)
+        flag = params["exact"].strip().lower()
+        if flag not in _TRUE | _FALSE:
+            notices.append(Notice(f"exact '{_shown(flag)}' is not 1 or 0", "read as 0"))
+        state = replace(state, exact=flag in _TRUE)
 
     if budget := params.get("budget", "").strip():
         if (number := to_int_in(budget, MIN_BUDGET, MAX_BUDGET)) is not None:
@@ -241,7 +244,10 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
             notices.append(Notice(f"Region '{_shown(params['region'])}' dropped: {exc}"))
 
     if "labels" in params:
-        state = replace(state, label_all=params["labels"].strip().lower() == "all")
+        labels = params["labels"].strip().lower()
+        if labels not in ("all", ""):
+            notices.append(Notice(f"labels '{_shown(labels)}' is not 'all'", "only the labels that fit are shown"))
+        state = replace(state, label_all=labels == "all")
 
     if "terms" in params:
         flag = params["terms"].strip().lower()

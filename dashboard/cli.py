@@ -13,8 +13,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from dashboard.config import Settings
-from dashboard.corpus.bundle import build_bundle, load_data
-from dashboard.corpus.loader import CorpusError
+from dashboard.corpus.errors import CorpusError
 from dashboard.corpus.progress import Progress, TerminalReport
 from dashboard.corpus.remote import is_url, write_archive
 
@@ -122,6 +121,8 @@ def with_progress(load):
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from dashboard.corpus.bundle import load_data
+
     tables, release = with_progress(
         lambda progress: load_data(args.paths, cache_dir=args.cache_dir, use_cache=not args.no_cache, progress=progress)
     )
@@ -160,6 +161,7 @@ def run_enrich(args: argparse.Namespace) -> int:
     from dashboard.analysis.enrich import enrich
     from dashboard.analysis.genelist import describe_gene_list, read_gene_list
     from dashboard.analysis.model import Corpus
+    from dashboard.corpus.bundle import load_data
     from dashboard.web.exports import to_enrichment_tsv
     from dashboard.web.state import parse_query
 
@@ -211,6 +213,8 @@ def run_enrich(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from dashboard.corpus.bundle import build_bundle
+
     manifest = with_progress(
         lambda progress: build_bundle(
             args.paths, args.out, cache_dir=args.cache_dir, use_cache=not args.no_cache, progress=progress

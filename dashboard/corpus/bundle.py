@@ -28,12 +28,11 @@ from dashboard.corpus.cache import TABLES, ingest_into, load_corpus, read_tables
 from dashboard.corpus.corpusmap import MAP_FILE
 from dashboard.corpus.loader import CorpusError, CorpusTables, Sources, discover
 from dashboard.corpus.progress import Progress
-from dashboard.corpus.remote import MANIFEST, fetch_bundle, file_digest, is_url
+from dashboard.corpus.remote import KIND, MANIFEST, fetch_bundle, file_digest, is_bundle, is_url
 from dashboard.corpus.textindex import INDEX_FILE
 
 log = logging.getLogger(__name__)
 
-KIND = "pfocr-dashboard bundle"
 BUNDLE_FORMAT = 1  # bump when the bundle's own layout (not the tables') changes
 
 
@@ -69,15 +68,6 @@ class Release:
             "links": self.links,
             "problems": self.problems,
         }
-
-
-def is_bundle(path: str | os.PathLike) -> bool:
-    """Whether a path is a bundle folder (it holds a manifest of our kind)."""
-    manifest = Path(path) / MANIFEST
-    try:
-        return manifest.is_file() and json.loads(manifest.read_text()).get("kind") == KIND
-    except (OSError, ValueError, AttributeError):
-        return False
 
 
 def read_manifest(folder: Path) -> dict:

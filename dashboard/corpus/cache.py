@@ -202,7 +202,7 @@ def _write_indexes(folder: Path, tables: CorpusTables, with_map: bool) -> None:
     complete."""
     build_text_index(tables, folder)
     if with_map:
-        build_corpus_map(tables, folder)
+        build_corpus_map(folder)
     write_meta(folder, tables.skipped_rows)
 
 
@@ -388,7 +388,7 @@ def _fill_entry(sources: Sources, staging: Path, workers: int | None, progress: 
     if progress is not None:
         progress.begin("mapping")
     try:
-        build_corpus_map(read_tables(staging), staging)
+        build_corpus_map(staging)
     except Exception:  # an entry without its map still serves: the map tab says there is none
         log.exception("could not build the corpus map of %s; the entry is kept without it", staging)
 

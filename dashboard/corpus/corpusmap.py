@@ -9,7 +9,8 @@ float32 columns of a small Arrow IPC file, NaN for figures without a point, in t
 a digest of the figids so that a map is never read against other figures.
 
 Building costs about a minute at 110,000 figures on two cores, so it is done once, when a bundle or cache entry is
-made (`build_corpus_map`, next to the full-text index): an entry is published with its map. `load_corpus_map`
+made (`build_corpus_map`, next to the full-text index, from the stored tables' figid and gene id columns only):
+an entry is published with its map. `load_corpus_map`
 only maps the file. openTSNE (and scikit-learn under it) is imported only while building: a serving process never
 loads it. Large layouts run in a spawned process (see SPAWN_FROM).
 """
@@ -71,14 +72,25 @@ class CorpusMap:
 
 def figure_gene_matrix(tables: CorpusTables) -> sparse.csr_matrix:
     """The binary figure × gene matrix of the tables' links (rows in the figures table's order)."""
-    figids = tables.figures[C.FIGID].astype(str).reset_index(drop=True)
+    return _incidence(tables.figures[C.FIGID].astype(str).tolist(), tables.links[C.FIGID], tables.links[C.GENE_ID])
+
+
+def stored_figure_gene_matrix(folder: Path) -> tuple[sparse.csr_matrix, list[str]]:
+    """The figure × gene matrix of the tables stored in a folder, and its rows' figids — read from the three
+    columns it needs, not the tables: building a map never holds the corpus' text."""
+    figids = feather.read_table(folder / "figures.arrow", columns=[C.FIGID], memory_map=True)[C.FIGID].to_pylist()
+    links = feather.read_table(folder / "links.arrow", columns=[C.FIGID, C.GENE_ID], memory_map=True)
+    return _incidence(figids, links[C.FIGID].to_pandas(), links[C.GENE_ID].to_pandas()), figids
+
+
+def _incidence(figids: list[str], link_figids: pd.Series, gene_ids: pd.Series) -> sparse.csr_matrix:
+    """Binary figures × genes of links given by figid and gene id (a link to a figure not listed is left out)."""
     figure_index = pd.Index(figids)
-    link_figids = tables.links[C.FIGID]
     if isinstance(link_figids.dtype, pd.CategoricalDtype):
         rows = link_figids.cat.set_categories(figure_index).cat.codes.to_numpy().astype(np.int64)
     else:
         rows = pd.Categorical(link_figids.astype(str), categories=figure_index).codes.astype(np.int64)
-    genes, columns = np.unique(tables.links[C.GENE_ID].to_numpy(dtype=np.int64), return_inverse=True)
+    genes, columns = np.unique(gene_ids.to_numpy(dtype=np.int64), return_inverse=True)
     keep = rows >= 0
     matrix = sparse.csr_matrix(
         (np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], columns[keep])),
@@ -167,14 +179,14 @@ def to_grid(coordinates: np.ndarray) -> np.ndarray:
     return out
 
 
-def build_corpus_map(tables: CorpusTables, folder: str | os.PathLike, seed: int = 0) -> Path:
-    """Embed the tables' figures and write the map into a folder (atomically: a temporary file renamed); returns
-    its path. Raises OSError if it cannot be written."""
+def build_corpus_map(folder: str | os.PathLike, seed: int = 0) -> Path:
+    """Embed the figures of the tables stored in a folder (by `cache.write_table`) and write the map beside them
+    (atomically: a temporary file renamed); returns its path. Raises OSError if it cannot be written."""
     started = time.perf_counter()
     target = Path(folder) / MAP_FILE
-    coordinates, method = embed(figure_gene_matrix(tables), seed)
+    matrix, figids = stored_figure_gene_matrix(Path(folder))
+    coordinates, method = embed(matrix, seed)
     grid = to_grid(coordinates)
-    figids = tables.figures[C.FIGID].astype(str).tolist()
     seconds = time.perf_counter() - started
     meta = {
         "format": str(MAP_FORMAT),

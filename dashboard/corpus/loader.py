@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.corpus import columns as C
+from dashboard.corpus.errors import CorpusError
 from dashboard.corpus.fastparse import (
     Declined,
     GeneMentions,
@@ -55,10 +56,6 @@ PARALLEL_FROM = 2_000  # records; below this a process pool costs more than it s
 CHUNK = 512  # records per run: what one worker task parses and returns
 PROBLEMS_LOGGED = 20
 WORD_JUNK = " \t()[]{},;:.*+-/\\'\""  # stripped from OCR words before they are indexed for search
-
-
-class CorpusError(Exception):
-    """The paths given cannot make a corpus at all (nothing there, or no valid record)."""
 
 
 def _int64s() -> array:

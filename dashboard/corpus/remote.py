@@ -22,11 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from dashboard.corpus.loader import CorpusError
+from dashboard.corpus.errors import CorpusError
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"  # a bundle's description: what it holds, each file's size and SHA-256
+KIND = "pfocr-dashboard bundle"  # the manifest's "kind": what tells a bundle folder from any other
 BUNDLES = "bundles"  # the cache folder's subfolder of fetched bundles
 FETCHED = ".fetched-from"  # in a fetched bundle: the URL it came from, written once it is verified
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -36,6 +37,15 @@ CHUNK = 1 << 20
 def is_url(path: str | os.PathLike) -> bool:
     """Whether a data path names something to fetch (`scheme://…`) rather than a local file or folder."""
     return bool(_URL.match(os.fspath(path))) and not os.fspath(path).startswith("file://")
+
+
+def is_bundle(path: str | os.PathLike) -> bool:
+    """Whether a path is a bundle folder (it holds a manifest of our kind)."""
+    manifest = Path(path) / MANIFEST
+    try:
+        return manifest.is_file() and json.loads(manifest.read_text()).get("kind") == KIND
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def file_digest(path: Path) -> str:

@@ -30,7 +30,9 @@ from html import escape
 from typing import NoReturn
 
 from dashboard.config import Settings
+from dashboard.corpus.errors import CorpusError
 from dashboard.corpus.progress import Progress, Snapshot, TerminalReport
+from dashboard.corpus.remote import is_bundle
 
 log = logging.getLogger(__name__)
 
@@ -91,15 +93,12 @@ def loading_page(snapshot: Snapshot) -> str:
 def needs_building(settings: Settings) -> bool:
     """Whether the data must be made before gunicorn opens it: anything but one bundle (a cache entry found made
     costs the builder a second)."""
-    from dashboard.corpus.bundle import is_bundle
-
     return not (len(settings.data) == 1 and is_bundle(settings.data[0]))
 
 
 def build(settings: Settings, progress: Progress) -> int:
     """Make the data whole (in the builder process); its exit status."""
-    from dashboard.corpus.bundle import load_data
-    from dashboard.corpus.loader import CorpusError
+    from dashboard.corpus.bundle import load_data  # pandas and the rest: in the builder only
 
     try:
         tables, _ = load_data(settings.data, settings.cache_dir, settings.use_cache, progress=progress)

@@ -146,8 +146,9 @@ CYTOSCAPE_KINDS = ("figure", "gene", "bundle", "chemical", "disease")  # `kind` 
 _TERM_KIND = {"chemicals": "chemical", "diseases": "disease"}
 
 
-def _cytoscape_node(corpus: Corpus, node: str, data: dict) -> dict:
-    """One node's Cytoscape.js `data`: id, kind, label and what the kind has to say, all JSON-native."""
+def _cytoscape_node(corpus: Corpus, node: str, data: dict, members: dict[str, list[dict]]) -> dict:
+    """One node's Cytoscape.js `data`: id, kind, label and what the kind has to say, all JSON-native; a bundle's
+    `members` are the genes it stands for (see `bundle_members`)."""
     kind = data["kind"]
     if kind == FIGURE:
         row = int(data["row"])
@@ -176,6 +177,7 @@ def _cytoscape_node(corpus: Corpus, node: str, data: dict) -> dict:
             "label": str(data["label"]),
             "figid": str(data["key"]),
             "genes": int(data["count"]),
+            "members": members.get(node, []),
         }
     if kind == TERM:
         term_kind = str(data["term_kind"])
@@ -193,6 +195,34 @@ def _cytoscape_node(corpus: Corpus, node: str, data: dict) -> dict:
     raise ValueError(f"node {node!r} is of no known kind ({kind!r})")
 
 
+def bundle_members(corpus: Corpus, state: ViewState, graph: nx.Graph) -> dict[str, list[dict]]:
+    """Each bundle node → the genes it stands for, `{"ncbi_id", "label", "organism"}` by symbol: its figure's genes
+    (under the exact switch; with an organism chosen and other species not asked for, those of the chosen
+    organisms, as the bundle counts them) that are not drawn as nodes next to the figure."""
+    matrix = corpus.matrix(state.exact)
+    species = np.isin(corpus.gene_organisms, state.organisms) if state.organisms and not state.other_species else None
+    found: dict[str, list[dict]] = {}
+    for node, data in graph.nodes(data=True):
+        if data["kind"] != BUNDLE:
+            continue
+        figure = f"{FIGURE}:{data['key']}"
+        row = int(graph.nodes[figure]["row"])
+        own = matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]]
+        if species is not None:
+            own = own[species[own]]
+        drawn = {int(graph.nodes[n]["row"]) for n in graph[figure] if graph.nodes[n]["kind"] == GENE}
+        rows = sorted((int(g) for g in own if int(g) not in drawn), key=lambda g: (corpus.gene_label(g).casefold(), g))
+        found[node] = [
+            {
+                "ncbi_id": int(corpus.gene_ids[g]),
+                "label": corpus.gene_label(g),
+                "organism": str(corpus.gene_organisms[g]),
+            }
+            for g in rows
+        ]
+    return found
+
+
 def _node_order(element: dict) -> tuple:
     data = element["data"]
     return CYTOSCAPE_KINDS.index(data["kind"]), data.get("ncbi_id", 0), data["id"]
@@ -203,10 +233,15 @@ def to_cytoscape_json(corpus: Corpus, state: ViewState) -> dict:
     Cytoscape imports and sends on to NDEx: `{"data": {"name", "view"}, "elements": {"nodes": [{"data": {"id",
     "kind", "label", …}}], "edges": [{"data": {"id", "source", "target"}}]}}`. Node ids are the graph's
     (`figure:<figid>`, `gene:<NCBI id>`, `bundle:<figid>`, `term:<chemicals|diseases>|<key>`); every edge runs from
-    a figure to its gene, bundle, chemical or disease. Nodes by kind (figures, genes, bundles, chemicals, diseases)
-    then id, edges in their nodes' order: the same view always gives the same file."""
+    a figure to its gene, bundle, chemical or disease. A bundle keeps the genes it stands for in `members` (each
+    `{"ncbi_id", "label", "organism"}`), so that no gene is lost on the way to Cytoscape. Nodes by kind (figures,
+    genes, bundles, chemicals, diseases) then id, edges in their nodes' order: the same view always gives the same
+    file."""
     graph = drawn_subgraph(corpus, state).graph
-    nodes = sorted(({"data": _cytoscape_node(corpus, n, d)} for n, d in graph.nodes(data=True)), key=_node_order)
+    members = bundle_members(corpus, state, graph)
+    nodes = sorted(
+        ({"data": _cytoscape_node(corpus, n, d, members)} for n, d in graph.nodes(data=True)), key=_node_order
+    )
     position = {element["data"]["id"]: i for i, element in enumerate(nodes)}
     ends = []
     for u, v in graph.edges:

@@ -1,0 +1,57 @@
+"""Loose ends of the workspace (issue 24), each as a biologist would expect: bundles keep their genes in the
+Cytoscape export, a figure stating several organisms says so, repeated link parameters and a gene list in the
+link, the co-occurrence communities, a record outside the selection, the map's greys, export names, the
+enrichment's words for an entry it did not find."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SEEDS
+
+from dashboard.analysis.graph import select_subgraph
+from dashboard.config import Settings
+from dashboard.web.app import create_app
+from dashboard.web.exports import to_cytoscape_json
+from dashboard.web.state import parse_query, to_selection
+
+
+@pytest.fixture(scope="module")
+def client(seed_corpus):
+    return create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus).server.test_client()
+
+
+# --- 3. a bundle in the Cytoscape export keeps its genes --------------------------------------------------------
+@pytest.mark.parametrize("query", ["", "genes=TNFSF11", "organisms=Mus+musculus&budget=40", "genes=TP53&exact=1"])
+def test_a_bundle_in_the_cytoscape_export_lists_its_genes(seed_corpus, client, query):
+    """Every gene of a drawn figure is in the file: a node next to it, or a member of its bundle — in the
+    bundle's species when an organism is chosen, under the exact switch — each with its NCBI id and organism."""
+    state = parse_query(seed_corpus, query)[0]
+    found = to_cytoscape_json(seed_corpus, state)
+    nodes = {n["data"]["id"]: n["data"] for n in found["elements"]["nodes"]}
+    bundles = [d for d in nodes.values() if d["kind"] == "bundle"]
+    assert bundles
+    matrix = seed_corpus.matrix(state.exact)
+    species = set(state.organisms)
+    for bundle in bundles:
+        assert len(bundle["members"]) == bundle["genes"]
+        row = seed_corpus.figure_row(bundle["figid"])
+        held = matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]]
+        own = {int(seed_corpus.gene_ids[g]) for g in held if not species or seed_corpus.gene_organisms[g] in species}
+        neighbours = {
+            nodes[e["data"]["target"]]["ncbi_id"]
+            for e in found["elements"]["edges"]
+            if e["data"]["source"] == f"figure:{bundle['figid']}" and nodes[e["data"]["target"]]["kind"] == "gene"
+        }
+        members = {m["ncbi_id"] for m in bundle["members"]}
+        assert members == own - neighbours and not members & neighbours
+        for member in bundle["members"]:
+            gene = seed_corpus.gene_row(member["ncbi_id"])
+            assert member == {
+                "ncbi_id": member["ncbi_id"],
+                "label": seed_corpus.gene_label(gene),
+                "organism": str(seed_corpus.gene_organisms[gene]),
+            }
+    # The API answers the same file.
+    assert client.get(f"/api/v1/network?{query}").get_json() == found
+    graph = select_subgraph(seed_corpus, to_selection(seed_corpus, state), state.budget).graph
+    assert len(bundles) == sum(1 for _, kind in graph.nodes(data="kind") if kind == "bundle")

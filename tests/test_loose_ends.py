@@ -9,9 +9,11 @@ import pytest
 from conftest import SEEDS
 
 from dashboard.analysis.graph import select_subgraph
+from dashboard.analysis.model import UNSTATED
 from dashboard.config import Settings
 from dashboard.web.app import create_app
 from dashboard.web.exports import to_cytoscape_json
+from dashboard.web.figures import ViewOptions, build_network_figure
 from dashboard.web.state import parse_query, to_selection
 
 
@@ -55,3 +57,31 @@ def test_a_bundle_in_the_cytoscape_export_lists_its_genes(seed_corpus, client, q
     assert client.get(f"/api/v1/network?{query}").get_json() == found
     graph = select_subgraph(seed_corpus, to_selection(seed_corpus, state), state.budget).graph
     assert len(bundles) == sum(1 for _, kind in graph.nodes(data="kind") if kind == "bundle")
+
+
+# --- 2. colour by organism: a figure stating several says so ------------------------------------------------------
+def test_colour_by_organism_never_reduces_a_figure_to_its_first_organism(seed_corpus):
+    """A figure whose record states several organisms is in a "several organisms" group of its own colour (its
+    hover names them all); one organism's colour holds only figures stating that organism alone; figures stating
+    none have their own legend line, apart from those of another organism."""
+    state = parse_query(seed_corpus, "budget=2000&colour=organism")[0]
+    graph = select_subgraph(seed_corpus, to_selection(seed_corpus, state), state.budget).graph
+    figure = build_network_figure(graph, ViewOptions(colour="organism"))
+    traces = {t["name"]: t for t in figure["data"] if t["name"].startswith("Figure")}
+    stated = {
+        f"figure:{seed_corpus.figids[r]}": [o for o in seed_corpus.figure_organisms[r] if o != UNSTATED]
+        for r in range(seed_corpus.n_figures)
+    }
+    several = traces["Figure · several organisms (hover: which)"]
+    assert several["customdata"] and all(len(stated[n]) > 1 for n in several["customdata"])
+    colours = {t["marker"]["color"] for t in traces.values()}
+    assert len(colours) == len(traces)  # every legend line its own colour
+    for name, trace in traces.items():
+        if name.startswith("Figure · ") and name.removeprefix("Figure · ") in {o for v in stated.values() for o in v}:
+            organism = name.removeprefix("Figure · ")
+            assert all(stated[n] == [organism] for n in trace["customdata"]), name
+    drawn = {n for n, kind in graph.nodes(data="kind") if kind == "figure"}
+    assert {n for n in drawn if len(stated[n]) > 1} == set(several["customdata"])
+    hover = dict(zip(several["customdata"], several["hovertext"], strict=True))
+    node = max(several["customdata"], key=lambda n: len(stated[n]))
+    assert f"{len(stated[node])} organisms: {stated[node][0]}" in hover[node]

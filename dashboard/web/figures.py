@@ -21,6 +21,7 @@ import networkx as nx
 import numpy as np
 
 from dashboard.analysis.graph import BUNDLE, FIGURE, GENE, TERM, layout_graph, spread_layout
+from dashboard.analysis.model import UNSTATED
 
 WEBGL_FROM = 1_000  # nodes; above this the view is drawn with WebGL
 SPREAD_FULLY = 450  # nodes; up to this many, spreading runs until no two overlap at the default zoom
@@ -34,10 +35,13 @@ TERM_STYLES = {
 }
 OPEN_COLOUR = "#111827"
 OTHER_COLOUR = "#b8b8b8"
+SEVERAL_COLOUR = "#f781bf"  # a figure stating several organisms: none of them is its colour alone
+ANOTHER_ORGANISM_COLOUR = "#8f8f8f"  # one organism, past the coloured ones
+NO_ORGANISM_COLOUR = "#dcdcdc"  # drawn with a grey edge: pale, but not lost on the white
 EDGE_COLOUR = "rgba(120,120,120,0.35)"
 # Chosen genes, each its own colour (none the figures' orange or the genes' blue), cycling past eight.
 CHOSEN_COLOURS = ("#d62728", "#009e73", "#7a3b8f", "#0072b2", "#cc79a7", "#17becf", "#8c564b", "#000000")
-ORGANISM_COLOURS = ("#e07b39", "#8c564b", "#2ca02c", "#9467bd", "#17becf", "#bcbd22", "#7f7f7f", "#d62728")
+ORGANISM_COLOURS = ("#e07b39", "#8c564b", "#2ca02c", "#9467bd", "#17becf", "#bcbd22", "#e6ab02", "#d62728")
 HOVER_TITLE = 90
 UNSTATED_SPECIES = "Gene of a species its figure does not state"  # the ring's legend line
 UNSTATED_COLOUR = "#b45309"
@@ -346,7 +350,9 @@ def _node_hover(graph: nx.Graph, node: str) -> str:
             "not drawn as nodes · click to show them"
         )
     year = data.get("year")
-    organisms = _hover_text(str(data.get("organisms") or ""), 60)
+    stated = figure_organisms(graph, node)
+    named = f"{len(stated)} organisms: {', '.join(stated)}" if len(stated) > 1 else None
+    organisms = _hover_text(named or (stated or ["no organism stated"])[0], 90)
     return (
         f"<b>{whole_title(str(data['label']))}</b><br>{year or 'year unknown'} · {organisms}<br>"
         f"{sum(1 for n in graph[node] if graph.nodes[n]['kind'] == GENE)} gene(s) drawn · click to open"
@@ -365,20 +371,35 @@ def _label_text(graph: nx.Graph, node: str, repeated: set[str]) -> str:
     return str(data["label"])
 
 
+def figure_organisms(graph: nx.Graph, node: str) -> list[str]:
+    """The organisms a drawn figure's record states, each once ("no organism stated" is none)."""
+    names = str(graph.nodes[node].get("organisms") or "").split(", ")
+    return [name for name in dict.fromkeys(names) if name and name != UNSTATED]
+
+
 def _figure_groups(graph: nx.Graph, figures: list[str], colour: str) -> list[tuple[str, list[str], dict]]:
     """Figure traces: (legend name, members, marker style) for the colour mode."""
     base = {"symbol": "square", "line": {"width": 0.6, "color": "white"}}
     if colour == "organism":
-        first = {n: (str(graph.nodes[n].get("organisms") or "Unknown").split(", ")[0]) for n in figures}
-        ranked = sorted({*first.values()}, key=lambda name: (-list(first.values()).count(name), name))
-        named = [name for name in ranked if name != "Unknown"][: len(ORGANISM_COLOURS)]
+        stated = {n: figure_organisms(graph, n) for n in figures}
+        single = {n: names[0] for n, names in stated.items() if len(names) == 1}
+        counts = Counter(single.values())
+        ranked = sorted(counts, key=lambda name: (-counts[name], name))
+        named = ranked[: len(ORGANISM_COLOURS)]
         groups = []
         for index, name in enumerate(named):
-            members = [n for n in figures if first[n] == name]
+            members = [n for n in figures if single.get(n) == name]
             groups.append((f"Figure · {name}", members, {**base, "color": ORGANISM_COLOURS[index]}))
-        rest = [n for n in figures if first[n] not in named]
+        several = [n for n in figures if len(stated[n]) > 1]
+        if several:
+            groups.append(("Figure · several organisms (hover: which)", several, {**base, "color": SEVERAL_COLOUR}))
+        rest = [n for n in figures if len(stated[n]) == 1 and single[n] not in named]
         if rest:
-            groups.append(("Figure · no or another organism", rest, {**base, "color": OTHER_COLOUR}))
+            groups.append(("Figure · another organism", rest, {**base, "color": ANOTHER_ORGANISM_COLOUR}))
+        unstated = [n for n in figures if not stated[n]]
+        if unstated:
+            style = {**base, "color": NO_ORGANISM_COLOUR, "line": {"width": 0.8, "color": ANOTHER_ORGANISM_COLOUR}}
+            groups.append(("Figure · no organism stated", unstated, style))
         return groups
     if colour == "year":
         known = [n for n in figures if graph.nodes[n].get("year")]

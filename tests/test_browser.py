@@ -224,7 +224,7 @@ def test_enrichment_row_opens_the_figure_and_highlights_its_genes(dash_duo, app)
     wait_for_network(dash_duo)
     dash_duo.find_element(f"#{ids.ENRICH_GENES}").send_keys("MAPK1\nMAPK3, AKT1 TP53 notagene")
     dash_duo.find_element(f"#{ids.ENRICH_RUN}").click()
-    dash_duo.wait_for_contains_text(f"#{ids.ENRICH_MESSAGE}", "Not recognised (1): notagene", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text(f"#{ids.ENRICH_MESSAGE}", "in it (1): notagene", timeout=TIMEOUT)
     first = dash_duo.wait_for_element(f"#{ids.ENRICH_TABLE} .ag-row[row-index='0'] .ag-cell", timeout=TIMEOUT)
     title = first.text
     first.click()

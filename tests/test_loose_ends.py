@@ -12,9 +12,10 @@ from dashboard.analysis.graph import select_subgraph
 from dashboard.analysis.model import UNSTATED
 from dashboard.config import Settings
 from dashboard.web.app import create_app
+from dashboard.web.callbacks import run_enrichment, to_enrichment_query
 from dashboard.web.exports import to_cytoscape_json
 from dashboard.web.figures import ViewOptions, build_network_figure
-from dashboard.web.state import parse_query, to_selection
+from dashboard.web.state import ViewState, parse_query, to_selection
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +86,17 @@ def test_colour_by_organism_never_reduces_a_figure_to_its_first_organism(seed_co
     hover = dict(zip(several["customdata"], several["hovertext"], strict=True))
     node = max(several["customdata"], key=lambda n: len(stated[n]))
     assert f"{len(stated[node])} organisms: {stated[node][0]}" in hover[node]
+
+
+# --- 12. the enrichment says what "not recognised" means -----------------------------------------------------------
+def test_the_enrichment_says_where_an_entry_was_not_found(seed_corpus):
+    """An entry that names no gene of the corpus is "not found among the <species> genes of this corpus, nor those
+    of any other species"; one that is a gene of another species here names that species."""
+    query = to_enrichment_query("MAPK1 MAPK3 AKT1 TP53 MDM2 rl", "", 3, None)
+    message = run_enrichment(seed_corpus, ViewState(), query)[1]
+    assert "Not recognised" not in message and "Only in other species" not in message
+    assert (
+        "Not found among the Homo sapiens genes of this corpus, nor those of any other species in it (1): MDM2"
+        in message
+    )
+    assert "Not found among the Homo sapiens genes of this corpus, not used (1): rl (a gene of Drosophila" in message

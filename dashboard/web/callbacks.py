@@ -16,7 +16,7 @@ from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment, enrich
-from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, describe_gene_list, read_gene_list
+from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, GeneList, describe_gene_list, read_gene_list
 from dashboard.analysis.graph import FIGURE_SHARE, TERM, clamp_budget, select_subgraph
 from dashboard.analysis.model import (
     TERM_KINDS,
@@ -638,6 +638,31 @@ def enrich_query(corpus: Corpus, state: ViewState, query: dict, limit: int | Non
     )
 
 
+def describe_list(corpus: Corpus, genes: GeneList, limit: int = 30) -> list[str]:
+    """The gene list's notes for the user (`describe_gene_list`), with its entries that were not used said in the
+    biologist's terms: not found among the list's species' genes of this corpus — and, where the entry is a gene
+    of another species here, which species."""
+
+    def shown(items: list[str]) -> str:
+        return ", ".join(items[:limit]) + (f" … ({len(items) - limit:,} more)" if len(items) > limit else "")
+
+    notes = describe_gene_list(corpus, replace(genes, unrecognised=(), other_species=()))
+    if genes.species is None:
+        return notes
+    if genes.other_species:
+        items = [f"{token} (a gene of {', '.join(species[:3])})" for token, species in genes.other_species]
+        notes.append(
+            f"Not found among the {genes.species} genes of this corpus, not used ({len(items):,}): {shown(items)}."
+        )
+    if genes.unrecognised:
+        notes.append(
+            f"Not found among the {genes.species} genes of this corpus, nor those of any other species in it "
+            f"({len(genes.unrecognised):,}): {shown(list(genes.unrecognised))} — no figure here was read to hold a "
+            "gene by that symbol, alias or NCBI id."
+        )
+    return notes
+
+
 def run_enrichment(corpus: Corpus, state: ViewState, query: dict | str):
     """Enrichment of a pasted list under the current filters: (grid rows, message, the query to remember)."""
     if isinstance(query, str):
@@ -646,9 +671,9 @@ def run_enrichment(corpus: Corpus, state: ViewState, query: dict | str):
     if isinstance(result, str):
         return [], result, None
     notes = [note for text in (query["genes"],) if (note := read_gene_list(text).note)]
-    notes += describe_gene_list(corpus, result.genes)
+    notes += describe_list(corpus, result.genes)
     if result.background is not None:
-        notes += [f"Background: {n}" for n in describe_gene_list(corpus, result.background)[1:]]
+        notes += [f"Background: {n}" for n in describe_list(corpus, result.background)[1:]]
     notes.append(
         f"{result.query_size:,} gene(s) tested against {result.tested:,} figure gene set(s) of "
         f"{result.species or 'no species'}; background {result.background_size:,} genes."

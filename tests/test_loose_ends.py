@@ -100,3 +100,21 @@ def test_the_enrichment_says_where_an_entry_was_not_found(seed_corpus):
         in message
     )
     assert "Not found among the Homo sapiens genes of this corpus, not used (1): rl (a gene of Drosophila" in message
+
+
+# --- 5. a parameter given twice --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("query", "key", "used"),
+    [("genes=TP53&genes=AKT1", "genes", "AKT1"), ("colour=year&years=2010-2020&colour=organism", "colour", "organism")],
+)
+def test_a_parameter_given_twice_is_named_in_a_notice(seed_corpus, client, query, key, used):
+    """The page uses the last value and says so, with a notice that counts as a drop — the API refuses the same
+    link, naming the same parameter."""
+    state, notices = parse_query(seed_corpus, query)
+    twice = [n for n in notices if f"'{key}' is given 2 times" in n]
+    assert len(twice) == 1 and twice[0].dropped and f"only the last ('{used}') was used" in twice[0]
+    expected = {"genes": lambda s: s.genes == (207,), "colour": lambda s: s.colour == "organism"}[key]
+    assert expected(state)
+    response = client.get(f"/api/v1/network?{query}")
+    assert response.status_code == 400 and f"'{key}' is given more than once" in response.get_json()["error"]
+    assert not [n for n in parse_query(seed_corpus, "genes=TP53,AKT1")[1] if "given" in n]

@@ -136,11 +136,22 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
     if len(search) > MAX_QUERY:
         return ViewState(), [Notice(f"The link's parameters are {len(search):,} characters long", "they were ignored")]
     params: dict[str, str] = {}
+    repeated: dict[str, int] = {}
     for key, value in parse_qsl(search, keep_blank_values=True):
         if key not in KNOWN_PARAMS:
             notices.append(Notice(f"Unknown parameter '{_shown(key)}' ignored"))
         else:
+            repeated[key] = repeated.get(key, 0) + (key in params)
             params[key] = value
+    # As the API refuses them: a parameter given twice keeps its last value, and the page says so.
+    notices.extend(
+        Notice(
+            f"'{key}' is given {times + 1} times in the link",
+            f"only the last ('{_shown(params[key])}') was used — give its values once, comma-separated",
+        )
+        for key, times in repeated.items()
+        if times
+    )
     state = ViewState()
 
     if text := params.get("q", "").strip():

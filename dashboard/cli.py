@@ -71,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     enrich.add_argument("--min-size", type=int, default=3, help="smallest figure gene set tested (default 3)")
     enrich.add_argument("--exact", action="store_true", help="count only exact symbol matches")
+    enrich.add_argument(
+        "--orthologs",
+        action="store_true",
+        help="map the list to --species (default: the corpus' largest) through orthologs (NCBI HomoloGene)",
+    )
+    enrich.add_argument(
+        "--list-species", help="with --orthologs: the species the list names, e.g. 'Mus musculus' (default: inferred)"
+    )
 
     serve = commands.add_parser("serve", parents=[common], help="serve the dashboard")
     serve.add_argument(
@@ -161,6 +169,7 @@ def run_enrich(args: argparse.Namespace) -> int:
     from dashboard.analysis.enrich import enrich
     from dashboard.analysis.genelist import describe_gene_list, read_gene_list
     from dashboard.analysis.model import Corpus
+    from dashboard.analysis.orthologs import describe_mapping, list_species_choices
     from dashboard.corpus.bundle import load_data
     from dashboard.web.exports import to_enrichment_tsv
     from dashboard.web.state import parse_query
@@ -179,6 +188,10 @@ def run_enrich(args: argparse.Namespace) -> int:
         raise CorpusError(" ".join(notices))
     if args.species is not None and args.species not in corpus.species_gene_counts:
         raise CorpusError(f"species {args.species!r} has no genes in this corpus")
+    if args.list_species is not None and not args.orthologs:
+        raise CorpusError("--list-species is read only with --orthologs")
+    if args.list_species is not None and args.list_species not in list_species_choices(corpus):
+        raise CorpusError(f"--list-species {args.list_species!r}: neither the ortholog table nor the corpus knows it")
     for note in (genes.note, background.note if background else None):
         if note:
             log.info("%s", note)
@@ -192,8 +205,11 @@ def run_enrich(args: argparse.Namespace) -> int:
         background=background.tokens if background else None,
         min_size=max(1, args.min_size),
         exact=args.exact,
+        orthologs=args.orthologs,
+        list_species=args.list_species,
     )
-    for line in describe_gene_list(corpus, result.genes):
+    notes = describe_mapping(result.orthologs) if result.orthologs else describe_gene_list(corpus, result.genes)
+    for line in notes:
         log.info("%s", line)
     for token in result.unrecognised:
         log.warning("not recognised: %s", token)

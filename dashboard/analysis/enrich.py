@@ -26,6 +26,7 @@ from dashboard.analysis.model import (
     filter_figures,
     gene_figure_counts,
 )
+from dashboard.analysis.orthologs import OrthologMap, map_gene_list
 from dashboard.corpus import columns as C
 
 DEFAULT_MIN_SIZE = 3
@@ -56,6 +57,7 @@ class Enrichment:
     genes: GeneList  # how the list was read: species, ambiguous entries, entries of other species
     background: GeneList | None = None  # how a given background was read (in the list's species)
     query_genes: tuple[str, ...] = ()  # `symbol:NCBI id` of every gene the list names in its species
+    orthologs: OrthologMap | None = None  # how a list of another species was mapped (when asked to)
 
     @property
     def species(self) -> str | None:
@@ -227,6 +229,8 @@ def enrich(
     min_size: int = DEFAULT_MIN_SIZE,
     exact: bool = False,
     limit: int | None = None,
+    orthologs: bool = False,
+    list_species: str | None = None,
 ) -> Enrichment:
     """Test every filtered figure's gene set of the list's species for over-representation of the list.
 
@@ -235,14 +239,27 @@ def enrich(
     (read in the same species) within them. The results list the sets sharing a gene with the list, the `limit`
     best (all if None), while the FDR and the count of tests cover every figure tested (Benjamini–Hochberg over
     all tests: leaving out the sets with p = 1 would shrink every FDR).
+
+    With `orthologs`, the entries are read in `list_species` (inferred when None) and mapped to their orthologs in
+    `species` (default: the corpus' largest), the background too; `orthologs` of the answer lists every mapping.
     """
-    query_list = resolve_gene_list(corpus, _tokens(genes), species)
+    mapping = None
+    if orthologs:
+        species = species or next(iter(corpus.species_gene_counts), None)
+        mapping = map_gene_list(corpus, _tokens(genes), species or "", list_species)
+        query_list = _mapped_list(mapping)
+    else:
+        query_list = resolve_gene_list(corpus, _tokens(genes), species)
     mask = filter_figures(corpus, organisms, years, unstated)
     figure_rows = np.flatnonzero(mask)
     in_corpus = (gene_figure_counts(corpus, figure_rows, exact) > 0) & corpus.species_mask(query_list.species)
     unrecognised = list(query_list.unrecognised)
     background_list = None
-    if background and query_list.species is not None:
+    if background and mapping is not None:
+        background_map = map_gene_list(corpus, _tokens(background), mapping.species, mapping.list_species)
+        background_list = _mapped_list(background_map)
+        unrecognised += [f"{token} (background)" for token, _ in background_map.unmapped]
+    elif background and query_list.species is not None:
         background_list = resolve_gene_list(corpus, _tokens(background), query_list.species)
         unrecognised += [f"{token} (background)" for token in background_list.unrecognised]
         universe = np.zeros(corpus.n_genes, dtype=bool)
@@ -296,6 +313,10 @@ def enrich(
     )
     results["overlap_ids"] = _overlap_rows(corpus, results, query, exact)
     results["overlap_genes"] = [[corpus.gene_label(r) for r in found] for found in results["overlap_ids"]]
+    if mapping is not None:
+        results["overlap_entries"] = [
+            [", ".join(mapping.entries_of(r)) for r in found] for found in results["overlap_ids"]
+        ]
     results["overlap_ids"] = [[int(corpus.gene_ids[r]) for r in found] for found in results["overlap_ids"]]
     return Enrichment(
         results=results,
@@ -307,6 +328,19 @@ def enrich(
         genes=query_list,
         background=background_list,
         query_genes=tuple(f"{corpus.gene_label(r)}:{corpus.gene_ids[r]}" for r in query_list.rows),
+        orthologs=mapping,
+    )
+
+
+def _mapped_list(mapping: OrthologMap) -> GeneList:
+    """A mapped list as the genes of the tested species (what was not mapped is in the mapping, said there)."""
+    return GeneList(
+        species=mapping.species or None,
+        inferred=False,
+        rows=mapping.rows,
+        unrecognised=tuple(entry for entry, _ in mapping.unmapped),
+        entries=mapping.entries,
+        species_votes=mapping.votes,
     )
 
 

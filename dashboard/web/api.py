@@ -27,6 +27,7 @@ from dashboard.analysis.model import (
     search_genes,
 )
 from dashboard.analysis.organisms import search_organisms
+from dashboard.analysis.orthologs import list_species_choices, with_orthologs
 from dashboard.analysis.patterns import MAX_PATHS, build_cooccurrence, build_timeline, find_paths
 from dashboard.analysis.search import QueryError, search_figures
 from dashboard.analysis.terms import KINDS, resolve_terms, search_terms, terms_mask, terms_of_figure
@@ -46,7 +47,19 @@ SEARCH_LIMIT = 200  # hits per page of /search (each with a snippet)
 SEARCH_OFFSET = 100_000
 TYPE_AHEAD_LIMIT = 200
 ENRICH_FIELDS = frozenset(
-    {"genes", "species", "organisms", "include_unstated", "years", "background", "min_size", "exact", "limit"}
+    {
+        "genes",
+        "species",
+        "organisms",
+        "include_unstated",
+        "years",
+        "background",
+        "min_size",
+        "exact",
+        "limit",
+        "orthologs",
+        "list_species",
+    }
 )
 
 
@@ -270,7 +283,15 @@ def build_api(corpus: Corpus) -> Blueprint:
         parts = [part.strip() for part in token.split(",") if part.strip()]
         if len(parts) > MAX_LIST:
             raise BadRequest(f"{len(parts):,} genes asked for; at most {MAX_LIST:,} are accepted")
-        rows, unrecognised = resolve_genes(corpus, parts)
+        orthologs = request.args.get("orthologs", "0")
+        if orthologs not in ("0", "1"):
+            raise BadRequest("'orthologs' must be 0 or 1")
+        if orthologs == "1":
+            via, unrecognised = with_orthologs(corpus, parts)
+            rows = list(via)
+        else:
+            rows, unrecognised = resolve_genes(corpus, parts)
+            via = dict.fromkeys(rows, "named")
         if not rows:
             return _error(404, f"no gene '{token[:80]}' in this corpus")
         state = _filters(
@@ -282,8 +303,20 @@ def build_api(corpus: Corpus) -> Blueprint:
         exact = request.args.get("exact", "0")
         if exact not in ("0", "1"):
             raise BadRequest("'exact' must be 0 or 1")
+        if orthologs == "1" and match == "all":
+            raise BadRequest("'match=all' cannot be used with orthologs=1: a figure holds one species' gene")
         mask = filter_figures(corpus, state.organisms, state.years, state.unstated)
         figures = figures_for_genes(corpus, tuple(rows), match, mask, exact == "1")
+        shown = figures[:FIGURES_LIMIT]
+        summaries = _figure_summaries(corpus, shown)
+        if orthologs == "1":  # each figure says through which of the genes it came
+            block = corpus.matrix(exact == "1")[shown][:, rows].tocsr()
+            for position, summary in enumerate(summaries):
+                columns = block.indices[block.indptr[position] : block.indptr[position + 1]]
+                summary["through"] = [
+                    {"symbol": corpus.gene_label(rows[c]), "ncbi_id": int(corpus.gene_ids[rows[c]])}
+                    for c in sorted(columns)
+                ]
         return jsonify(
             unrecognised=unrecognised,
             genes=[
@@ -292,11 +325,12 @@ def build_api(corpus: Corpus) -> Blueprint:
                     "organism": corpus.gene_organisms[r],
                     "ncbi_id": int(corpus.gene_ids[r]),
                     "figures": int(corpus.genes[C.N_FIGURES].iloc[r]),
+                    "via": via[r],
                 }
                 for r in rows
             ],
             total=len(figures),
-            figures=_figure_summaries(corpus, figures[:FIGURES_LIMIT]),
+            figures=summaries,
         )
 
     @api.get("/figures/<path:figid>")
@@ -377,6 +411,19 @@ def build_api(corpus: Corpus) -> Blueprint:
         exact = body.get("exact", False)
         if not isinstance(exact, bool):
             raise BadRequest("'exact' must be true or false")
+        orthologs = body.get("orthologs", False)
+        if not isinstance(orthologs, bool):
+            raise BadRequest("'orthologs' must be true or false")
+        list_species = body.get("list_species")
+        if list_species is not None:
+            known = list_species_choices(corpus)
+            if not orthologs:
+                raise BadRequest("'list_species' is read only with \"orthologs\": true")
+            if not isinstance(list_species, str) or list_species not in known:
+                raise BadRequest(
+                    f"'list_species' {str(list_species)[:60]!r} is not a species the ortholog table or the corpus "
+                    f"knows (e.g. {', '.join(known[:4])})"
+                )
         result = enrich(
             corpus,
             query,
@@ -388,9 +435,12 @@ def build_api(corpus: Corpus) -> Blueprint:
             min_size=min_size,
             exact=exact,
             limit=limit,
+            orthologs=orthologs,
+            list_species=list_species,
         )
         return jsonify(
             **_gene_list_report(corpus, result.genes),
+            **(result.orthologs.to_json() if result.orthologs is not None else {}),
             background_size=result.background_size,
             query_size=result.query_size,
             unrecognised=result.unrecognised,

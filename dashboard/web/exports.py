@@ -269,6 +269,8 @@ def to_enrichment_tsv(result: Enrichment, query: dict | None = None) -> str:
     table[C.YEAR] = pd.array([None if np.isnan(y) else int(y) for y in table[C.YEAR]], dtype="Int64")
     table["overlap_genes"] = [",".join(genes) for genes in table["overlap_genes"]]
     table["overlap_ids"] = [",".join(map(str, genes)) for genes in table["overlap_ids"]]
+    if "overlap_entries" in table:  # the list's own entries behind each overlapping gene, `;` between genes
+        table["overlap_entries"] = [";".join(entries) for entries in table["overlap_entries"]]
     query = query or {}
     background = "given list" if result.background is not None else "the species' genes in the filtered figures"
     header = [
@@ -278,6 +280,13 @@ def to_enrichment_tsv(result: Enrichment, query: dict | None = None) -> str:
         f"# smallest set tested: {query.get('min_size', DEFAULT_MIN_SIZE)}; figure gene sets tested: {result.tested:,}",
         "# genes (symbol:NCBI id): " + " ".join(result.query_genes),
     ]
+    if result.orthologs is not None:
+        mapping = result.orthologs
+        header.insert(
+            2,
+            f"# list species: {mapping.list_species or 'none'}, mapped through orthologs ({mapping.source}): "
+            + " ".join(f"{m.entry}>{m.ortholog_symbol}:{m.ortholog_ncbi_id}" for m in mapping.mapped),
+        )
     buffer = io.StringIO()
     buffer.write("\n".join(header) + "\n")
     defuse_formulas(table).to_csv(buffer, sep="\t", index=False)
@@ -300,6 +309,7 @@ def to_enrichment_records(result: Enrichment, limit: int) -> list[dict]:
                 "odds_ratio": _finite(row["odds_ratio"]),
                 "overlap_genes": list(row["overlap_genes"]),
                 "overlap_ids": list(row["overlap_ids"]),
+                **({"overlap_entries": list(row["overlap_entries"])} if "overlap_entries" in row else {}),
             }
         )
     return records

@@ -1,0 +1,269 @@
+"""Analysis floor: a gene list of one species read as the genes of another, through the shipped ortholog table
+(`dashboard.corpus.orthologs`), with every mapping kept and listed.
+
+An entry is first read in the list's species — an NCBI id, or a symbol of that species' genes in the corpus or in
+the table (mouse `Trp53` is in the table even when no figure reads it as mouse) — then mapped to every gene of the
+tested species in its HomoloGene group. An entry naming two genes of its species, or a gene without an ortholog
+there, is not mapped, and says why. The list's species, when not given, is the one whose symbols the entries spell
+exactly (mouse `Mapk1`, not human `MAPK1`), then the one they name in any case.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from dashboard.analysis.model import Corpus
+from dashboard.corpus.numbers import is_ascii_digits
+from dashboard.corpus.orthologs import OrthologTable, ortholog_table, table_species
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """One entry → one gene of the tested species."""
+
+    entry: str
+    ncbi_id: int  # the list species' gene the entry names
+    ortholog_ncbi_id: int
+    ortholog_symbol: str
+    source: str  # where the pair comes from: the table's source, or "same species"
+    row: int | None  # the ortholog's gene row in the corpus (None: no figure holds it)
+
+    def to_json(self) -> dict:
+        return {
+            "entry": self.entry,
+            "ncbi_id": self.ncbi_id,
+            "ortholog_ncbi_id": self.ortholog_ncbi_id,
+            "ortholog_symbol": self.ortholog_symbol,
+            "source": self.source,
+            "in_corpus": self.row is not None,
+        }
+
+
+@dataclass(frozen=True)
+class OrthologMap:
+    """How a list was read in its species and mapped to the tested one."""
+
+    list_species: str | None  # None when no entry names a gene of any species known
+    inferred: bool  # the list's species was chosen from its entries
+    species: str  # the tested species (the corpus' name for it)
+    mapped: tuple[Mapping, ...]
+    unmapped: tuple[tuple[str, str], ...]  # entry → why it was not mapped
+    entries: int
+    source: str  # the ortholog table's source, in a few words
+    votes: dict[str, int] = field(default_factory=dict)  # entries naming a gene of each species
+
+    @property
+    def rows(self) -> tuple[int, ...]:
+        """The tested species' gene rows the list maps to (in the corpus), in the list's order, each once."""
+        return tuple(dict.fromkeys(m.row for m in self.mapped if m.row is not None))
+
+    def entries_of(self, row: int) -> list[str]:
+        """The entries mapped to a gene row."""
+        return [m.entry for m in self.mapped if m.row == row]
+
+    def to_json(self) -> dict:
+        return {
+            "list_species": self.list_species,
+            "list_species_inferred": self.inferred,
+            "mapped": [m.to_json() for m in self.mapped],
+            "unmapped": [{"entry": entry, "reason": reason} for entry, reason in self.unmapped],
+            "ortholog_source": self.source,
+        }
+
+
+def list_species_choices(corpus: Corpus) -> list[str]:
+    """The species a list may be read in: the ortholog table's, then the corpus' other species."""
+    table = ortholog_table().species
+    return [*table, *(s for s in corpus.species_gene_counts if table_species(s) is None)]
+
+
+def _species_named(corpus: Corpus, table: OrthologTable, token: str) -> dict[str, bool]:
+    """Species (the table's names where it has them) one of whose genes the entry names → spelled exactly so."""
+    if is_ascii_digits(token):
+        gene = table.gene(int(token))
+        row = corpus.gene_row(int(token))
+        found = {gene.species: True} if gene else {}
+        if row is not None and corpus.gene_organisms[row]:
+            found[table_species(corpus.gene_organisms[row]) or corpus.gene_organisms[row]] = True
+        return found
+    found = table.species_with_symbol(token)
+    for row in corpus.rows_for_symbol_any_case(token):
+        if corpus.gene_organisms[row]:
+            name = table_species(corpus.gene_organisms[row]) or corpus.gene_organisms[row]
+            found[name] = found.get(name, False) or corpus.symbols[row] == token
+    return found
+
+
+def infer_list_species(corpus: Corpus, entries: list[str]) -> tuple[str | None, dict[str, int]]:
+    """The species the entries name (exact spellings first, then any case, then the corpus' larger species) and
+    the votes of each."""
+    table = ortholog_table()
+    exact: Counter[str] = Counter()
+    named: Counter[str] = Counter()
+    for token in entries:
+        for species, spelled in _species_named(corpus, table, token).items():
+            named[species] += 1
+            exact[species] += spelled
+    if not named:
+        return None, {}
+    sizes = {table_species(s) or s: n for s, n in corpus.species_gene_counts.items()}
+    best = max(named, key=lambda s: (exact[s], named[s], sizes.get(s, 0), s))
+    return best, dict(named.most_common())
+
+
+def _list_genes(corpus: Corpus, table: OrthologTable, token: str, species: str) -> list[int]:
+    """The NCBI ids of the list species' genes an entry names (exact spellings win over other cases)."""
+    if is_ascii_digits(token):
+        gene = table.gene(int(token))
+        row = corpus.gene_row(int(token))
+        of_species = (gene is not None and gene.species == species) or (
+            row is not None and (table_species(corpus.gene_organisms[row]) or corpus.gene_organisms[row]) == species
+        )
+        return [int(token)] if of_species else []
+    spelled: dict[int, bool] = {g.ncbi_id: g.symbol == token for g in table.by_symbol(species, token)}
+    for row in corpus.rows_for_symbol_any_case(token):
+        if (table_species(corpus.gene_organisms[row]) or corpus.gene_organisms[row]) == species:
+            gene_id = int(corpus.gene_ids[row])
+            spelled[gene_id] = spelled.get(gene_id, False) or corpus.symbols[row] == token
+    exact = [gene_id for gene_id, is_exact in spelled.items() if is_exact]
+    return exact or list(spelled)
+
+
+def _corpus_row(corpus: Corpus, gene_id: int, species: str) -> int | None:
+    row = corpus.gene_row(gene_id)
+    return row if row is not None and corpus.gene_organisms[row] == species else None
+
+
+def map_gene_list(corpus: Corpus, tokens: list[str], species: str, list_species: str | None = None) -> OrthologMap:
+    """Entries of a list in `list_species` (inferred when None) → genes of `species` (the corpus' name), through
+    the ortholog table."""
+    table = ortholog_table()
+    entries = list(dict.fromkeys(t.strip() for t in tokens if t and t.strip()))
+    inferred = not list_species
+    votes: dict[str, int] = {}
+    if inferred:
+        list_species, votes = infer_list_species(corpus, entries)
+    target = table_species(species) or species
+    mapped: list[Mapping] = []
+    unmapped: list[tuple[str, str]] = []
+    for token in entries:
+        if list_species is None:
+            unmapped.append((token, "names no gene of any species known"))
+            continue
+        genes = _list_genes(corpus, table, token, list_species)
+        if not genes:
+            unmapped.append((token, f"not a {list_species} gene of the corpus or the ortholog table"))
+            continue
+        if len(genes) > 1:
+            unmapped.append((token, f"names {len(genes)} {list_species} genes ({', '.join(map(str, genes))})"))
+            continue
+        gene_id = genes[0]
+        if list_species == target:
+            own = table.gene(gene_id)
+            row = _corpus_row(corpus, gene_id, species)
+            symbol = corpus.gene_label(row) if row is not None else own.symbol if own else str(gene_id)
+            mapped.append(Mapping(token, gene_id, gene_id, symbol, "same species", row))
+            continue
+        found = table.orthologs(gene_id, target)
+        if not found:
+            unmapped.append((token, f"no {species} ortholog in {table.describe()}"))
+            continue
+        for ortholog in found:
+            row = _corpus_row(corpus, ortholog.ncbi_id, species)
+            symbol = corpus.gene_label(row) if row is not None else ortholog.symbol
+            mapped.append(Mapping(token, gene_id, ortholog.ncbi_id, symbol, table.describe(), row))
+    return OrthologMap(
+        list_species=list_species,
+        inferred=inferred,
+        species=species,
+        mapped=tuple(mapped),
+        unmapped=tuple(unmapped),
+        entries=len(entries),
+        source=table.describe(),
+        votes=votes,
+    )
+
+
+def describe_mapping(mapping: OrthologMap, limit: int = 30) -> list[str]:
+    """Sentences for the user: the list's species, how many entries were mapped to how many genes, which were not,
+    and the source."""
+
+    def shown(items: list[str]) -> str:
+        return ", ".join(items[:limit]) + (f" … ({len(items) - limit:,} more)" if len(items) > limit else "")
+
+    if mapping.list_species is None:
+        return ["None of the entries names a gene of any species known."] if mapping.entries else []
+    how = (
+        f"named by {mapping.votes.get(mapping.list_species, 0):,} of {mapping.entries:,} entries"
+        if mapping.inferred
+        else "as chosen"
+    )
+    entries = len({m.entry for m in mapping.mapped})
+    genes = len({m.ortholog_ncbi_id for m in mapping.mapped})
+    notes = [
+        f"List read as {mapping.list_species} ({how}); {entries:,} of {mapping.entries:,} entries mapped to "
+        f"{genes:,} {mapping.species} gene(s) through orthologs ({mapping.source})."
+    ]
+    many = Counter(m.entry for m in mapping.mapped)
+    several = [
+        f"{entry} → {', '.join(m.ortholog_symbol for m in mapping.mapped if m.entry == entry)}"
+        for entry, n in many.items()
+        if n > 1
+    ]
+    if several:
+        notes.append(f"Mapped to several genes, all kept ({len(several):,}): {shown(several)}.")
+    absent = [f"{m.entry} → {m.ortholog_symbol}" for m in mapping.mapped if m.row is None]
+    if absent:
+        notes.append(f"Mapped to a gene no figure holds ({len(absent):,}): {shown(absent)}.")
+    if mapping.unmapped:
+        items = [f"{entry} ({reason})" for entry, reason in mapping.unmapped]
+        notes.append(f"Not mapped ({len(items):,}): {shown(items)}.")
+    return notes
+
+
+def named_genes(corpus: Corpus, token: str) -> list[int]:
+    """NCBI ids of the genes an entry names in any species the table or the corpus knows: an id, else the symbol
+    spelled exactly so, else in any case."""
+    table = ortholog_table()
+    if is_ascii_digits(token):
+        known = table.gene(int(token)) is not None or corpus.gene_row(int(token)) is not None
+        return [int(token)] if known else []
+    spelled: dict[int, bool] = {}
+    for species in table.species:
+        spelled.update({g.ncbi_id: g.symbol == token for g in table.by_symbol(species, token)})
+    for row in corpus.rows_for_symbol_any_case(token):
+        gene_id = int(corpus.gene_ids[row])
+        spelled[gene_id] = spelled.get(gene_id, False) or corpus.symbols[row] == token
+    exact = [gene_id for gene_id, is_exact in spelled.items() if is_exact]
+    return exact or list(spelled)
+
+
+def with_orthologs(corpus: Corpus, tokens: list[str]) -> tuple[dict[int, str], list[str]]:
+    """The corpus' genes the entries name and their orthologs in every species of the corpus: gene row → how it
+    came (`named`, or `ortholog of <symbol> (<species>)`); and the entries that name no gene."""
+    table = ortholog_table()
+    found: dict[int, str] = {}
+    unknown: list[str] = []
+    for token in (t.strip() for t in tokens):
+        genes = named_genes(corpus, token) if token else []
+        if not genes:
+            unknown.append(token)
+            continue
+        for gene_id in genes:
+            row = corpus.gene_row(gene_id)
+            if row is not None:
+                found.setdefault(row, "named")
+        for gene_id in genes:
+            own = table.gene(gene_id)
+            if own is None:
+                continue
+            for species in corpus.species_gene_counts:
+                name = table_species(species)
+                if name is None or name == own.species:
+                    continue
+                for ortholog in table.orthologs(gene_id, name):
+                    row = _corpus_row(corpus, ortholog.ncbi_id, species)
+                    if row is not None:
+                        found.setdefault(row, f"ortholog of {own.symbol} ({own.species})")
+    return found, [t for t in unknown if t]

@@ -1,0 +1,108 @@
+"""Corpus floor: the ortholog table the package ships — NCBI HomoloGene's groups of human, mouse, rat, zebrafish,
+fly, worm and yeast genes, keyed by NCBI Gene id (made by scripts/make_orthologs.py; its source, version and
+licence are in `orthologs.json` beside it).
+
+Genes in one HomoloGene group are orthologs of each other: a group may hold several genes of one species (a
+zebrafish duplicate, a rodent expansion), so a gene maps to every gene of the other species in its group — one to
+many and many to one are kept, never reduced to one. The table also gives each species' symbols for genes that no
+figure of the corpus names (mouse `Trp53`, when the figures read it as human TP53).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TABLE = Path(__file__).with_name("orthologs.tsv.gz")
+META = Path(__file__).with_name("orthologs.json")
+
+
+@dataclass(frozen=True)
+class Ortholog:
+    """One gene of the table."""
+
+    ncbi_id: int
+    symbol: str
+    species: str
+
+
+class OrthologTable:
+    """HomoloGene groups by gene id and by each species' symbols (case-insensitive)."""
+
+    def __init__(self, table: pd.DataFrame, meta: dict) -> None:
+        names = {int(taxon): name for taxon, name in meta["species"].items()}
+        self.source: dict = meta["source"]
+        self.species: tuple[str, ...] = tuple(names.values())
+        self._genes = [
+            Ortholog(int(i), str(s), names[int(t)])
+            for i, s, t in zip(table["ncbi_id"], table["symbol"], table["taxon"], strict=True)
+        ]
+        groups = table["group"].to_numpy(dtype=np.int64)
+        self._group_of = dict(zip(table["ncbi_id"].astype(int), groups.tolist(), strict=True))
+        self._members: dict[int, list[int]] = defaultdict(list)
+        self._by_symbol: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._by_id: dict[int, int] = {}
+        for row, gene in enumerate(self._genes):
+            self._members[int(groups[row])].append(row)
+            self._by_symbol[gene.species, gene.symbol.casefold()].append(row)
+            self._by_id[gene.ncbi_id] = row
+
+    def describe(self) -> str:
+        """The source in a few words, for the page's header and the API's release."""
+        return f"{self.source['name']} {self.source['version']} ({self.source['date']})"
+
+    def gene(self, ncbi_id: int) -> Ortholog | None:
+        row = self._by_id.get(int(ncbi_id))
+        return None if row is None else self._genes[row]
+
+    def by_symbol(self, species: str, symbol: str) -> list[Ortholog]:
+        """The species' genes with this symbol in any case; those spelled exactly so first."""
+        found = [self._genes[r] for r in self._by_symbol.get((species, symbol.casefold()), ())]
+        return sorted(found, key=lambda gene: gene.symbol != symbol)
+
+    def species_with_symbol(self, symbol: str) -> dict[str, bool]:
+        """Each species one of whose genes has this symbol → whether one is spelled exactly so."""
+        found: dict[str, bool] = {}
+        for species in self.species:
+            for gene in self.by_symbol(species, symbol):
+                found[species] = found.get(species, False) or gene.symbol == symbol
+        return found
+
+    def orthologs(self, ncbi_id: int, species: str) -> list[Ortholog]:
+        """Every gene of `species` in the gene's group (the gene itself when it is of that species)."""
+        group = self._group_of.get(int(ncbi_id))
+        if group is None:
+            return []
+        members = (self._genes[r] for r in self._members[group])
+        return sorted((g for g in members if g.species == species), key=lambda g: (g.symbol.casefold(), g.ncbi_id))
+
+
+def table_species(corpus_species: str | None) -> str | None:
+    """The table's name for a species as the corpus names it (`Saccharomyces cerevisiae S288C` → its first two
+    words), or None when the table has no genes of it."""
+    if not corpus_species:
+        return None
+    name = " ".join(corpus_species.split()[:2])
+    return name if name in read_meta()["species"].values() else None
+
+
+@functools.cache
+def read_meta() -> dict:
+    """What the shipped table is: source, version, licence, species, counts."""
+    return json.loads(META.read_text())
+
+
+@functools.cache
+def ortholog_table() -> OrthologTable:
+    """The shipped table, read once per process (about 0.2 s)."""
+    table = pd.read_csv(
+        TABLE, sep="\t", dtype={"group": "int64", "taxon": "int64", "ncbi_id": "int64"}, keep_default_na=False
+    )
+    table["symbol"] = table["symbol"].astype(str)
+    return OrthologTable(table, read_meta())

@@ -5,17 +5,21 @@ enrichment's words for an entry it did not find."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from conftest import SEEDS
+from dash import no_update
 
 from dashboard.analysis.graph import select_subgraph
 from dashboard.analysis.model import UNSTATED
 from dashboard.config import Settings
+from dashboard.web import ids
 from dashboard.web.app import create_app
-from dashboard.web.callbacks import run_enrichment, to_enrichment_query
+from dashboard.web.callbacks import next_state, run_enrichment, to_enrichment_query, view_outputs
 from dashboard.web.exports import to_cytoscape_json
 from dashboard.web.figures import ViewOptions, build_network_figure
-from dashboard.web.state import ViewState, parse_query, to_selection
+from dashboard.web.state import MAX_LINK_LIST, ViewState, parse_query, to_query, to_selection
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +122,54 @@ def test_a_parameter_given_twice_is_named_in_a_notice(seed_corpus, client, query
     response = client.get(f"/api/v1/network?{query}")
     assert response.status_code == 400 and f"'{key}' is given more than once" in response.get_json()["error"]
     assert not [n for n in parse_query(seed_corpus, "genes=TP53,AKT1")[1] if "given" in n]
+
+
+# --- 4. the enrichment's gene list is in the link --------------------------------------------------------------
+LIST = "MAPK1\nMAPK3, AKT1 TP53 notagene"
+
+
+def test_a_gene_list_run_goes_into_the_link_and_a_link_brings_it_back(seed_corpus):
+    """Running a list puts its entries in the URL (`list=`); the link parsed again gives the same entries, and
+    the view it opens sends them to the enrichment, which finds the same results as the list typed."""
+    previous = parse_query(seed_corpus, "genes=TNFSF11")[0]
+    state, notices = next_state(seed_corpus, ids.ENRICH_RUN, {"list_text": LIST}, previous)
+    assert notices == [] and state == replace(previous, gene_list=("MAPK1", "MAPK3", "AKT1", "TP53", "notagene"))
+    query = to_query(seed_corpus, state)
+    assert "list=MAPK1,MAPK3,AKT1,TP53,notagene" in query
+    opened, notices = parse_query(seed_corpus, query)
+    assert opened == state and notices == []
+    outputs = view_outputs(seed_corpus, ids.URL, opened, None, [], query)
+    assert outputs["linked_list"] == list(state.gene_list)
+    assert not outputs["network"]["gene_list"]  # the network is not redrawn for a list
+    typed = run_enrichment(seed_corpus, opened, to_enrichment_query(LIST, "", 3, None))
+    linked = run_enrichment(seed_corpus, opened, to_enrichment_query("\n".join(outputs["linked_list"]), "", 3, None))
+    assert [r["figid"] for r in linked[0]] == [r["figid"] for r in typed[0]] and linked[0]
+    # Back to the view without the list empties the enrichment; a view with the same list leaves it alone.
+    back = view_outputs(seed_corpus, ids.URL, previous, opened, [], to_query(seed_corpus, previous))
+    assert back["linked_list"] == []
+    assert view_outputs(seed_corpus, ids.URL, opened, opened, [], query)["linked_list"] is no_update
+
+
+def test_a_gene_list_too_long_for_a_link_says_so(seed_corpus):
+    long_list = " ".join(f"GENE{i}" for i in range(1_000))
+    previous = ViewState(gene_list=("TP53",))
+    state, notices = next_state(seed_corpus, ids.ENRICH_RUN, {"list_text": long_list}, previous)
+    assert state.gene_list == () and len(notices) == 1
+    assert f"at most {MAX_LINK_LIST:,} characters" in notices[0] and "not the list" in notices[0]
+    state, notices = parse_query(seed_corpus, "list=" + ",".join(long_list.split()))
+    assert state.gene_list == () and notices[0].dropped and "too long for a link" in notices[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "kept", "says"),
+    [
+        ("list=TP53,,AKT1,TP53", ("TP53", "AKT1"), None),
+        ("list=TP53," + "A" * 200, ("TP53",), "left out of the link (1)"),
+        ("list=TP53,%01x", ("TP53",), "left out of the link (1)"),
+    ],
+)
+def test_a_gene_list_in_a_link_is_checked_like_the_other_parameters(seed_corpus, client, query, kept, says):
+    state, notices = parse_query(seed_corpus, query)
+    assert state.gene_list == kept
+    assert [n for n in notices if says and says in n] if says else notices == []
+    assert client.get(f"/api/v1/network?{query}").status_code == (400 if says else 200)

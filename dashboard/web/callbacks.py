@@ -66,6 +66,7 @@ from dashboard.web.state import (
     Notice,
     ViewState,
     apply_node_click,
+    link_list,
     normalise_years,
     parse_query,
     read_stored,
@@ -294,6 +295,10 @@ def next_state(
         key = str(trigger.get("index"))
         node = f"gene:{key}" if trigger.get("type") == ids.GENE_CHIP else f"figure:{key}"
         return apply_node_click(previous, node, grow), []
+    if trigger == ids.ENRICH_RUN:  # the list run goes into the link (when it fits), so that Back and links keep it
+        text = values.get("list_text")
+        entries, notice = link_list(read_gene_list(text).tokens if isinstance(text, str) else [])
+        return replace(previous, gene_list=entries), [notice] if notice else []
     controls = {name: values.get(name) for name in CONTROLS}
     notice = text_search_notice(controls.get("text")) if trigger == ids.TEXT_SEARCH else None
     if trigger in (ids.YEAR_FROM, ids.YEAR_TO):
@@ -349,6 +354,10 @@ def view_outputs(
         "selection": selection.to_dict() if previous is None or previous.selection_part() != selection else no_update,
         "network": network.to_dict() if previous is None or previous.network_part() != network else no_update,
         "notice": " ".join(notices) if notices else None,
+        # A link (or Back) with another gene list than the view had: the enrichment runs on it (or is emptied).
+        "linked_list": list(state.gene_list)
+        if opened and (previous.gene_list if previous is not None else ()) != state.gene_list
+        else no_update,
         "gene_options": gene_options(corpus, None, controls["genes"]),
         "gene_typed": "" if trigger == ids.GENE_SEARCH else no_update,  # a gene was chosen: clear what was typed
         "chemical_options": term_options(corpus, "chemicals", None, controls["chemicals"], state),
@@ -843,6 +852,7 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
             "selection": Output(ids.SELECTION, "data"),
             "network": Output(ids.NETWORK_VIEW, "data"),
             "notice": Output(ids.NOTICE, "children"),
+            "linked_list": Output(ids.ENRICH_LINKED, "data"),
             "gene_options": Output(ids.GENE_SEARCH, "options", allow_duplicate=True),
             "gene_typed": Output(ids.GENE_SEARCH, "search_value"),
             "chemical_options": Output(ids.CHEMICAL_FILTER, "options", allow_duplicate=True),
@@ -859,13 +869,18 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
             "links": Input({"type": ids.FIGURE_LINK, "index": ALL}, "n_clicks"),
             "back": Input({"type": ids.BACK_TO_GENES, "index": ALL}, "n_clicks"),
             "terms": Input({"type": ids.TERM_FILTER, "index": ALL}, "n_clicks"),
+            "run": Input(ids.ENRICH_RUN, "n_clicks"),
         },
-        state={"stored": State(ids.STATE, "data"), "grow": State(ids.CLICK_ADDS, "value")},
+        state={
+            "stored": State(ids.STATE, "data"),
+            "grow": State(ids.CLICK_ADDS, "value"),
+            "list_text": State(ids.ENRICH_GENES, "value"),
+        },
         prevent_initial_call="initial_duplicate",
     )
-    def sync_state(stored, grow, **values):
+    def sync_state(stored, grow, list_text, **values):
         """One place where the URL, the controls and clicks meet: each event yields the next view state."""
-        values["grow"] = grow
+        values["grow"], values["list_text"] = grow, list_text
         trigger = ctx.triggered_id
         previous, unreadable = read_stored(stored) if stored is not None else (None, [])
         clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
@@ -1029,8 +1044,10 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         Output(ids.ENRICH_TABLE, "rowData"),
         Output(ids.ENRICH_MESSAGE, "children"),
         Output(ids.ENRICH_QUERY, "data"),
+        Output(ids.ENRICH_GENES, "value", allow_duplicate=True),
         Input(ids.ENRICH_RUN, "n_clicks"),
         Input(ids.ENRICH_SELECTION, "data"),
+        Input(ids.ENRICH_LINKED, "data"),
         State(ids.SELECTION, "data"),
         State(ids.ENRICH_GENES, "value"),
         State(ids.ENRICH_BACKGROUND, "value"),
@@ -1039,15 +1056,23 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         State(ids.ENRICH_QUERY, "data"),
         prevent_initial_call=True,
     )
-    def enrichment(_run, _passed, stored, genes, background, min_size, species, last):
+    def enrichment(_run, _passed, linked, stored, genes, background, min_size, species, last):
+        # A link's list first: the selection a link opens may fire in the same round.
+        if f"{ids.ENRICH_LINKED}.data" in ctx.triggered_prop_ids:
+            entries = _strings(linked)
+            if not entries:  # Back to a view without a list
+                return [], None, None, ""
+            genes = "\n".join(entries)
+            query: dict | str = to_enrichment_query(genes, background, min_size, species)
+            return *run_enrichment(corpus, ViewState.from_dict(stored), query), genes
         if ctx.triggered_id == ids.ENRICH_SELECTION:
             last = stored_enrichment_query(last)
             if last is None:
-                return no_update, no_update, no_update  # filters changed, but no list was run yet
-            query: dict | str = last  # the filters changed: run the last list again under them
+                return no_update, no_update, no_update, no_update  # filters changed, but no list was run yet
+            query = last  # the filters changed: run the last list again under them
         else:
             query = to_enrichment_query(genes, background, min_size, species)
-        return run_enrichment(corpus, ViewState.from_dict(stored), query)
+        return *run_enrichment(corpus, ViewState.from_dict(stored), query), no_update
 
     @app.callback(
         Output(ids.ENRICH_GENES, "value"),

@@ -64,6 +64,7 @@ ENRICH_RUN = "enrich-run"
 ENRICH_MESSAGE = "enrich-message"
 ENRICH_TABLE = "enrich-table"
 ENRICH_QUERY = "enrich-query"  # the last query run (small: the pasted lists and the minimum size)
+ENRICH_LINKED = "enrich-linked"  # the gene list a link (or Back) brings: the enrichment runs on it
 
 # Exports of the current selection
 EXPORT_FIGURES = "export-figures"

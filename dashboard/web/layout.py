@@ -444,6 +444,7 @@ def build_enrichment(corpus: Corpus) -> html.Section:
                 className="enrich-body",
             ),
             dcc.Store(id=ids.ENRICH_QUERY, data=None),
+            dcc.Store(id=ids.ENRICH_LINKED, data=None),
         ],
         className="enrich-box",
     )

@@ -1,10 +1,9 @@
 """Web floor: the view state the URL and the browser hold (small values only), and its query-string form.
 
 `q` (a full-text search), `genes`, `match`, `organisms`, `chemicals`, `diseases`, `years`, `region` (a box or lasso
-drawn on the corpus map), `figure` are the shareable
+drawn on the corpus map), `figure` and `list` (the entries of the gene list the enrichment ran on) are the shareable
 parameters of the page URL; `include_unstated`, `exact`, `budget` and the network's `expand`, `colour` and `labels`
-ride along. Unknown or
-malformed values are dropped, each with a notice the page shows.
+ride along. Unknown or malformed values are dropped, each with a notice the page shows.
 """
 
 from __future__ import annotations
@@ -45,11 +44,14 @@ KNOWN_PARAMS = (
     "terms",
     "species",
     "path",
+    "list",
 )
 COLOUR_MODES = ("plain", "organism", "year")
 MAX_EXPANDED = 20  # bundles opened at once
 MAX_TEXT = 500  # characters of a full-text search
 MAX_TERMS = 20  # chemicals (or diseases) one selection filters by
+MAX_LINK_LIST = 2_000  # characters of a gene list's entries (comma-separated) that travel in a link
+MAX_LIST_ENTRY = 100  # characters of one entry of a gene list in a link
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -76,6 +78,7 @@ class ViewState:
     chemicals: tuple[str, ...] = ()  # term keys (`mesh:D005947`): figures mentioning any of them
     diseases: tuple[str, ...] = ()
     region: tuple[int, ...] = ()  # a box or polygon drawn on the corpus map, in its grid units
+    gene_list: tuple[str, ...] = ()  # the entries of the gene list the enrichment was run on (`list=`)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -103,7 +106,7 @@ class ViewState:
     def network_part(self) -> ViewState:
         """What the network depends on: the selection, the view options, and the open figure only when no gene is
         chosen (then the view centres on it)."""
-        return replace(self, figure=None if self.genes else self.figure, path=None)
+        return replace(self, figure=None if self.genes else self.figure, path=None, gene_list=())
 
     @property
     def focus_gene(self) -> int | None:
@@ -274,12 +277,41 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
         else:
             state = replace(state, path=(int(corpus.gene_ids[ends[0][0]]), int(corpus.gene_ids[ends[1][0]])))
 
+    if "list" in params:
+        entries, notice = link_list(params["list"].split(","), "it was not used")
+        if notice:
+            notices.append(notice)
+        state = replace(state, gene_list=entries)
+
     if "species" in params:
         species = params["species"].strip().lower()
         if species not in ("all", "chosen"):
             notices.append(Notice(f"species '{_shown(species)}' is not 'all' or 'chosen'", "read as 'chosen'"))
         state = replace(state, other_species=species == "all")
     return state, notices
+
+
+def link_list(
+    entries: list[str] | tuple[str, ...],
+    instead: str = "the link and Back keep the view but not the list: export the results or the list to share it",
+) -> tuple[tuple[str, ...], Notice | None]:
+    """A gene list's entries as a link holds them (`list=`, comma-separated), with a notice when they cannot all
+    travel: an entry holding a comma, a control character or more than MAX_LIST_ENTRY characters is left out, and
+    a list longer than MAX_LINK_LIST characters is not put in the link at all."""
+    kept = tuple(dict.fromkeys(e.strip() for e in entries if isinstance(e, str) and e.strip()))
+    bad = [e for e in kept if "," in e or len(e) > MAX_LIST_ENTRY or not e.isprintable()]
+    kept = tuple(e for e in kept if e not in bad)
+    length = len(",".join(kept))
+    if length > MAX_LINK_LIST:
+        return (), Notice(
+            f"The gene list ({len(kept):,} entries, {length:,} characters) is too long for a link (at most "
+            f"{MAX_LINK_LIST:,} characters)",
+            instead,
+        )
+    if bad:
+        shown = ", ".join(f"'{_shown(e)}'" for e in bad[:5]) + (" …" if len(bad) > 5 else "")
+        return kept, Notice(f"Gene list entries left out of the link ({len(bad):,}): {shown}")
+    return kept, None
 
 
 def parse_years(text: str) -> tuple[int, int] | None:
@@ -367,6 +399,8 @@ def to_query(corpus: Corpus, state: ViewState) -> str:
         params.append(("species", "all"))
     if state.path:
         params.append(("path", ",".join(gene_token(corpus, g) for g in state.path)))
+    if state.gene_list:
+        params.append(("list", ",".join(state.gene_list)))
     return "?" + urlencode(params, safe=",:") if params else ""
 
 
@@ -461,6 +495,7 @@ _STORED_FIELDS: dict[str, Callable[[object], object]] = {
     "chemicals": _strings_of(MAX_TERMS),
     "diseases": _strings_of(MAX_TERMS),
     "region": _stored_region,
+    "gene_list": lambda v: link_list(_strings_of(MAX_LINK_LIST)(v))[0],
 }
 
 

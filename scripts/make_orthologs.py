@@ -69,7 +69,7 @@ def ortholog_rows(source: pd.DataFrame) -> pd.DataFrame:
             "group": rows["homology_id"].astype("int64"),
             "taxon": rows["tax_id"].astype("int64"),
             "ncbi_id": rows["gene_id"].astype("int64"),
-            "symbol": rows["gene_symbol"].astype(str),
+            "symbol": rows["gene_symbol"].fillna("").astype(str),  # one fly gene has none
         }
     )
     return table.sort_values(["group", "taxon", "ncbi_id"]).reset_index(drop=True)

@@ -43,14 +43,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     },
     // The drawn network as an image file, made by plotly from the figure on the page: SVG, or a PNG at
     // publication size (1600 × 1200 layout at 3×: 4800 × 3600 pixels).
-    downloadNetworkImage: function (_svg, _png, graphId) {
+    // Named after the selection (`pfocr-network_genes-TP53-any.svg`), as the server names the other exports.
+    downloadNetworkImage: function (_svg, _png, graphId, name) {
       const triggered = (window.dash_clientside.callback_context.triggered || [])[0];
       const graph = document.querySelector("#" + graphId + " .js-plotly-plot");
       if (!triggered || !graph || !window.Plotly) return window.dash_clientside.no_update;
       const format = triggered.prop_id.startsWith("export-network-svg") ? "svg" : "png";
       window.Plotly.downloadImage(graph, {
         format: format,
-        filename: "pfocr-network",
+        filename: typeof name === "string" && name ? name : "pfocr-network",
         width: 1600,
         height: 1200,
         scale: format === "png" ? 3 : 1,

@@ -193,19 +193,27 @@ def test_the_drawn_network_saves_as_svg_png_and_cytoscape_json(dash_duo, app, se
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?genes=TNFSF11")
     wait_for_network(dash_duo)
     saved = Path(dash_duo.download_path)
-    dash_duo.find_element(f"#{ids.EXPORT_SVG}").click()
-    until(lambda: (saved / "pfocr-network.svg").exists(), timeout=TIMEOUT)
-    until(lambda: b"</svg>" in (saved / "pfocr-network.svg").read_bytes(), timeout=TIMEOUT)
-    dash_duo.find_element(f"#{ids.EXPORT_PNG}").click()
-    until(lambda: (saved / "pfocr-network.png").exists(), timeout=TIMEOUT)
-    until(lambda: len((saved / "pfocr-network.png").read_bytes()) > 24, timeout=TIMEOUT)
-    png = (saved / "pfocr-network.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (4800, 3600)  # publication size
     state = link_state(seed_corpus, dash_duo.driver.current_url)
+    # The images are named after the selection, as the other exports are.
+    svg, png_name = (network_export_name(seed_corpus, state, kind) for kind in ("svg", "png"))
+    assert svg == "pfocr-network_genes-TNFSF11-any.svg"
+    dash_duo.find_element(f"#{ids.EXPORT_SVG}").click()
+    until(lambda: (saved / svg).exists(), timeout=TIMEOUT)
+    until(lambda: b"</svg>" in (saved / svg).read_bytes(), timeout=TIMEOUT)
+    dash_duo.find_element(f"#{ids.EXPORT_PNG}").click()
+    until(lambda: (saved / png_name).exists(), timeout=TIMEOUT)
+    until(lambda: len((saved / png_name).read_bytes()) > 24, timeout=TIMEOUT)
+    png = (saved / png_name).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (4800, 3600)  # publication size
     dash_duo.find_element(f"#{ids.EXPORT_CYJS}").click()
     name = network_export_name(seed_corpus, state, "cyjs")
     until(lambda: (saved / name).exists() and (saved / name).stat().st_size > 0, timeout=TIMEOUT)
     assert json.loads((saved / name).read_text()) == to_cytoscape_json(seed_corpus, state)
+    # The line naming the export goes when the network changes (it named the view before).
+    dash_duo.wait_for_contains_text(f"#{ids.EXPORT_STATUS}", f"Exported {name}", timeout=TIMEOUT)
+    dash_duo.find_element(f"#{ids.COLOUR_MODE} input[value='organism']").click()
+    until(lambda: link_state(seed_corpus, dash_duo.driver.current_url).colour == "organism", timeout=TIMEOUT)
+    until(lambda: dash_duo.find_element(f"#{ids.EXPORT_STATUS}").text == "", timeout=TIMEOUT)
     assert_console_clean(dash_duo)
 
 

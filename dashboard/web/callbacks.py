@@ -913,6 +913,7 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         Input(ids.EXPORT_SVG, "n_clicks"),
         Input(ids.EXPORT_PNG, "n_clicks"),
         State(ids.NETWORK, "id"),
+        State(ids.NETWORK_NAME, "data"),
         prevent_initial_call=True,
     )
 
@@ -942,6 +943,8 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
     @app.callback(
         Output(ids.NETWORK, "figure"),
         Output(ids.NETWORK_STATUS, "children"),
+        Output(ids.NETWORK_NAME, "data"),
+        Output(ids.EXPORT_STATUS, "children", allow_duplicate=True),
         Input(ids.NETWORK_VIEW, "data"),
         State(ids.STATE, "data"),
         prevent_initial_call=True,
@@ -949,7 +952,11 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
     def network(view, stored):
         # The open figure is ringed when drawn; the clientside `ringOpenFigure` moves the ring later on.
         figure = ViewState.from_dict(stored).figure if isinstance(stored, dict) else None
-        return update_network(corpus, replace(ViewState.from_dict(view), figure=figure))
+        state = ViewState.from_dict(view)
+        drawn, status = update_network(corpus, replace(state, figure=figure))
+        # A new network: the SVG and PNG are named after it, and the line naming the last export (of the view
+        # before) goes.
+        return drawn, status, network_export_name(corpus, state, "svg").removesuffix(".svg"), None
 
     app.clientside_callback(
         ClientsideFunction(namespace="pfocr", function_name="ringOpenFigure"),

@@ -74,6 +74,7 @@ EXPORT_CYJS = "export-cyjs"  # the drawn network as Cytoscape.js JSON
 EXPORT_SVG = "export-network-svg"  # the drawn network as an image, made in the browser by plotly
 EXPORT_PNG = "export-network-png"
 IMAGE_SAVED = "network-image-saved"
+NETWORK_NAME = "network-name"  # the drawn network's file name (no extension), for its SVG and PNG
 EXPORT_ENRICHMENT = "export-enrichment"
 DOWNLOAD = "download"
 

@@ -491,6 +491,7 @@ def build_network_controls() -> html.Div:
                 className="image-exports",
             ),
             dcc.Store(id=ids.IMAGE_SAVED, data=None),
+            dcc.Store(id=ids.NETWORK_NAME, data="pfocr-network"),
         ],
         className="network-controls",
     )

@@ -34,6 +34,7 @@ from dashboard.analysis.terms import KINDS, resolve_terms, search_terms, terms_m
 from dashboard.corpus import columns as C
 from dashboard.corpus.corpusmap import GRID
 from dashboard.corpus.numbers import to_int_in
+from dashboard.corpus.orthologs import read_meta
 from dashboard.web.exports import to_cytoscape_json, to_enrichment_records
 from dashboard.web.state import ViewState, parse_query, parse_years
 
@@ -254,6 +255,7 @@ def build_api(corpus: Corpus) -> Blueprint:
             organisms=corpus.organism_counts,
             years={"min": span[0], "max": span[1]} if span else {"min": None, "max": None},
             problems=len(corpus.tables.problems),
+            orthologs={**read_meta()["source"], "species": list(read_meta()["species"].values())},
         )
 
     @api.get("/genes")

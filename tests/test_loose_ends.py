@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import networkx as nx
 import pytest
 from conftest import SEEDS
 from dash import no_update
 
 from dashboard.analysis.graph import select_subgraph
 from dashboard.analysis.model import UNSTATED
+from dashboard.analysis.patterns import Cooccurrence
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app
 from dashboard.web.callbacks import next_state, run_enrichment, to_enrichment_query, view_outputs
+from dashboard.web.cooccurrence import UNCLUSTERED, UNCLUSTERED_COLOUR, update_cooccurrence
+from dashboard.web.cooccurrence import to_figure as to_cooccurrence_figure
 from dashboard.web.exports import to_cytoscape_json
 from dashboard.web.figures import ViewOptions, build_network_figure
 from dashboard.web.state import MAX_LINK_LIST, ViewState, parse_query, to_query, to_selection
@@ -173,3 +177,28 @@ def test_a_gene_list_in_a_link_is_checked_like_the_other_parameters(seed_corpus,
     assert state.gene_list == kept
     assert [n for n in notices if says and says in n] if says else notices == []
     assert client.get(f"/api/v1/network?{query}").status_code == (400 if says else 200)
+
+
+# --- 6. co-occurrence: singletons grouped, community colours distinct -------------------------------------------
+def test_cooccurrence_groups_singletons_and_tells_every_community_apart(seed_corpus):
+    """15 communities of two genes, three Louvain singletons and a gene with no edge at all: the four lone genes
+    are one grey "unclustered" legend line; each community has its own colour and shape pair (colours repeat past
+    the palette, with another shape), none grey."""
+    graph = nx.Graph()
+    communities = [[2 * k, 2 * k + 1] for k in range(15)] + [[100], [101], [102]]
+    for number, members in enumerate(communities):
+        for row in members:
+            graph.add_node(row, symbol=f"G{row}", ncbi_id=row, figures=3, community=number)
+    graph.add_node(103, symbol="G103", ncbi_id=103, figures=2, community=None)
+    graph.add_edges_from((a, b) for a, b in communities[:15])
+    figure = to_cooccurrence_figure(Cooccurrence(graph=graph, communities=communities, figures=10))
+    traces = [t for t in figure["data"] if t["mode"] != "lines"]
+    lone = [t for t in traces if t["name"] == UNCLUSTERED]
+    assert len(lone) == 1 and sorted(lone[0]["customdata"]) == ["gene:100", "gene:101", "gene:102", "gene:103"]
+    assert lone[0]["marker"]["color"] == UNCLUSTERED_COLOUR
+    grouped = [t for t in traces if t["name"] != UNCLUSTERED]
+    assert len(grouped) == 15 and all(len(t["customdata"]) == 2 for t in grouped)
+    looks = {(t["marker"]["color"], t["marker"]["symbol"]) for t in grouped}
+    assert len(looks) == 15 and UNCLUSTERED_COLOUR not in {colour for colour, _ in looks}
+    _, note = update_cooccurrence(seed_corpus, ViewState(), 150)
+    assert "unclustered (grey)" in note and "communities (Louvain) of two or more genes" in note

@@ -16,7 +16,24 @@ from dashboard.web import ids
 from dashboard.web.callbacks import pass_selection
 from dashboard.web.state import ViewState, to_query, to_selection
 
-PALETTE = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#b2df8a")
+# Community colours, none grey (the unclustered genes' colour); past them colours repeat with another shape.
+PALETTE = (
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#e6ab02",
+    "#a6761d",
+    "#1f78b4",
+    "#b2df8a",
+    "#fb9a99",
+    "#6a3d9a",
+    "#17becf",
+)
+SHAPES = ("circle", "diamond", "square", "triangle-up")
+UNCLUSTERED = "unclustered (no community of two or more)"
+UNCLUSTERED_COLOUR = "#9e9e9e"
 DEFAULT_TOP, MAX_TOP = 40, 150
 COMMUNITY_GENES_CHOSEN = 10  # a clicked community chooses at most this many of its genes
 
@@ -70,12 +87,22 @@ def to_figure(result: Cooccurrence) -> dict:
             "name": "shared figures",
         }
     ]
-    groups = [*result.communities]
-    alone = [n for n in graph if graph.nodes[n]["community"] is None]
+    clustered = [number for number, members in enumerate(result.communities) if len(members) > 1]
+    alone = [
+        n
+        for n in graph
+        if graph.nodes[n]["community"] is None or len(result.communities[graph.nodes[n]["community"]]) < 2
+    ]
+    groups = [(result.communities[number], rank) for rank, number in enumerate(clustered)]
+    names = [text_html.escape(community_name(result, number), quote=False) for number in clustered]
     if alone:
-        groups.append(alone)
-    for number, members in enumerate(groups):
-        named = number < len(result.communities)
+        groups.append((sorted(alone, key=lambda n: (-graph.nodes[n]["figures"], graph.nodes[n]["ncbi_id"])), None))
+        names.append(UNCLUSTERED)
+    for (members, rank), name in zip(groups, names, strict=True):
+        if rank is None:
+            colour, shape = UNCLUSTERED_COLOUR, "circle"
+        else:
+            colour, shape = PALETTE[rank % len(PALETTE)], SHAPES[rank // len(PALETTE) % len(SHAPES)]
         traces.append(
             {
                 "type": "scatter",
@@ -91,10 +118,11 @@ def to_figure(result: Cooccurrence) -> dict:
                     for n in members
                 ],
                 "hovertemplate": "%{hovertext}<extra></extra>",
-                "name": text_html.escape(community_name(result, number), quote=False) if named else "no partner",
+                "name": name,
                 "marker": {
                     "size": [8 + 2 * graph.nodes[n]["figures"] ** 0.5 for n in members],
-                    "color": PALETTE[number % len(PALETTE)] if named else "#b8b8b8",
+                    "color": colour,
+                    "symbol": shape,
                     "line": {"width": 0.5, "color": "white"},
                 },
             }
@@ -128,11 +156,15 @@ def update_cooccurrence(corpus: Corpus, state: ViewState, top: object) -> tuple[
     count = to_int_in(top, 5, MAX_TOP) or DEFAULT_TOP
     species = main_species(corpus, selection, rows)
     result = build_cooccurrence(corpus, rows, top=count, exact=selection.exact, species=species)
+    clustered = sum(1 for members in result.communities if len(members) > 1)
+    unclustered = result.graph.number_of_nodes() - sum(len(m) for m in result.communities if len(m) > 1)
+    wraps = f" Past {len(PALETTE)} communities colours repeat, with another shape." if clustered > len(PALETTE) else ""
+    kind = "community" if clustered == 1 else "communities"
     note = (
         f"The {result.graph.number_of_nodes():,} {species or ''} genes in most of this selection's {len(rows):,}"
-        " figures; an edge"
-        f" where two share at least two; {len(result.communities):,} communities (Louvain). Click a gene to choose"
-        f" its community (at most its {COMMUNITY_GENES_CHOSEN} genes in most figures)."
+        f" figures; an edge where two share at least two; {clustered:,} {kind} (Louvain) of two or more genes,"
+        f" {unclustered:,} gene(s) unclustered (grey).{wraps} Click a gene to choose its community (at most its"
+        f" {COMMUNITY_GENES_CHOSEN} genes in most figures)."
     )
     return to_figure(result), note
 

@@ -12,6 +12,7 @@ import pytest
 from conftest import SEEDS
 from dash import no_update
 
+from dashboard.analysis.corpusmap import corpus_map, map_groups
 from dashboard.analysis.graph import select_subgraph
 from dashboard.analysis.model import UNSTATED
 from dashboard.analysis.patterns import Cooccurrence
@@ -202,3 +203,26 @@ def test_cooccurrence_groups_singletons_and_tells_every_community_apart(seed_cor
     assert len(looks) == 15 and UNCLUSTERED_COLOUR not in {colour for colour, _ in looks}
     _, note = update_cooccurrence(seed_corpus, ViewState(), 150)
     assert "unclustered (grey)" in note and "communities (Louvain) of two or more genes" in note
+
+
+# --- 8. the corpus map's two greys are told apart -----------------------------------------------------------------
+def luminance(colour: str) -> float:
+    """WCAG's relative luminance of a #rrggbb colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_map_tells_other_organisms_from_none_stated(seed_corpus):
+    """The map's "other organisms" and "no organism stated" points are at least 3:1 apart (WCAG's contrast for
+    graphics), and both stand off the white plot."""
+    points = corpus_map(seed_corpus)
+    groups = {g.name: g.colour for g in map_groups(seed_corpus, points, "organism")}
+    other, unstated = groups["other organisms"], groups["no organism stated"]
+    assert contrast(other, unstated) >= 3.0, (other, unstated)
+    assert contrast(other, "#ffffff") >= 3.0 and contrast(unstated, "#ffffff") >= 1.5

@@ -55,7 +55,8 @@ class Group:
 
 
 ORGANISM_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
-OTHER_COLOUR, UNSTATED_COLOUR, NO_YEAR_COLOUR = "#b8b8b8", "#dedede", "#c8c8c8"
+# Other organisms dark grey, none stated pale: at least 3:1 apart (WCAG's contrast for graphics), as their legend says.
+OTHER_COLOUR, UNSTATED_COLOUR, NO_YEAR_COLOUR = "#666666", "#cfcfcf", "#c8c8c8"
 
 
 def map_groups(corpus: Corpus, points: CorpusMap, colour: str) -> list[Group]:

@@ -78,56 +78,58 @@ def list_species_choices(corpus: Corpus) -> list[str]:
     return [*table, *(s for s in corpus.species_gene_counts if table_species(s) is None)]
 
 
-def _species_named(corpus: Corpus, table: OrthologTable, token: str) -> dict[str, bool]:
-    """Species (the table's names where it has them) one of whose genes the entry names → spelled exactly so."""
-    if is_ascii_digits(token):
-        gene = table.gene(int(token))
-        row = corpus.gene_row(int(token))
-        found = {gene.species: True} if gene else {}
-        if row is not None and corpus.gene_organisms[row]:
-            found[table_species(corpus.gene_organisms[row]) or corpus.gene_organisms[row]] = True
-        return found
-    found = table.species_with_symbol(token)
-    for row in corpus.rows_for_symbol_any_case(token):
-        if corpus.gene_organisms[row]:
-            name = table_species(corpus.gene_organisms[row]) or corpus.gene_organisms[row]
-            found[name] = found.get(name, False) or corpus.symbols[row] == token
+def _species_of(corpus: Corpus, row: int) -> str:
+    """A corpus gene's species, by the table's name for it where the table has it."""
+    return table_species(corpus.gene_organisms[row]) or corpus.gene_organisms[row]
+
+
+def _candidates(corpus: Corpus, table: OrthologTable, entries: list[str]) -> dict[str, dict[int, tuple[str, bool]]]:
+    """Entry → every gene it names, of any species the table or the corpus knows: NCBI id → (species, whether
+    the entry spells its symbol exactly so). An id names its gene; a symbol is looked up in any case."""
+    symbols = [token for token in entries if not is_ascii_digits(token)]
+    in_table = dict(zip(symbols, table.by_symbols(symbols), strict=True))
+    found: dict[str, dict[int, tuple[str, bool]]] = {}
+    for token in entries:
+        genes: dict[int, tuple[str, bool]] = {}
+        if token not in in_table:
+            gene, row = table.gene(int(token)), corpus.gene_row(int(token))
+            if gene is not None:
+                genes[gene.ncbi_id] = (gene.species, True)
+            if row is not None and corpus.gene_organisms[row]:
+                genes[int(token)] = (_species_of(corpus, row), True)
+        else:
+            genes = {gene.ncbi_id: (gene.species, gene.symbol == token) for gene in in_table[token]}
+            for row in corpus.rows_for_symbol_any_case(token):
+                if corpus.gene_organisms[row]:
+                    gene_id = int(corpus.gene_ids[row])
+                    spelled = genes.get(gene_id, ("", False))[1] or corpus.symbols[row] == token
+                    genes[gene_id] = (_species_of(corpus, row), spelled)
+        found[token] = genes
     return found
 
 
-def infer_list_species(corpus: Corpus, entries: list[str]) -> tuple[str | None, dict[str, int]]:
+def _choose(genes: dict[int, tuple[str, bool]], species: str | None = None) -> list[int]:
+    """The ids among an entry's genes (of one species, when given) it names: those spelled exactly so, if any."""
+    mine = {gene_id: spelled for gene_id, (of, spelled) in genes.items() if species is None or of == species}
+    return [gene_id for gene_id, spelled in mine.items() if spelled] or list(mine)
+
+
+def _infer(corpus: Corpus, candidates: dict[str, dict[int, tuple[str, bool]]]) -> tuple[str | None, dict[str, int]]:
     """The species the entries name (exact spellings first, then any case, then the corpus' larger species) and
-    the votes of each."""
-    table = ortholog_table()
+    the entries naming each."""
     exact: Counter[str] = Counter()
     named: Counter[str] = Counter()
-    for token in entries:
-        for species, spelled in _species_named(corpus, table, token).items():
-            named[species] += 1
-            exact[species] += spelled
+    for genes in candidates.values():
+        spelled: dict[str, bool] = {}
+        for species, is_exact in genes.values():
+            spelled[species] = spelled.get(species, False) or is_exact
+        named.update(spelled.keys())
+        exact.update(species for species, is_exact in spelled.items() if is_exact)
     if not named:
         return None, {}
     sizes = {table_species(s) or s: n for s, n in corpus.species_gene_counts.items()}
     best = max(named, key=lambda s: (exact[s], named[s], sizes.get(s, 0), s))
     return best, dict(named.most_common())
-
-
-def _list_genes(corpus: Corpus, table: OrthologTable, token: str, species: str) -> list[int]:
-    """The NCBI ids of the list species' genes an entry names (exact spellings win over other cases)."""
-    if is_ascii_digits(token):
-        gene = table.gene(int(token))
-        row = corpus.gene_row(int(token))
-        of_species = (gene is not None and gene.species == species) or (
-            row is not None and (table_species(corpus.gene_organisms[row]) or corpus.gene_organisms[row]) == species
-        )
-        return [int(token)] if of_species else []
-    spelled: dict[int, bool] = {g.ncbi_id: g.symbol == token for g in table.by_symbol(species, token)}
-    for row in corpus.rows_for_symbol_any_case(token):
-        if (table_species(corpus.gene_organisms[row]) or corpus.gene_organisms[row]) == species:
-            gene_id = int(corpus.gene_ids[row])
-            spelled[gene_id] = spelled.get(gene_id, False) or corpus.symbols[row] == token
-    exact = [gene_id for gene_id, is_exact in spelled.items() if is_exact]
-    return exact or list(spelled)
 
 
 def _corpus_row(corpus: Corpus, gene_id: int, species: str) -> int | None:
@@ -140,10 +142,11 @@ def map_gene_list(corpus: Corpus, tokens: list[str], species: str, list_species:
     the ortholog table."""
     table = ortholog_table()
     entries = list(dict.fromkeys(t.strip() for t in tokens if t and t.strip()))
+    candidates = _candidates(corpus, table, entries)
     inferred = not list_species
     votes: dict[str, int] = {}
     if inferred:
-        list_species, votes = infer_list_species(corpus, entries)
+        list_species, votes = _infer(corpus, candidates)
     target = table_species(species) or species
     mapped: list[Mapping] = []
     unmapped: list[tuple[str, str]] = []
@@ -151,7 +154,7 @@ def map_gene_list(corpus: Corpus, tokens: list[str], species: str, list_species:
         if list_species is None:
             unmapped.append((token, "names no gene of any species known"))
             continue
-        genes = _list_genes(corpus, table, token, list_species)
+        genes = _choose(candidates[token], list_species)
         if not genes:
             unmapped.append((token, f"not a {list_species} gene of the corpus or the ortholog table"))
             continue
@@ -222,31 +225,16 @@ def describe_mapping(mapping: OrthologMap, limit: int = 30) -> list[str]:
     return notes
 
 
-def named_genes(corpus: Corpus, token: str) -> list[int]:
-    """NCBI ids of the genes an entry names in any species the table or the corpus knows: an id, else the symbol
-    spelled exactly so, else in any case."""
-    table = ortholog_table()
-    if is_ascii_digits(token):
-        known = table.gene(int(token)) is not None or corpus.gene_row(int(token)) is not None
-        return [int(token)] if known else []
-    spelled: dict[int, bool] = {}
-    for species in table.species:
-        spelled.update({g.ncbi_id: g.symbol == token for g in table.by_symbol(species, token)})
-    for row in corpus.rows_for_symbol_any_case(token):
-        gene_id = int(corpus.gene_ids[row])
-        spelled[gene_id] = spelled.get(gene_id, False) or corpus.symbols[row] == token
-    exact = [gene_id for gene_id, is_exact in spelled.items() if is_exact]
-    return exact or list(spelled)
-
-
 def with_orthologs(corpus: Corpus, tokens: list[str]) -> tuple[dict[int, str], list[str]]:
     """The corpus' genes the entries name and their orthologs in every species of the corpus: gene row → how it
     came (`named`, or `ortholog of <symbol> (<species>)`); and the entries that name no gene."""
     table = ortholog_table()
+    entries = [token.strip() for token in tokens if token.strip()]
+    candidates = _candidates(corpus, table, entries)
     found: dict[int, str] = {}
     unknown: list[str] = []
-    for token in (t.strip() for t in tokens):
-        genes = named_genes(corpus, token) if token else []
+    for token in entries:
+        genes = _choose(candidates[token])
         if not genes:
             unknown.append(token)
             continue
@@ -266,4 +254,4 @@ def with_orthologs(corpus: Corpus, tokens: list[str]) -> tuple[dict[int, str], l
                     row = _corpus_row(corpus, ortholog.ncbi_id, species)
                     if row is not None:
                         found.setdefault(row, f"ortholog of {own.symbol} ({own.species})")
-    return found, [t for t in unknown if t]
+    return found, unknown

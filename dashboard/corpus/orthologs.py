@@ -47,7 +47,7 @@ class OrthologTable:
         self._by_group = np.argsort(self._groups, kind="stable")
         self._sorted_groups = self._groups[self._by_group]
         keys = np.array(
-            [f"{code}\t{symbol.casefold()}" for code, symbol in zip(self._codes, self._symbols, strict=True)],
+            [f"{symbol.casefold()}\t{code}" for code, symbol in zip(self._codes, self._symbols, strict=True)],
             dtype=object,
         )
         self._by_key = np.argsort(keys, kind="stable")
@@ -68,23 +68,27 @@ class OrthologTable:
         row = self._row(int(ncbi_id))
         return None if row is None else self._gene(row)
 
+    def by_symbols(self, symbols: list[str]) -> list[list[Ortholog]]:
+        """For each symbol, the genes of every species with it in any case (two binary searches for them all)."""
+        if not symbols:
+            return []
+        folded = [symbol.casefold() for symbol in symbols]
+        # A key is `symbol<TAB>species`: the tab sorts before every character a symbol holds, so one symbol's keys
+        # lie between `symbol<TAB>` and `symbol<TAB>~`.
+        low = np.searchsorted(self._sorted_keys, np.array([f"{f}\t" for f in folded], dtype=object), side="left")
+        high = np.searchsorted(self._sorted_keys, np.array([f"{f}\t~" for f in folded], dtype=object), side="left")
+        return [[self._gene(int(r)) for r in self._by_key[lo:hi]] for lo, hi in zip(low, high, strict=True)]
+
     def by_symbol(self, species: str, symbol: str) -> list[Ortholog]:
         """The species' genes with this symbol in any case; those spelled exactly so first."""
-        if species not in self.species:
-            return []
-        key = f"{self.species.index(species)}\t{symbol.casefold()}"
-        low = int(np.searchsorted(self._sorted_keys, key, side="left"))
-        high = int(np.searchsorted(self._sorted_keys, key, side="right"))
-        found = [self._gene(int(row)) for row in self._by_key[low:high]]
+        found = [gene for gene in self.by_symbols([symbol])[0] if gene.species == species]
         return sorted(found, key=lambda gene: gene.symbol != symbol)
 
-    def species_with_symbol(self, symbol: str) -> dict[str, bool]:
-        """Each species one of whose genes has this symbol → whether one is spelled exactly so."""
-        found: dict[str, bool] = {}
-        for species in self.species:
-            for gene in self.by_symbol(species, symbol):
-                found[species] = found.get(species, False) or gene.symbol == symbol
-        return found
+    def genes_of(self, species: str) -> list[Ortholog]:
+        """Every gene of a species in the table."""
+        if species not in self.species:
+            return []
+        return [self._gene(int(r)) for r in np.flatnonzero(self._codes == self.species.index(species))]
 
     def orthologs(self, ncbi_id: int, species: str) -> list[Ortholog]:
         """Every gene of `species` in the gene's group (the gene itself when it is of that species)."""

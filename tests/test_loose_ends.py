@@ -19,7 +19,7 @@ from dashboard.analysis.patterns import Cooccurrence
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app
-from dashboard.web.callbacks import next_state, run_enrichment, to_enrichment_query, view_outputs
+from dashboard.web.callbacks import next_state, run_enrichment, show_detail, to_enrichment_query, view_outputs
 from dashboard.web.cooccurrence import UNCLUSTERED, UNCLUSTERED_COLOUR, update_cooccurrence
 from dashboard.web.cooccurrence import to_figure as to_cooccurrence_figure
 from dashboard.web.exports import to_cytoscape_json
@@ -226,3 +226,29 @@ def test_the_map_tells_other_organisms_from_none_stated(seed_corpus):
     other, unstated = groups["other organisms"], groups["no organism stated"]
     assert contrast(other, unstated) >= 3.0, (other, unstated)
     assert contrast(other, "#ffffff") >= 3.0 and contrast(unstated, "#ffffff") >= 1.5
+
+
+# --- 7. a record outside the selection says so ------------------------------------------------------------------
+def _texts(component) -> str:
+    """All the text a Dash component tree shows."""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(_texts(c) for c in component)
+    children = getattr(component, "children", None)
+    return _texts(children) if children is not None else ""
+
+
+def test_an_open_record_the_selection_leaves_out_is_marked_and_closes(seed_corpus):
+    figid = "PMC7090164__fcell-08-00089-g002"
+    inside = parse_query(seed_corpus, f"genes=TNFSF11&figure={figid}")[0]
+    assert "Not in the current selection" not in _texts(show_detail(seed_corpus, inside))
+    year = int(seed_corpus.years[seed_corpus.figure_row(figid)])
+    span = seed_corpus.year_span
+    other = span[0] if year != span[0] else span[1]
+    outside = replace(inside, years=(other, other))
+    shown = _texts(show_detail(seed_corpus, outside))
+    assert "Not in the current selection" in shown and "Close this record" in shown
+    assert "Exosome-mediated communication" in shown  # the record itself stays
+    closed, _ = next_state(seed_corpus, {"type": ids.BACK_TO_GENES, "index": "close"}, {}, outside)
+    assert closed.figure is None and closed.years == outside.years

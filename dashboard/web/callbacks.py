@@ -771,9 +771,29 @@ def figure_thumbnails(corpus: Corpus, figids) -> list[str | None]:
 
 
 def show_detail(corpus: Corpus, state: ViewState, thumbnails: bool = False):
-    """The detail panel: the open figure, else the last chosen gene, else nothing (the overview beside it shows)."""
+    """The detail panel: the open figure, else the last chosen gene, else nothing (the overview beside it shows).
+    A figure the selection has come to leave out stays open, marked as outside it, with a button that closes it."""
     if state.figure:
-        return build_figure_detail(corpus, state, state.figure, thumbnails)
+        record = build_figure_detail(corpus, state, state.figure, thumbnails)
+        row = corpus.figure_row(state.figure)
+        if row is None or selection_mask(corpus, to_selection(corpus, state))[row]:
+            return record
+        outside = html.Div(
+            [
+                html.Strong("Not in the current selection. "),
+                "The genes, search or filters chosen now leave this figure out; its record stays open until you"
+                " close it. ",
+                html.Button(
+                    "Close this record",
+                    id={"type": ids.BACK_TO_GENES, "index": "close"},
+                    className="export",
+                    n_clicks=0,
+                ),
+            ],
+            className="record-outside",
+            role="note",
+        )
+        return html.Div([outside, record])
     if state.focus_gene is not None:
         return build_gene_detail(corpus, state, state.focus_gene, thumbnails)
     return None

@@ -5,6 +5,8 @@ enrichment's words for an entry it did not find."""
 
 from __future__ import annotations
 
+import html
+import math
 from dataclasses import replace
 
 import networkx as nx
@@ -19,11 +21,18 @@ from dashboard.analysis.patterns import Cooccurrence
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app
-from dashboard.web.callbacks import next_state, run_enrichment, show_detail, to_enrichment_query, view_outputs
+from dashboard.web.callbacks import (
+    draw_network,
+    next_state,
+    run_enrichment,
+    show_detail,
+    to_enrichment_query,
+    view_outputs,
+)
 from dashboard.web.cooccurrence import UNCLUSTERED, UNCLUSTERED_COLOUR, update_cooccurrence
 from dashboard.web.cooccurrence import to_figure as to_cooccurrence_figure
 from dashboard.web.exports import to_cytoscape_json
-from dashboard.web.figures import ViewOptions, build_network_figure
+from dashboard.web.figures import UNSTATED_SPECIES, ViewOptions, build_network_figure, text_height, text_width
 from dashboard.web.state import MAX_LINK_LIST, ViewState, parse_query, to_query, to_selection
 
 
@@ -252,3 +261,38 @@ def test_an_open_record_the_selection_leaves_out_is_marked_and_closes(seed_corpu
     assert "Exosome-mediated communication" in shown  # the record itself stays
     closed, _ = next_state(seed_corpus, {"type": ids.BACK_TO_GENES, "index": "close"}, {}, outside)
     assert closed.figure is None and closed.years == outside.years
+
+
+# --- 1. labels next to their markers; leader lines unlike edges -----------------------------------------------
+@pytest.mark.parametrize("query", ["", "genes=TP53,AKT1&colour=organism", "budget=2000"])
+def test_labels_sit_next_to_their_markers_and_leaders_are_not_edges(seed_corpus, query):
+    """Every label's box is within 16 px of its marker's edge (a diagonal away at most) at the scale it was placed
+    for; a leader line is dotted, thinner and paler than an edge, and starts at a marker's edge, never at a node's
+    centre as an edge does."""
+    figure, _ = draw_network(seed_corpus, parse_query(seed_corpus, query)[0])
+    traces = {t["name"]: t for t in figure["data"]}
+    scale = figure["layout"]["meta"]["px_per_unit"]
+    centres, radii = {}, {}
+    for trace in figure["data"]:
+        if trace["mode"] == "markers" and trace["name"] not in ("Open figure", UNSTATED_SPECIES):
+            for node, x, y, size in zip(
+                trace["customdata"], trace["x"], trace["y"], trace["marker"]["size"], strict=True
+            ):
+                centres[node], radii[node] = (x * scale, y * scale), size / 2
+    labels = traces["labels"]
+    for node, x, y, text in zip(labels["customdata"], labels["x"], labels["y"], labels["text"], strict=True):
+        shown = html.unescape(text).replace("<br>", "\n")
+        half_w, half_h = text_width(shown) / 2, text_height(shown) / 2
+        cx, cy = centres[node]
+        dx = max(abs(x * scale - cx) - half_w, 0)
+        dy = max(abs(y * scale - cy) - half_h, 0)
+        assert math.hypot(dx, dy) <= math.sqrt(2) * (radii[node] + 16) + 2, (node, shown)  # at most a diagonal away
+    leaders, edges = traces["label lines"], traces["links"]
+    assert leaders["line"]["dash"] == "dot" and leaders["line"]["width"] < edges["line"]["width"]
+    assert edges["line"].get("dash", "solid") == "solid"
+    starts = [(x * scale, y * scale) for x, y in zip(leaders["x"][0::3], leaders["y"][0::3], strict=True)]
+    assert starts  # these views draw some
+    for sx, sy in starts:
+        nearest = min(centres, key=lambda n: math.hypot(centres[n][0] - sx, centres[n][1] - sy))
+        gap = math.hypot(centres[nearest][0] - sx, centres[nearest][1] - sy)
+        assert gap >= radii[nearest] - 1.5, (nearest, gap, radii[nearest])

@@ -39,6 +39,9 @@ SEVERAL_COLOUR = "#f781bf"  # a figure stating several organisms: none of them i
 ANOTHER_ORGANISM_COLOUR = "#8f8f8f"  # one organism, past the coloured ones
 NO_ORGANISM_COLOUR = "#dcdcdc"  # drawn with a grey edge: pale, but not lost on the white
 EDGE_COLOUR = "rgba(120,120,120,0.35)"
+# A label's leader line: dotted, thin and pale, from the marker's edge — never mistaken for an edge (solid, centre to
+# centre).
+LEADER_LINE = {"width": 0.5, "color": "rgba(150,150,150,0.7)", "dash": "dot"}
 # Chosen genes, each its own colour (none the figures' orange or the genes' blue), cycling past eight.
 CHOSEN_COLOURS = ("#d62728", "#009e73", "#7a3b8f", "#0072b2", "#cc79a7", "#17becf", "#8c564b", "#000000")
 ORGANISM_COLOURS = ("#e07b39", "#8c564b", "#2ca02c", "#9467bd", "#17becf", "#bcbd22", "#e6ab02", "#d62728")
@@ -196,7 +199,7 @@ def display_scale(xy: np.ndarray, sizes: np.ndarray) -> float:
 
 _DIRECTIONS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))  # right, left, over, …
 _DIRECTIONS_BELOW = ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1))  # a figure's: under first
-_GAPS = (1.0, 10.0, 22.0)  # pixels between a node and its label: beside it, then a little away (with a leader line)
+_GAPS = (1.0, 8.0, 16.0)  # pixels between a node and its label: beside it, then a little away (with a leader line)
 
 
 def _candidate_boxes(
@@ -577,16 +580,18 @@ def label_traces(
         x0, y0, x1, y1 = boxes[i]
         px, py = xy[i] * scale
         nearest = (min(max(px, x0), x1), min(max(py, y0), y1))
-        if math.hypot(nearest[0] - px, nearest[1] - py) > sizes[i] / 2 + 6:  # set away: draw the leader
-            line_x += [round(px / scale, DIGITS), round(nearest[0] / scale, DIGITS), None]
-            line_y += [round(py / scale, DIGITS), round(nearest[1] / scale, DIGITS), None]
+        away = math.hypot(nearest[0] - px, nearest[1] - py)
+        if away > sizes[i] / 2 + 6:  # set away: draw the leader, from the marker's edge (an edge runs from its centre)
+            start = (px + (nearest[0] - px) * sizes[i] / 2 / away, py + (nearest[1] - py) * sizes[i] / 2 / away)
+            line_x += [round(start[0] / scale, DIGITS), round(nearest[0] / scale, DIGITS), None]
+            line_y += [round(start[1] / scale, DIGITS), round(nearest[1] / scale, DIGITS), None]
     return [
         {
             "type": kind,
             "x": line_x,
             "y": line_y,
             "mode": "lines",
-            "line": {"width": 0.8, "color": "rgba(60,60,60,0.55)"},
+            "line": LEADER_LINE,
             "hoverinfo": "skip",
             "showlegend": False,
             "name": "label lines",

@@ -11,6 +11,7 @@ import shutil
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import SEEDS, SITE
 from dash.testing.wait import until
@@ -26,12 +27,13 @@ from dashboard.config import Settings
 from dashboard.corpus import cache as cache_module
 from dashboard.corpus import columns as C
 from dashboard.corpus.bundle import open_bundle
-from dashboard.corpus.cache import load_corpus
+from dashboard.corpus.cache import load_corpus, write_table
 from dashboard.corpus.corpusmap import (
     GRID,
     MAP_FILE,
     SPAWN_FROM,
     CorpusMap,
+    build_corpus_map,
     embed,
     figure_gene_matrix,
     load_corpus_map,
@@ -94,6 +96,26 @@ def test_a_process_forked_after_a_map_was_built_can_build_one_too():
     hung = child.is_alive()
     child.kill()
     assert not hung and child.exitcode == 0
+
+
+def test_a_large_stored_corpus_is_read_reduced_and_laid_out_in_a_spawned_process(tmp_path):
+    """From SPAWN_FROM figures the whole build runs apart, from the stored figid and gene id columns: each figure's
+    point, in the figures table's order, lies among its group's."""
+    matrix, labels = planted(groups=3, per_group=SPAWN_FROM // 3 + 10)
+    figids = [f"PMC{i}__f{i}" for i in range(matrix.shape[0])][::-1]  # not in sorted order
+    coo = matrix.tocoo()
+    links = pd.DataFrame({C.FIGID: pd.Categorical([figids[r] for r in coo.row]), C.GENE_ID: coo.col + 1000})
+    write_table(tmp_path, "figures", pd.DataFrame({C.FIGID: figids}))
+    write_table(tmp_path, "links", links)
+    before = {p.pid for p in multiprocessing.active_children()}
+    path = build_corpus_map(tmp_path)
+    assert {p.pid for p in multiprocessing.active_children()} <= before  # the spawned process is gone
+    stored = read_corpus_map(path, figids)
+    assert stored.method.startswith("tsne") and np.isnan(stored.x[-1]) and stored.placed.sum() == len(labels) - 1
+    points = np.column_stack([stored.x, stored.y])[:-1].astype(np.float64)
+    distances = np.linalg.norm(points[:, None] - points[None], axis=-1)
+    np.fill_diagonal(distances, np.inf)
+    assert (labels[:-1][distances.argmin(axis=1)] == labels[:-1]).mean() >= 0.95
 
 
 def test_a_few_figures_are_laid_out_by_svd_and_the_grid_spans_its_range():

@@ -1,4 +1,7 @@
-"""Entry point: `pfocr-dashboard check|build|enrich|serve ...` (also `python -m dashboard`)."""
+"""Entry point: `pfocr-dashboard check|build|enrich|serve|web ...` (also `python -m dashboard`).
+
+Each command imports what it needs when it runs: the Procfile's `web` process answers the port while its builder
+makes the data, and stays at about 25 MiB without pandas and the rest."""
 
 from __future__ import annotations
 

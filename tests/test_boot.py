@@ -165,3 +165,16 @@ def test_terminal_shows_a_bar_with_rate_and_time_left():
     shown = screen.getvalue()
     assert shown.startswith("\r[#######.......................] parsing: 250 of 1,000 records")
     assert "records/s" in shown and "s left" in shown
+
+
+def test_the_launcher_answers_the_port_without_the_data_libraries():
+    """The Procfile's process answers the port while its builder makes the data: it must not hold pandas and the
+    rest too (at 110,000 figures that was 100 MiB counted once more beside the builder and the t-SNE)."""
+    code = (
+        "import sys, dashboard.cli, dashboard.web.launcher\n"
+        "from dashboard.config import Settings\n"
+        "dashboard.web.launcher.needs_building(Settings(data=('seeds',)))\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'scipy', 'dash', 'flask') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"

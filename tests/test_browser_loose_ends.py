@@ -68,3 +68,47 @@ def test_a_gene_list_survives_a_link_and_back(dash_duo, app, seed_corpus):
     dash_duo.driver.back()
     until(lambda: enrichment_rows(dash_duo) == shown, timeout=TIMEOUT)
     assert_console_clean(dash_duo)
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_the_paths_labels_sit_beside_their_boxes(dash_duo, app, width):
+    """The words "From" and "to" sit next to their gene boxes: side by side at 1400 px (the same small gap), above
+    them at 800 px (the same left edge) — measured on the text, not on the label's grid cell."""
+    watch_console(dash_duo)
+    dash_duo.driver.set_window_size(width, 900)
+    dash_duo.start_server(app)
+    wait_for_network(dash_duo)
+    tab = next(t for t in dash_duo.find_elements("[role='tab']") if t.text.startswith("Paths"))
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", tab)
+    tab.click()
+    dash_duo.wait_for_element(".path-form", timeout=TIMEOUT)
+    boxes = dash_duo.driver.execute_script(
+        """
+        const edges = (r) => [r.left, r.top, r.right, r.bottom];
+        const text = (e) => { const range = document.createRange(); range.selectNodeContents(e); return range; };
+        return [arguments[0], arguments[1]].map((id) => [
+            edges(text(document.querySelector(`label[for='${id}']`)).getBoundingClientRect()),
+            edges(document.getElementById(id).getBoundingClientRect())]);
+        """,
+        ids.PATH_FROM,
+        ids.PATH_TO,
+    )
+    (from_label, from_box), (to_label, to_box) = boxes
+    if width == 1400:
+        gaps = [from_box[0] - from_label[2], to_box[0] - to_label[2]]
+        assert all(0 <= gap <= 16 for gap in gaps) and abs(gaps[0] - gaps[1]) <= 1, gaps
+    else:
+        assert abs(from_label[0] - from_box[0]) <= 1 and abs(to_label[0] - to_box[0]) <= 1
+        assert 0 <= from_box[1] - from_label[3] <= 16
+    assert_console_clean(dash_duo)
+
+
+def test_a_parameter_given_twice_is_named_on_the_page(dash_duo, app, seed_corpus):
+    watch_console(dash_duo)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?genes=TP53&genes=AKT1")
+    dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", "'genes' is given 2 times in the link", timeout=TIMEOUT)
+    assert "only the last ('AKT1') was used" in dash_duo.find_element(f"#{ids.NOTICE}").text
+    until(lambda: link_state(seed_corpus, dash_duo.driver.current_url).genes == (207,), timeout=TIMEOUT)
+    assert dash_duo.driver.current_url.count("genes=") == 1  # the link is rewritten with the value used
+    assert_console_clean(dash_duo)

@@ -160,11 +160,12 @@ def update_cooccurrence(corpus: Corpus, state: ViewState, top: object) -> tuple[
     unclustered = result.graph.number_of_nodes() - sum(len(m) for m in result.communities if len(m) > 1)
     wraps = f" Past {len(PALETTE)} communities colours repeat, with another shape." if clustered > len(PALETTE) else ""
     kind = "community" if clustered == 1 else "communities"
+    lone = f", {unclustered:,} gene(s) unclustered (grey)" if unclustered else ""
     note = (
         f"The {result.graph.number_of_nodes():,} {species or ''} genes in most of this selection's {len(rows):,}"
-        f" figures; an edge where two share at least two; {clustered:,} {kind} (Louvain) of two or more genes,"
-        f" {unclustered:,} gene(s) unclustered (grey).{wraps} Click a gene to choose its community (at most its"
-        f" {COMMUNITY_GENES_CHOSEN} genes in most figures)."
+        f" figures; an edge where two share at least two; {clustered:,} {kind} (Louvain) of two or more genes"
+        f"{lone}.{wraps} Click a gene to choose its community (at most its {COMMUNITY_GENES_CHOSEN} genes in most"
+        " figures)."
     )
     return to_figure(result), note
 

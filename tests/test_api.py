@@ -9,7 +9,7 @@ from conftest import SEEDS
 from scipy import stats
 
 from dashboard.analysis.enrich import enrich
-from dashboard.analysis.model import selection_figures
+from dashboard.analysis.selection import selection_figures
 from dashboard.config import Settings
 from dashboard.web.app import create_app
 from dashboard.web.state import ViewState, parse_query, to_selection

@@ -12,7 +12,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from dashboard.analysis.model import selection_figures
+from dashboard.analysis.selection import selection_figures
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app

@@ -15,8 +15,9 @@ from selenium.webdriver.common.keys import Keys
 from test_browser import TIMEOUT, assert_console_clean, wait_for_network, watch_console
 from test_browser_search import choose_option
 
-from dashboard.analysis.model import figures_for_genes, filter_selection
+from dashboard.analysis.model import figures_for_genes
 from dashboard.analysis.patterns import find_paths
+from dashboard.analysis.selection import filter_selection
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app

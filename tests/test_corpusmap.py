@@ -21,7 +21,8 @@ from test_browser import TIMEOUT
 
 from dashboard.analysis import corpusmap as analysis_map
 from dashboard.analysis.corpusmap import MAX_VERTICES, RegionError, parse_region, region_mask, to_region
-from dashboard.analysis.model import Corpus, selection_figures
+from dashboard.analysis.model import Corpus
+from dashboard.analysis.selection import selection_figures
 from dashboard.cli import main
 from dashboard.config import Settings
 from dashboard.corpus import cache as cache_module

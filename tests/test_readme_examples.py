@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import SEEDS
 
-from dashboard.analysis.model import selection_figures
+from dashboard.analysis.selection import selection_figures
 from dashboard.config import Settings
 from dashboard.web.app import create_app
 from dashboard.web.state import parse_query, to_selection

@@ -24,9 +24,10 @@ from conftest import SEEDS, write
 from plotly.utils import PlotlyJSONEncoder
 from prometheus_client.parser import text_string_to_metric_families
 
-from dashboard.analysis.model import Corpus, filter_figures, selection_figures
+from dashboard.analysis.model import Corpus, filter_figures
 from dashboard.analysis.organisms import search_organisms
 from dashboard.analysis.search import QueryError, search_figures, search_mask
+from dashboard.analysis.selection import selection_figures
 from dashboard.analysis.terms import resolve_terms, search_terms, terms_mask
 from dashboard.cli import main
 from dashboard.config import Settings

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import write
 
-from dashboard.analysis.model import Corpus, Selection, selection_figures
+from dashboard.analysis.model import Corpus, Selection
 from dashboard.analysis.search import QueryError, search_figures
+from dashboard.analysis.selection import selection_figures
 from dashboard.config import Settings
 from dashboard.corpus import columns as C
 from dashboard.corpus.loader import read_corpus

@@ -10,7 +10,8 @@ import pytest
 from conftest import write
 from dash import dcc, html, no_update
 
-from dashboard.analysis.model import Corpus, selection_figures
+from dashboard.analysis.model import Corpus
+from dashboard.analysis.selection import selection_figures
 from dashboard.corpus import columns as C
 from dashboard.corpus.loader import read_corpus
 from dashboard.web import ids

@@ -11,8 +11,9 @@ import pytest
 from conftest import write
 from test_search import record
 
-from dashboard.analysis.model import Corpus, filter_selection, selection_figures
+from dashboard.analysis.model import Corpus
 from dashboard.analysis.patterns import build_timeline
+from dashboard.analysis.selection import filter_selection, selection_figures
 from dashboard.corpus import columns as C
 from dashboard.corpus.loader import read_corpus
 from dashboard.web.state import ViewState, to_selection

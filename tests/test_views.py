@@ -99,7 +99,7 @@ def test_the_views_are_on_the_page(seed_corpus):
 def test_a_text_search_is_the_selection_within_the_filters(seed_corpus):
     """`q=` finds figures by their words; its hits are the selection, within the gene filter; the hits list marks
     the matched words as text. (Mutation: drop the search from `filter_selection` — the counts fail.)"""
-    from dashboard.analysis.model import selection_figures
+    from dashboard.analysis.selection import selection_figures
     from dashboard.web.callbacks import show_search_hits, update_counts
     from dashboard.web.state import to_selection
 
@@ -135,7 +135,7 @@ def test_a_search_found_only_outside_the_filters_blames_the_filters(seed_corpus)
 
 
 def selection_figures_of(corpus, link):
-    from dashboard.analysis.model import selection_figures
+    from dashboard.analysis.selection import selection_figures
     from dashboard.web.state import to_selection
 
     return selection_figures(corpus, to_selection(corpus, parse_query(corpus, link)[0]))

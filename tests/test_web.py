@@ -13,7 +13,8 @@ from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.analysis.enrich import gene_partners
 from dashboard.analysis.graph import select_subgraph
-from dashboard.analysis.model import UNSTATED, filter_selection, order_figures, selection_figures
+from dashboard.analysis.model import UNSTATED, order_figures
+from dashboard.analysis.selection import filter_selection, selection_figures
 from dashboard.analysis.terms import term_index
 from dashboard.config import Settings
 from dashboard.corpus import columns as C

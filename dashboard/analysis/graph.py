@@ -25,10 +25,10 @@ from dashboard.analysis.model import (
     Corpus,
     Selection,
     figures_for_genes,
-    filter_selection,
     first_in_order,
     gene_figure_counts,
 )
+from dashboard.analysis.selection import filter_selection
 from dashboard.analysis.terms import term_index
 from dashboard.corpus import columns as C
 from dashboard.corpus.numbers import to_int

@@ -332,27 +332,6 @@ def filter_figures(
     return mask
 
 
-def filter_selection(corpus: Corpus, selection: Selection) -> np.ndarray:
-    """The figure mask of a selection's organism, year, chemical and disease filters, its full-text search and
-    its region of the corpus map."""
-    mask = filter_figures(corpus, selection.organisms, selection.years, selection.unstated)
-    if selection.chemicals or selection.diseases:
-        from dashboard.analysis.terms import terms_mask  # the facets floor builds on this module
-
-        for kind in TERM_KINDS:
-            if keys := getattr(selection, kind):
-                mask &= terms_mask(corpus, kind, list(keys))
-    if selection.text:
-        from dashboard.analysis.search import search_mask  # the search floor builds on this module
-
-        mask &= search_mask(corpus, selection.text)  # a query that cannot be run is a QueryError, never "no figure"
-    if selection.region:
-        from dashboard.analysis.corpusmap import region_figures  # the map floor builds on this module
-
-        mask &= region_figures(corpus, selection.region)
-    return mask
-
-
 def figures_for_genes(
     corpus: Corpus, genes: tuple[int, ...], match: str = "any", mask: np.ndarray | None = None, exact: bool = False
 ) -> np.ndarray:
@@ -498,21 +477,6 @@ def organism_figure_counts(corpus: Corpus, mask: np.ndarray) -> dict[str, int]:
     """Organism → number of figures within the mask (organisms with none left out)."""
     counts = corpus.organism_matrix.T @ mask.astype(np.float32)
     return {name: int(n) for name, n in zip(corpus.organism_names, counts, strict=True) if n}
-
-
-def selection_figures(corpus: Corpus, selection: Selection) -> np.ndarray:
-    """Figure rows of a selection: the filtered figures holding the chosen genes (all filtered ones if none)."""
-    mask = filter_selection(corpus, selection)
-    if selection.genes:
-        return figures_for_genes(corpus, selection.genes, selection.match, mask, selection.exact)
-    return np.flatnonzero(mask)
-
-
-def selection_mask(corpus: Corpus, selection: Selection) -> np.ndarray:
-    """A boolean mask over figures: those of `selection_figures`."""
-    mask = np.zeros(corpus.n_figures, dtype=bool)
-    mask[selection_figures(corpus, selection)] = True
-    return mask
 
 
 def figure_table(corpus: Corpus, selection: Selection, figure_rows: np.ndarray) -> pd.DataFrame:

@@ -29,10 +29,9 @@ from dashboard.analysis.model import (
     organism_figure_counts,
     resolve_genes,
     search_genes,
-    selection_figures,
-    selection_mask,
 )
 from dashboard.analysis.search import QueryError, search_figures, search_mask
+from dashboard.analysis.selection import selection_figures, selection_mask
 from dashboard.analysis.terms import search_terms, term_figure_counts, term_index
 from dashboard.corpus import columns as C
 from dashboard.corpus.numbers import to_int, to_int_in

@@ -9,8 +9,9 @@ import html as text_html
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard.analysis.graph import layout_graph
-from dashboard.analysis.model import Corpus, main_species, selection_figures
+from dashboard.analysis.model import Corpus, main_species
 from dashboard.analysis.patterns import Cooccurrence, build_cooccurrence, community_name
+from dashboard.analysis.selection import selection_figures
 from dashboard.corpus.numbers import to_int_in
 from dashboard.web import ids
 from dashboard.web.callbacks import pass_selection

@@ -17,7 +17,8 @@ import numpy as np
 from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
 
 from dashboard.analysis.corpusmap import Group, corpus_map, map_groups, point_row, to_region
-from dashboard.analysis.model import Corpus, selection_figures
+from dashboard.analysis.model import Corpus
+from dashboard.analysis.selection import selection_figures
 from dashboard.corpus import columns as C
 from dashboard.corpus.corpusmap import CorpusMap
 from dashboard.web import ids

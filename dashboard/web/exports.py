@@ -16,14 +16,8 @@ import pandas as pd
 
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment
 from dashboard.analysis.graph import BUNDLE, DEFAULT_BUDGET, FIGURE, GENE, TERM, Subgraph, select_subgraph
-from dashboard.analysis.model import (
-    Corpus,
-    Selection,
-    figure_table,
-    genes_of_figure,
-    main_species,
-    selection_figures,
-)
+from dashboard.analysis.model import Corpus, Selection, figure_table, genes_of_figure, main_species
+from dashboard.analysis.selection import selection_figures
 from dashboard.analysis.terms import term_index
 from dashboard.corpus import columns as C
 from dashboard.web.state import ViewState, gene_token, to_query, to_selection

@@ -11,7 +11,8 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard.analysis.enrich import gene_partners, similar_figures
-from dashboard.analysis.model import Corpus, figures_for_genes, filter_selection, genes_of_figure
+from dashboard.analysis.model import Corpus, figures_for_genes, genes_of_figure
+from dashboard.analysis.selection import filter_selection
 from dashboard.analysis.terms import OTHER_ID, resolve_terms, terms_of_figure
 from dashboard.corpus import columns as C
 from dashboard.corpus.records import SEP

@@ -8,8 +8,9 @@ from dataclasses import replace
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.analysis.model import Corpus, filter_selection
+from dashboard.analysis.model import Corpus
 from dashboard.analysis.patterns import MAX_PATHS, find_paths
+from dashboard.analysis.selection import filter_selection
 from dashboard.corpus import columns as C
 from dashboard.corpus.numbers import to_int
 from dashboard.web import ids

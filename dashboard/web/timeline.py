@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, State, dcc, html
 
-from dashboard.analysis.model import Corpus, filter_selection, selection_figures
+from dashboard.analysis.model import Corpus
 from dashboard.analysis.patterns import build_timeline
+from dashboard.analysis.selection import filter_selection, selection_figures
 from dashboard.web import ids
 from dashboard.web.callbacks import pass_selection
 from dashboard.web.figures import build_message_figure

@@ -27,7 +27,7 @@ from dashboard.analysis.model import Corpus
 from dashboard.config import Settings
 from dashboard.corpus import columns as C
 from dashboard.corpus.bundle import load_data
-from dashboard.corpus.textindex import build_text_index
+from dashboard.corpus.textindex.build import build_text_index
 from dashboard.web.app import create_app
 
 # Kinds of query and their share of the mix (what people type into a search box; ids and misses included).

@@ -57,7 +57,7 @@ import psutil
 from bench import code_root, free_port
 from bench_serve import Page, procfile_command, stop
 
-BUDGET = 2.0  # seconds: the text index's query budget (textindex.TIME_BUDGET), for the "after … > 2 s" lines
+BUDGET = 2.0  # seconds: the query budget (textindex/connections.py TIME_BUDGET), for the "after … > 2 s" lines
 FIXED_PREFIXES = ["pmc", "PMC1", "PMC10", "PMC1000", "sig", "kin*", "a*", "ab"]
 PUNCTUATION = ["--", "...", "()", "?!", "“”", "—", "'", '"', '""', ",;:", "\\", "%", "&&", "||", "^", "+", "-", "‑–—"]
 STARS = ["*", "**", "* *", " * ", "*a", "a**"]

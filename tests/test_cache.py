@@ -29,7 +29,7 @@ from dashboard.corpus import cache
 from dashboard.corpus import columns as C
 from dashboard.corpus.cache import KEEP_ENTRIES, cache_key, load_corpus, prune, read_cached, write_cached
 from dashboard.corpus.loader import CorpusError, Sources, discover, read_corpus
-from dashboard.corpus.textindex import INDEX_FILE
+from dashboard.corpus.textindex.schema import INDEX_FILE
 
 GOOD = "---\nfigid: PMC5__good\npmcid: PMC5\nyear: '2010'\norganisms: Homo sapiens\n---\n"
 

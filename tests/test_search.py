@@ -34,16 +34,12 @@ from dashboard.config import Settings
 from dashboard.corpus.bundle import MANIFEST, load_data, open_bundle
 from dashboard.corpus.cache import load_corpus
 from dashboard.corpus.loader import CorpusError, read_corpus
-from dashboard.corpus.textindex import (
-    INDEX_FILE,
-    MARK_END,
-    MARK_START,
-    TEMPORARY,
-    TextIndex,
-    build_text_index,
-    load_text_index,
-    parse_query,
-)
+from dashboard.corpus.textindex.build import build_text_index
+from dashboard.corpus.textindex.index import TextIndex
+from dashboard.corpus.textindex.loading import TEMPORARY, load_text_index
+from dashboard.corpus.textindex.query import parse_query
+from dashboard.corpus.textindex.schema import INDEX_FILE
+from dashboard.corpus.textindex.snippets import MARK_END, MARK_START
 from dashboard.web import ids
 from dashboard.web.app import create_app
 from dashboard.web.callbacks import explain_empty, next_state, term_options
@@ -562,7 +558,9 @@ def test_an_index_that_will_not_open_is_an_error_counted_in_metrics_and_rebuilt(
     before = served_metric(client, UNUSABLE)
     with caplog.at_level(logging.WARNING, logger="dashboard.corpus.textindex"):
         index = corpus.text_index
-    (record,) = [r for r in caplog.records if r.name == "dashboard.corpus.textindex" and r.levelno >= logging.WARNING]
+    (record,) = [
+        r for r in caplog.records if r.name == "dashboard.corpus.textindex.loading" and r.levelno >= logging.WARNING
+    ]
     assert record.levelno == logging.ERROR and str(index_file) in record.getMessage()
     assert served_metric(client, UNUSABLE) == before + 1
     assert index.path != index_file.resolve()

@@ -19,7 +19,9 @@ from dashboard.analysis.selection import selection_figures
 from dashboard.config import Settings
 from dashboard.corpus import columns as C
 from dashboard.corpus.loader import read_corpus
-from dashboard.corpus.textindex import TextIndex, build_text_index, parse_query
+from dashboard.corpus.textindex.build import build_text_index
+from dashboard.corpus.textindex.index import TextIndex
+from dashboard.corpus.textindex.query import parse_query
 from dashboard.web import ids
 from dashboard.web.app import create_app
 

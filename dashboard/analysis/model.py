@@ -21,7 +21,8 @@ from dashboard.corpus import columns as C
 from dashboard.corpus.loader import CorpusTables
 from dashboard.corpus.numbers import is_ascii_digits
 from dashboard.corpus.records import SEP
-from dashboard.corpus.textindex import TextIndex, load_text_index
+from dashboard.corpus.textindex.index import TextIndex
+from dashboard.corpus.textindex.loading import load_text_index
 
 MATCH_MODES = ("any", "all")
 TERM_KINDS = ("chemicals", "diseases")  # the facets a selection filters by, besides genes

@@ -19,7 +19,8 @@ import numpy as np
 from dashboard.analysis.model import Corpus, Selection, first_in_order, order_figures
 from dashboard.analysis.terms import figures_with_id
 from dashboard.corpus import columns as C
-from dashboard.corpus.textindex import MAX_WORDS, Piece, QueryError, Word, parse_query
+from dashboard.corpus.textindex.query import MAX_WORDS, QueryError, Word, parse_query
+from dashboard.corpus.textindex.snippets import Piece
 
 __all__ = ["Piece", "QueryError", "SearchHit", "SearchResult", "search_figures", "search_mask"]
 

@@ -29,7 +29,7 @@ from dashboard.corpus.corpusmap import MAP_FILE
 from dashboard.corpus.loader import CorpusError, CorpusTables, Sources, discover
 from dashboard.corpus.progress import Progress
 from dashboard.corpus.remote import KIND, MANIFEST, fetch_bundle, file_digest, is_bundle, is_url
-from dashboard.corpus.textindex import INDEX_FILE
+from dashboard.corpus.textindex.schema import INDEX_FILE
 
 log = logging.getLogger(__name__)
 

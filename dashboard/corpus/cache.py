@@ -40,7 +40,8 @@ from dashboard.corpus.corpusmap import build_corpus_map
 from dashboard.corpus.loader import CorpusError, CorpusTables, Sources, discover, parse_sources, parse_sources_into
 from dashboard.corpus.owners import process_gone
 from dashboard.corpus.progress import Progress
-from dashboard.corpus.textindex import INDEX_FILE, build_text_index
+from dashboard.corpus.textindex.build import build_text_index
+from dashboard.corpus.textindex.schema import INDEX_FILE
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,8 @@ from pyarrow import feather
 from scipy import sparse
 
 from dashboard.corpus import columns as C
-from dashboard.corpus.textindex import INDEX_FILE, figids_digest
+from dashboard.corpus.textindex.schema import INDEX_FILE
+from dashboard.corpus.textindex.texts import figids_digest
 
 if TYPE_CHECKING:
     from dashboard.corpus.loader import CorpusTables

@@ -106,7 +106,7 @@ class CorpusTables:
     diseases: pd.DataFrame
     problems: pd.DataFrame
     skipped_rows: int
-    text_index: str | None = None  # the full-text index file written with a cache entry or bundle (textindex.py)
+    text_index: str | None = None  # the full-text index file written with a cache entry or bundle (textindex/)
     # What keeps the cache entry these tables were read from from being pruned while they (or copies) live: its
     # files are mapped, and its text index and corpus map are opened by path later (cache.hold_entry).
     hold: object | None = field(default=None, repr=False, compare=False)

@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from dashboard.corpus.textindex import unusable_index_count
+from dashboard.corpus.textindex.loading import unusable_index_count
 
 log = logging.getLogger(__name__)
 

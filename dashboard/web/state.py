@@ -18,8 +18,8 @@ from dashboard.analysis.graph import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, par
 from dashboard.analysis.model import MATCH_MODES, TERM_KINDS, Corpus, Selection, resolve_genes
 from dashboard.analysis.terms import resolve_terms
 from dashboard.corpus.numbers import is_ascii_digits, to_int, to_int_in
-from dashboard.corpus.textindex import QueryError
-from dashboard.corpus.textindex import parse_query as parse_text_query
+from dashboard.corpus.textindex.query import QueryError
+from dashboard.corpus.textindex.query import parse_query as parse_text_query
 
 MAX_QUERY = 8_192  # characters of query string read at all
 MAX_GENES = 50  # genes one view can be centred on

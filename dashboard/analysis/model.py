@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from scipy import sparse
 
 from dashboard.corpus import columns as C
+from dashboard.corpus.incidence import link_incidence
 from dashboard.corpus.loader import CorpusTables
 from dashboard.corpus.numbers import is_ascii_digits
 from dashboard.corpus.records import SEP
@@ -55,7 +56,11 @@ class Corpus:
         self.figure_index = pd.Index(self.figures[C.FIGID].astype(str))
         self.figids = self.figure_index.to_numpy(dtype=object)
         self.gene_ids = self.genes[C.GENE_ID].to_numpy(dtype=np.int64)
-        self.links, self.incidence = _link_matrix(tables.links, self.figure_index, self.gene_ids)
+        incidence = link_incidence(self.figure_index, tables.links[C.FIGID], tables.links[C.GENE_ID], self.gene_ids)
+        self.incidence = incidence.matrix  # link i of `links` is stored entry i: a figure's links are a slice
+        self.links = (
+            tables.links if incidence.order is None else tables.links.iloc[incidence.order].reset_index(drop=True)
+        )
         self.link_exact = self.links[C.EXACT].to_numpy(dtype=bool)
         self.years = self.figures[C.YEAR].to_numpy(dtype="float64", na_value=np.nan)
         self.figure_organisms, self.organism_figures = _organisms_of_figures(self.figures[C.ORGANISMS])
@@ -241,45 +246,6 @@ def count_years(years: np.ndarray) -> dict[int, int]:
     """Year → how many of these (float) years it is, ascending; NaN (no year) left out."""
     values, counts = np.unique(years[~np.isnan(years)].astype(int), return_counts=True)
     return {int(y): int(n) for y, n in zip(values, counts, strict=True)}
-
-
-def _figure_codes(figids: pd.Series, figure_index: pd.Index) -> np.ndarray:
-    """Each link's figure row. The loader stores figids as a categorical over the figures' order, so this is a
-    re-coding of small integers, not a pass over millions of strings."""
-    if isinstance(figids.dtype, pd.CategoricalDtype):
-        if not figids.cat.categories.equals(figure_index):
-            figids = figids.cat.set_categories(figure_index)
-        return figids.cat.codes.to_numpy().astype(np.int32)
-    return pd.Categorical(figids.astype(str), categories=figure_index).codes.astype(np.int32)
-
-
-def _link_matrix(
-    links: pd.DataFrame, figure_index: pd.Index, gene_ids: np.ndarray
-) -> tuple[pd.DataFrame, sparse.csr_matrix]:
-    """The links in (figure, gene) order, and the figure × gene incidence matrix whose stored entries are those
-    links in that order: link i is entry i, so a figure's links are a slice `indptr[f]:indptr[f + 1]`.
-
-    The loader writes links in this order, so here the matrix is assembled from its parts without sorting or
-    de-duplicating millions of entries (a warm start's largest cost before).
-    """
-    figures = _figure_codes(links[C.FIGID], figure_index)
-    # A hash lookup: 4× faster than a binary search of millions of ids into the sorted gene ids.
-    genes = pd.Index(gene_ids).get_indexer(links[C.GENE_ID].to_numpy(dtype=np.int64)).astype(np.int32)
-    ordered = len(figures) < 2 or bool(
-        np.all((figures[1:] > figures[:-1]) | ((figures[1:] == figures[:-1]) & (genes[1:] > genes[:-1])))
-    )
-    if not ordered:  # tables made by other code: sort once, dropping repeated (figure, gene) pairs
-        order = np.lexsort((genes, figures))
-        keep = np.ones(len(order), dtype=bool)
-        keep[1:] = (figures[order][1:] != figures[order][:-1]) | (genes[order][1:] != genes[order][:-1])
-        order = order[keep]
-        links, figures, genes = links.iloc[order].reset_index(drop=True), figures[order], genes[order]
-    indptr = np.zeros(len(figure_index) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(figures, minlength=len(figure_index)), out=indptr[1:])
-    data = np.ones(len(genes), dtype=np.float32)
-    matrix = sparse.csr_matrix((data, genes, indptr), shape=(len(figure_index), len(gene_ids)), copy=False)
-    matrix.has_sorted_indices = True
-    return links, matrix
 
 
 def _organism_matrix(index: dict[str, np.ndarray], n_figures: int) -> sparse.csr_matrix:

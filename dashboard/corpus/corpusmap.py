@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 from pyarrow import feather
 from scipy import sparse
 
 from dashboard.corpus import columns as C
+from dashboard.corpus.incidence import link_incidence
 from dashboard.corpus.textindex.schema import INDEX_FILE
 from dashboard.corpus.textindex.texts import figids_digest
 
@@ -75,7 +75,8 @@ class CorpusMap:
 
 def figure_gene_matrix(tables: CorpusTables) -> sparse.csr_matrix:
     """The binary figure × gene matrix of the tables' links (rows in the figures table's order)."""
-    return _incidence(tables.figures[C.FIGID].astype(str).tolist(), tables.links[C.FIGID], tables.links[C.GENE_ID])
+    figids = tables.figures[C.FIGID].astype(str).tolist()
+    return link_incidence(figids, tables.links[C.FIGID], tables.links[C.GENE_ID]).matrix
 
 
 def stored_figure_gene_matrix(folder: Path) -> tuple[sparse.csr_matrix, list[str]]:
@@ -83,24 +84,7 @@ def stored_figure_gene_matrix(folder: Path) -> tuple[sparse.csr_matrix, list[str
     columns it needs, not the tables: building a map never holds the corpus' text."""
     figids = feather.read_table(folder / "figures.arrow", columns=[C.FIGID], memory_map=True)[C.FIGID].to_pylist()
     links = feather.read_table(folder / "links.arrow", columns=[C.FIGID, C.GENE_ID], memory_map=True)
-    return _incidence(figids, links[C.FIGID].to_pandas(), links[C.GENE_ID].to_pandas()), figids
-
-
-def _incidence(figids: list[str], link_figids: pd.Series, gene_ids: pd.Series) -> sparse.csr_matrix:
-    """Binary figures × genes of links given by figid and gene id (a link to a figure not listed is left out)."""
-    figure_index = pd.Index(figids)
-    if isinstance(link_figids.dtype, pd.CategoricalDtype):
-        rows = link_figids.cat.set_categories(figure_index).cat.codes.to_numpy().astype(np.int64)
-    else:
-        rows = pd.Categorical(link_figids.astype(str), categories=figure_index).codes.astype(np.int64)
-    genes, columns = np.unique(gene_ids.to_numpy(dtype=np.int64), return_inverse=True)
-    keep = rows >= 0
-    matrix = sparse.csr_matrix(
-        (np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], columns[keep])),
-        shape=(len(figure_index), len(genes)),
-    )
-    matrix.data[:] = 1.0  # a repeated (figure, gene) link counts once
-    return matrix
+    return link_incidence(figids, links[C.FIGID].to_pandas(), links[C.GENE_ID].to_pandas()).matrix, figids
 
 
 def _tfidf(matrix: sparse.csr_matrix) -> sparse.csr_matrix:

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dashboard.analysis.model import Corpus
+from dashboard.analysis.model import UNSTATED, Corpus
 from dashboard.corpus.corpusmap import EMBED_UP_TO, GRID, CorpusMap, embed, load_corpus_map, to_grid
 
 log = logging.getLogger(__name__)
 
 MAIN_ORGANISMS = 7  # organisms coloured on their own; the others share one grey
-UNSTATED = "Unknown"  # the organism of a figure whose record states none
 
 _maps: weakref.WeakKeyDictionary[Corpus, CorpusMap | None] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()

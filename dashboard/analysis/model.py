@@ -21,7 +21,7 @@ from dashboard.corpus import columns as C
 from dashboard.corpus.incidence import link_incidence
 from dashboard.corpus.loader import CorpusTables
 from dashboard.corpus.numbers import is_ascii_digits
-from dashboard.corpus.records import SEP
+from dashboard.corpus.records import SEP, UNKNOWN_ORGANISM
 from dashboard.corpus.textindex.index import TextIndex
 from dashboard.corpus.textindex.loading import load_text_index
 
@@ -273,7 +273,7 @@ def _organisms_of_figures(column: pd.Series) -> tuple[list[tuple[str, ...]], dic
 
 
 # --- filters ---------------------------------------------------------------------------------------------------
-UNSTATED = "Unknown"  # the organism of a figure whose record states none (the loader's name for it)
+UNSTATED = UNKNOWN_ORGANISM  # the organism of a figure whose record states none, as the loader names it
 
 
 def filter_figures(

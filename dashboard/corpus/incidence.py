@@ -29,7 +29,7 @@ def figure_codes(link_figids: pd.Series, figure_index: pd.Index) -> np.ndarray:
         if not link_figids.cat.categories.equals(figure_index):
             link_figids = link_figids.cat.set_categories(figure_index)
         return link_figids.cat.codes.to_numpy().astype(np.int32)
-    return pd.Categorical(link_figids.astype(str), categories=figure_index).codes.astype(np.int32)
+    return figure_index.get_indexer(link_figids.astype(str)).astype(np.int32)
 
 
 def link_incidence(

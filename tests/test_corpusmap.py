@@ -30,9 +30,9 @@ from dashboard.corpus import columns as C
 from dashboard.corpus.bundle import open_bundle
 from dashboard.corpus.cache import load_corpus, write_table
 from dashboard.corpus.corpusmap import (
+    APART_FROM,
     GRID,
     MAP_FILE,
-    SPAWN_FROM,
     CorpusMap,
     build_corpus_map,
     embed,
@@ -90,7 +90,7 @@ def _embed_in_child(matrix: sparse.csr_matrix) -> None:
 def test_a_process_forked_after_a_map_was_built_can_build_one_too():
     """The cache's ingest child is forked: openTSNE's threads, once run in the parent, hung such a child."""
     embed(planted()[0], seed=0, n_jobs=2)
-    larger, _ = planted(groups=3, per_group=SPAWN_FROM // 3 + 10)  # laid out in a spawned process
+    larger, _ = planted(groups=3, per_group=APART_FROM // 3 + 10)  # laid out by a process of its own
     child = multiprocessing.get_context("fork").Process(target=_embed_in_child, args=(larger,))
     child.start()
     child.join(90)
@@ -99,24 +99,30 @@ def test_a_process_forked_after_a_map_was_built_can_build_one_too():
     assert not hung and child.exitcode == 0
 
 
-def test_a_large_stored_corpus_is_read_reduced_and_laid_out_in_a_spawned_process(tmp_path):
-    """From SPAWN_FROM figures the whole build runs apart, from the stored figid and gene id columns: each figure's
+def test_a_large_stored_corpus_is_read_reduced_and_laid_out_by_a_process_of_its_own(tmp_path):
+    """From APART_FROM figures the whole build runs apart, from the stored figid and gene id columns: each figure's
     point, in the figures table's order, lies among its group's."""
-    matrix, labels = planted(groups=3, per_group=SPAWN_FROM // 3 + 10)
+    matrix, labels = planted(groups=3, per_group=APART_FROM // 3 + 10)
     figids = [f"PMC{i}__f{i}" for i in range(matrix.shape[0])][::-1]  # not in sorted order
     coo = matrix.tocoo()
     links = pd.DataFrame({C.FIGID: pd.Categorical([figids[r] for r in coo.row]), C.GENE_ID: coo.col + 1000})
     write_table(tmp_path, "figures", pd.DataFrame({C.FIGID: figids}))
     write_table(tmp_path, "links", links)
-    before = {p.pid for p in multiprocessing.active_children()}
     path = build_corpus_map(tmp_path)
-    assert {p.pid for p in multiprocessing.active_children()} <= before  # the spawned process is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus-map.arrow", "figures.arrow", "links.arrow"]
     stored = read_corpus_map(path, figids)
     assert stored.method.startswith("tsne") and np.isnan(stored.x[-1]) and stored.placed.sum() == len(labels) - 1
     points = np.column_stack([stored.x, stored.y])[:-1].astype(np.float64)
     distances = np.linalg.norm(points[:, None] - points[None], axis=-1)
     np.fill_diagonal(distances, np.inf)
     assert (labels[:-1][distances.argmin(axis=1)] == labels[:-1]).mean() >= 0.95
+
+
+def test_a_map_process_that_fails_is_an_error_that_says_so(tmp_path):
+    write_table(tmp_path, "figures", pd.DataFrame({C.FIGID: [f"PMC{i}__f" for i in range(APART_FROM)]}))
+    with pytest.raises(OSError, match="ended with status"):
+        build_corpus_map(tmp_path)  # no links.arrow: the map's process cannot read the links
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures.arrow"]
 
 
 def test_a_few_figures_are_laid_out_by_svd_and_the_grid_spans_its_range():

@@ -12,17 +12,19 @@ Building costs about a minute at 110,000 figures on two cores, so it is done onc
 made (`build_corpus_map`, next to the full-text index, from the stored tables' figid and gene id columns only):
 an entry is published with its map. `load_corpus_map`
 only maps the file. openTSNE (and scikit-learn under it) is imported only while building: a serving process never
-loads it. Large layouts run in a spawned process (see SPAWN_FROM).
+loads it. Large maps are made by a process of their own (see APART_FROM).
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
-import multiprocessing
 import os
+import subprocess
+import sys
+import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +36,7 @@ from scipy import sparse
 
 from dashboard.corpus import columns as C
 from dashboard.corpus.incidence import link_incidence
+from dashboard.corpus.loader import release_memory
 from dashboard.corpus.textindex.schema import INDEX_FILE
 from dashboard.corpus.textindex.texts import figids_digest
 
@@ -52,11 +55,12 @@ EXAGGERATION_ITERATIONS, ITERATIONS = 125, 250
 MIN_TSNE = 40  # figures with genes: fewer are laid out by their first two SVD components
 FFT_FROM = 5_000  # points: fewer are laid out with Barnes–Hut (measured: 190 figures in 0.27 s, not 2.3 s by FFT)
 # openTSNE's parallel loops (OpenMP) hang in a process forked from one that ran them (measured: the cache's ingest
-# child, forked by a process that had built a map before, waited forever). So a map of SPAWN_FROM points or more
-# is laid out in a fresh, spawned process; smaller ones here, on one thread, which is fork-safe. A stored corpus of
-# that size is read, reduced and laid out all in that process: the one building an entry stays as small as it was
-# (measured at 110,000 figures: the builder held 580 MiB beside the t-SNE's 690 when it made the matrix itself).
-SPAWN_FROM = 500
+# child, forked by a process that had built a map before, waited forever). So a map of APART_FROM points or more is
+# made by a process of its own (`python -m dashboard.corpus.corpusmap`), which reads the stored columns, reduces
+# and lays them out: the process building an entry stays as small as it was (measured at 110,000 figures: the
+# builder held 580 MiB beside the t-SNE's 690 when it made the matrix itself). Smaller maps are made here, on one
+# thread, which is fork-safe.
+APART_FROM = 500
 
 
 @dataclass(frozen=True)
@@ -114,53 +118,59 @@ def _randomized_svd(matrix: sparse.csr_matrix, k: int, seed: int) -> np.ndarray:
 
 
 def embed(matrix: sparse.csr_matrix, seed: int = 0, n_jobs: int | None = None) -> tuple[np.ndarray, str]:
-    """2-D coordinates of the rows of a figure × gene matrix (NaN for empty rows) and how they were made."""
-    rows, reduced = _reduce(matrix, seed)
-    return _layout(matrix.shape[0], rows, reduced, seed, n_jobs, apart=len(rows) >= SPAWN_FROM)
+    """2-D coordinates of the rows of a figure × gene matrix (NaN for empty rows) and how they were made: from
+    APART_FROM rows on, in a process of its own (see `embed_apart`)."""
+    if np.count_nonzero(np.diff(matrix.indptr)) >= APART_FROM:
+        with tempfile.TemporaryDirectory(prefix="pfocr-map-") as folder:
+            source = Path(folder) / "matrix.npz"
+            sparse.save_npz(source, matrix, compressed=False)
+            return embed_apart(source, seed, n_jobs)
+    return _embed_here(matrix, seed, n_jobs)
 
 
-def _reduce(matrix: sparse.csr_matrix, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """The non-empty rows, and their TF-IDF rows reduced by SVD (None for fewer than two rows)."""
+def _embed_here(matrix: sparse.csr_matrix, seed: int, n_jobs: int | None) -> tuple[np.ndarray, str]:
+    """`embed` in this process: the matrix is let go (and its memory given back) before the t-SNE starts."""
+    n = matrix.shape[0]
     rows = np.flatnonzero(np.diff(matrix.indptr) > 0)
-    if len(rows) < 2:
-        return rows, None
-    weighted = _tfidf(matrix[rows])
-    k = max(2, min(COMPONENTS, min(weighted.shape) - 1))
-    return rows, _randomized_svd(weighted, k, seed)
-
-
-def _layout(
-    n: int, rows: np.ndarray, reduced: np.ndarray | None, seed: int, n_jobs: int | None, apart: bool
-) -> tuple[np.ndarray, str]:
-    """The 2-D points of `n` figures from the reduced rows: t-SNE (in a spawned process when `apart`), or the
-    first two SVD components for a few."""
     out = np.full((n, 2), np.nan, dtype=np.float64)
     if len(rows) == 0:
         return out, "none"
-    if reduced is None:
+    if len(rows) == 1:
         out[rows] = 0.0
         return out, "single"
+    weighted = _tfidf(matrix[rows])
+    del matrix
+    k = max(2, min(COMPONENTS, min(weighted.shape) - 1))
+    reduced = _randomized_svd(weighted, k, seed)
+    del weighted
+    release_memory()  # the matrix's and the reduction's buffers, before the t-SNE's own (110 MiB at 110,000)
     if len(rows) < MIN_TSNE:
         out[rows] = reduced[:, :2]
         return out, "svd"
     reduced /= np.maximum(np.linalg.norm(reduced, axis=1, keepdims=True), 1e-12)
-    jobs = n_jobs or min(4, os.cpu_count() or 1)
-    if apart:
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            out[rows] = pool.submit(_tsne, reduced, seed, jobs).result()
-    else:
-        out[rows] = _tsne(reduced, seed, jobs if len(rows) >= SPAWN_FROM else 1)
+    jobs = (n_jobs or min(4, os.cpu_count() or 1)) if len(rows) >= APART_FROM else 1
+    out[rows] = _tsne(reduced, seed, jobs)
     return out, f"tsne(perplexity={min(PERPLEXITY, (len(rows) - 1) / 3):g})"
 
 
-def _embed_stored(folder: str, seed: int) -> tuple[np.ndarray, str]:
-    """`embed` of the matrix stored in a folder, run in a spawned process: the matrix and its reductions are let go
-    before the t-SNE starts, and the process that asked never holds any of it."""
-    matrix, _ = stored_figure_gene_matrix(Path(folder))
-    n = matrix.shape[0]
-    rows, reduced = _reduce(matrix, seed)
-    del matrix
-    return _layout(n, rows, reduced, seed, None, apart=False)
+def embed_apart(source: Path, seed: int, n_jobs: int | None = None) -> tuple[np.ndarray, str]:
+    """`embed` run by `python -m dashboard.corpus.corpusmap SOURCE OUT`, a process of its own: `source` is a
+    folder of stored tables (its figid and gene id columns are read there) or a matrix saved as .npz. This process
+    waits, holding nothing of it; a failure is an OSError with the child's exit status."""
+    out = source.with_name(f".map-{os.getpid()}-{threading.get_ident()}.npz") if source.is_file() else None
+    out = out or source / f".map-{os.getpid()}-{threading.get_ident()}.npz"
+    root = Path(__file__).resolve().parent.parent.parent  # this code's own copy of the package, whatever the cwd
+    path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
+    command = [sys.executable, "-m", "dashboard.corpus.corpusmap", os.fspath(source), os.fspath(out)]
+    command += ["--seed", str(seed), *(["--jobs", str(n_jobs)] if n_jobs else [])]
+    try:
+        done = subprocess.run(command, env={**os.environ, "PYTHONPATH": path}, check=False)  # noqa: S603
+        if done.returncode != 0:
+            raise OSError(f"the corpus map's process ended with status {done.returncode}")
+        with np.load(out) as found:
+            return found["coordinates"], str(found["method"])
+    finally:
+        out.unlink(missing_ok=True)
 
 
 def _tsne(points: np.ndarray, seed: int, n_jobs: int) -> np.ndarray:
@@ -198,11 +208,10 @@ def build_corpus_map(folder: str | os.PathLike, seed: int = 0) -> Path:
     target = Path(folder) / MAP_FILE
     figids = feather.read_table(Path(folder) / "figures.arrow", columns=[C.FIGID], memory_map=True)[C.FIGID]
     figids = figids.to_pylist()
-    if len(figids) >= SPAWN_FROM:
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            coordinates, method = pool.submit(_embed_stored, os.fspath(folder), seed).result()
+    if len(figids) >= APART_FROM:
+        coordinates, method = embed_apart(Path(folder), seed)
     else:
-        coordinates, method = embed(stored_figure_gene_matrix(Path(folder))[0], seed)
+        coordinates, method = _embed_here(stored_figure_gene_matrix(Path(folder))[0], seed, None)
     grid = to_grid(coordinates)
     seconds = time.perf_counter() - started
     meta = {
@@ -256,3 +265,26 @@ def load_corpus_map(tables: CorpusTables) -> CorpusMap | None:
     except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
         log.warning("cannot use the corpus map %s: %s", path, exc)
         return None
+
+
+def _read_matrix(source: Path) -> sparse.csr_matrix:
+    return stored_figure_gene_matrix(source)[0] if source.is_dir() else sparse.load_npz(source).tocsr()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m dashboard.corpus.corpusmap SOURCE OUT [--seed N] [--jobs N]`: `embed` the matrix of SOURCE (a
+    folder of stored tables, or a .npz matrix) and save its coordinates and method to OUT (.npz)."""
+    parser = argparse.ArgumentParser(prog="python -m dashboard.corpus.corpusmap", description=main.__doc__)
+    parser.add_argument("source", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The matrix is made inside the call, so that no name here holds it once `_embed_here` lets it go.
+    coordinates, method = _embed_here(_read_matrix(args.source), args.seed, args.jobs)
+    np.savez(args.out, coordinates=coordinates, method=np.array(method))
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@
 For each corpus size (made with make_corpus.py if missing) it prints these rows (`--rows` picks some):
 - cold: the Procfile's command (`python -m dashboard web`) on the sources with an empty cache. It answers its port
   at once with the loading page while a builder process makes the cache entry whole (tables and text index in an
-  ingest child with its parsing workers, then the corpus map, its t-SNE in a spawned process), then becomes
+  ingest child with its parsing workers, then the corpus map, made by a process of its own), then becomes
   gunicorn (`--preload`, two workers). Seconds to the first answer, to `/healthz` 200 and to the first page; the
   peaks of the summed RSS and of the summed PSS (shared pages split between the processes that map them) of all its
   processes until ready, and by phase — parsing, tables, text index, map, published (the builder ending),
@@ -105,7 +105,7 @@ class Roles:
     """What each process of a start is, told from where it sits in the tree and its command line: the root (the
     Procfile's launcher, then the gunicorn master it becomes; or the command), the builder and gunicorn's workers
     below the launcher, a forked child that has had children of its own (the ingest child), forked siblings (the
-    parsing workers), the t-SNE's spawned process and multiprocessing's resource tracker."""
+    parsing workers), the corpus map's process and multiprocessing's resource tracker."""
 
     def __init__(self) -> None:
         self.parents: set[int] = set()  # pids seen with children: a role does not change when they end
@@ -116,8 +116,8 @@ class Roles:
             return "gunicorn master" if "gunicorn" in line else ("launcher" if " web" in line else "main")
         if "resource_tracker" in line:
             return "resource tracker"
-        if "spawn_main" in line:
-            return "t-SNE (spawned)"
+        if "dashboard.corpus.corpusmap" in line:
+            return "map process"
         root = cmdline(ancestors[0])
         if len(ancestors) == 1 and "gunicorn" in root:
             return "gunicorn worker"
@@ -126,7 +126,7 @@ class Roles:
         try:
             if proc.children():
                 self.parents.add(proc.pid)
-            siblings = [p for p in ancestors[-1].children() if "spawn" not in cmdline(p)]
+            siblings = [p for p in ancestors[-1].children() if "corpusmap" not in cmdline(p)]
         except psutil.NoSuchProcess:
             siblings = []
         if proc.pid in self.parents:

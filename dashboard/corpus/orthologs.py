@@ -62,7 +62,7 @@ class OrthologTable:
 
     def describe(self) -> str:
         """The source in a few words, for the page's header and the API's release."""
-        return f"{self.source['name']} {self.source['version']} ({self.source['date']})"
+        return f"{self.source['name']} {self.source['version']}, {self.source['date']}"
 
     def gene(self, ncbi_id: int) -> Ortholog | None:
         row = self._row(int(ncbi_id))

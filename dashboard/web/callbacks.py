@@ -30,11 +30,12 @@ from dashboard.analysis.model import (
     resolve_genes,
     search_genes,
 )
+from dashboard.analysis.orthologs import describe_mapping, list_species_choices
 from dashboard.analysis.search import QueryError, search_figures, search_mask
 from dashboard.analysis.selection import selection_figures, selection_mask
 from dashboard.analysis.terms import search_terms, term_figure_counts, term_index
 from dashboard.corpus import columns as C
-from dashboard.corpus.numbers import to_int, to_int_in
+from dashboard.corpus.numbers import is_ascii_digits, to_int, to_int_in
 from dashboard.web import ids
 from dashboard.web.exports import (
     export_blockers,
@@ -291,6 +292,8 @@ def next_state(
             return replace(previous, figure=None), []
         if trigger.get("type") == ids.TERM_FILTER:
             return add_term(corpus, previous, str(trigger.get("index"))), []
+        if trigger.get("type") == ids.INCLUDE_GENES:
+            return include_genes(corpus, previous, str(trigger.get("index")))
         key = str(trigger.get("index"))
         node = f"gene:{key}" if trigger.get("type") == ids.GENE_CHIP else f"figure:{key}"
         return apply_node_click(previous, node, grow), []
@@ -303,6 +306,16 @@ def next_state(
     if trigger in (ids.YEAR_FROM, ids.YEAR_TO):
         controls["years"], notice = typed_years(corpus, previous, controls.get("year_from"), controls.get("year_to"))
     return state_from_controls(corpus, previous, controls), [notice] if notice else []
+
+
+def include_genes(corpus: Corpus, previous: ViewState, listed: str) -> tuple[ViewState, list[Notice]]:
+    """An "include" button's genes (NCBI ids joined by commas) added to the chosen ones, up to MAX_GENES."""
+    added = [int(t) for t in listed.split(",") if is_ascii_digits(t) and corpus.gene_row(int(t)) is not None]
+    genes = tuple(dict.fromkeys((*previous.genes, *added)))
+    notices = []
+    if len(genes) > MAX_GENES:
+        notices.append(Notice(f"Only the first {MAX_GENES} of {len(genes)} genes were used"))
+    return replace(previous, genes=genes[:MAX_GENES], figure=None), notices
 
 
 def typed_years(
@@ -595,7 +608,14 @@ def decode_upload(contents: str | None) -> str | None:
         return None
 
 
-def to_enrichment_query(genes: object, background: object, min_size: object, species: object) -> dict | str:
+def to_enrichment_query(
+    genes: object,
+    background: object,
+    min_size: object,
+    species: object,
+    orthologs: object = None,
+    target: object = None,
+) -> dict | str:
     """The enrichment form's values → a query dict, or a message saying what is wrong with them."""
     if not isinstance(genes, str) or not genes.strip():
         return "Paste or upload a gene list, then run."
@@ -605,11 +625,14 @@ def to_enrichment_query(genes: object, background: object, min_size: object, spe
     size = to_int_in(min_size, 1, 100_000)
     if size is None:
         return "The smallest gene set tested must be a whole number from 1 to 100,000."
+    mapped = orthologs is True or _strings(orthologs) == ["orthologs"]
     return {
         "genes": genes,
         "background": background if isinstance(background, str) else "",
         "min_size": size,
         "species": species if isinstance(species, str) and species else None,
+        "orthologs": mapped,
+        "target": target if mapped and isinstance(target, str) and target else None,
     }
 
 
@@ -619,23 +642,37 @@ def stored_enrichment_query(value: object) -> dict | None:
     if not isinstance(value, dict):
         return None
     found = to_enrichment_query(
-        value.get("genes"), value.get("background"), value.get("min_size"), value.get("species")
+        value.get("genes"),
+        value.get("background"),
+        value.get("min_size"),
+        value.get("species"),
+        value.get("orthologs"),
+        value.get("target"),
     )
     return found if isinstance(found, dict) else None
 
 
 def enrich_query(corpus: Corpus, state: ViewState, query: dict, limit: int | None) -> Enrichment | str:
-    """Run a query dict under the view's filters; a list that is too long gives a message instead."""
+    """Run a query dict under the view's filters; a list that is too long gives a message instead. With
+    orthologs, the list is read in its species (inferred when not chosen) and mapped to the target's genes."""
     genes = read_gene_list(str(query.get("genes") or ""))
     background = read_gene_list(str(query.get("background") or ""))
     for name, found in (("gene list", genes), ("background", background)):
         if len(found.tokens) > MAX_LIST:
             return f"The {name} has {len(found.tokens):,} entries; at most {MAX_LIST:,} are accepted."
     species = query.get("species")
+    orthologs = query.get("orthologs") is True
+    target = query.get("target")
+    if orthologs:
+        tested = target if isinstance(target, str) and target in corpus.species_gene_counts else None
+        listed = species if isinstance(species, str) and species in list_species_choices(corpus) else None
+    else:
+        tested = species if isinstance(species, str) and species in corpus.species_gene_counts else None
+        listed = None
     return enrich(
         corpus,
         genes.tokens,
-        species=species if isinstance(species, str) and species in corpus.species_gene_counts else None,
+        species=tested,
         organisms=state.organisms,
         years=state.years,
         unstated=state.unstated,
@@ -643,6 +680,8 @@ def enrich_query(corpus: Corpus, state: ViewState, query: dict, limit: int | Non
         min_size=int(query.get("min_size") or DEFAULT_MIN_SIZE),
         exact=state.exact,
         limit=limit,
+        orthologs=orthologs,
+        list_species=listed,
     )
 
 
@@ -671,6 +710,17 @@ def describe_list(corpus: Corpus, genes: GeneList, limit: int = 30) -> list[str]
     return notes
 
 
+def overlap_label(record: dict) -> str:
+    """A result's overlapping genes, each with the list's entries it came from when they were mapped (`MAPK1
+    (Mapk1)`)."""
+    if "overlap_entries" not in record:
+        return ", ".join(record["overlap_genes"])
+    return ", ".join(
+        gene if entries == gene else f"{gene} ({entries})"
+        for gene, entries in zip(record["overlap_genes"], record["overlap_entries"], strict=True)
+    )
+
+
 def run_enrichment(corpus: Corpus, state: ViewState, query: dict | str):
     """Enrichment of a pasted list under the current filters: (grid rows, message, the query to remember)."""
     if isinstance(query, str):
@@ -679,8 +729,8 @@ def run_enrichment(corpus: Corpus, state: ViewState, query: dict | str):
     if isinstance(result, str):
         return [], result, None
     notes = [note for text in (query["genes"],) if (note := read_gene_list(text).note)]
-    notes += describe_list(corpus, result.genes)
-    if result.background is not None:
+    notes += describe_mapping(result.orthologs) if result.orthologs else describe_list(corpus, result.genes)
+    if result.background is not None and result.orthologs is None:
         notes += [f"Background: {n}" for n in describe_list(corpus, result.background)[1:]]
     notes.append(
         f"{result.query_size:,} gene(s) tested against {result.tested:,} figure gene set(s) of "
@@ -693,7 +743,7 @@ def run_enrichment(corpus: Corpus, state: ViewState, query: dict | str):
     records = to_enrichment_records(result, ENRICH_ROWS)
     thumbs = figure_thumbnails(corpus, [record["figid"] for record in records])
     rows = [
-        {**record, "overlap_label": ", ".join(record["overlap_genes"]), "thumb": thumb}
+        {**record, "overlap_label": overlap_label(record), "thumb": thumb}
         for record, thumb in zip(records, thumbs, strict=True)
     ]
     return rows, " ".join(notes), query
@@ -888,6 +938,7 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
             "links": Input({"type": ids.FIGURE_LINK, "index": ALL}, "n_clicks"),
             "back": Input({"type": ids.BACK_TO_GENES, "index": ALL}, "n_clicks"),
             "terms": Input({"type": ids.TERM_FILTER, "index": ALL}, "n_clicks"),
+            "include": Input({"type": ids.INCLUDE_GENES, "index": ALL}, "n_clicks"),
             "run": Input(ids.ENRICH_RUN, "n_clicks"),
         },
         state={
@@ -1079,17 +1130,19 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
         State(ids.ENRICH_BACKGROUND, "value"),
         State(ids.ENRICH_MIN_SIZE, "value"),
         State(ids.ENRICH_SPECIES, "value"),
+        State(ids.ENRICH_ORTHOLOGS, "value"),
+        State(ids.ENRICH_TARGET, "value"),
         State(ids.ENRICH_QUERY, "data"),
         prevent_initial_call=True,
     )
-    def enrichment(_run, _passed, linked, stored, genes, background, min_size, species, last):
+    def enrichment(_run, _passed, linked, stored, genes, background, min_size, species, orthologs, target, last):
         # A link's list first: the selection a link opens may fire in the same round.
         if f"{ids.ENRICH_LINKED}.data" in ctx.triggered_prop_ids:
             entries = _strings(linked)
             if not entries:  # Back to a view without a list
                 return [], None, None, ""
             genes = "\n".join(entries)
-            query: dict | str = to_enrichment_query(genes, background, min_size, species)
+            query: dict | str = to_enrichment_query(genes, background, min_size, species, orthologs, target)
             return *run_enrichment(corpus, ViewState.from_dict(stored), query), genes
         if ctx.triggered_id == ids.ENRICH_SELECTION:
             last = stored_enrichment_query(last)
@@ -1097,7 +1150,7 @@ def register_callbacks(app: Dash, corpus: Corpus) -> None:
                 return no_update, no_update, no_update, no_update  # filters changed, but no list was run yet
             query = last  # the filters changed: run the last list again under them
         else:
-            query = to_enrichment_query(genes, background, min_size, species)
+            query = to_enrichment_query(genes, background, min_size, species, orthologs, target)
         return *run_enrichment(corpus, ViewState.from_dict(stored), query), no_update
 
     @app.callback(

@@ -48,6 +48,7 @@ THUMBNAILS = "show-thumbnails"  # figure lists and tables show thumbnails from E
 
 # Pattern-matching ids of the clickable items inside the detail panel.
 GENE_CHIP = "gene-chip"
+INCLUDE_GENES = "include-genes"  # a button adding its genes (index: NCBI ids joined by commas) to the chosen ones
 FIGURE_LINK = "figure-link"
 TERM_FILTER = "term-filter"  # a chemical or disease in a figure's record: filters by it
 BACK_TO_GENES = "back-to-genes"  # in a figure's record: close it and return to the chosen genes
@@ -57,6 +58,8 @@ IMAGE_BOX = "figure-image-box"
 # Gene-list enrichment
 ENRICH_GENES = "enrich-genes"
 ENRICH_SPECIES = "enrich-species"  # the species the list is read in (empty: the one most entries name)
+ENRICH_ORTHOLOGS = "enrich-orthologs"  # map the list to ENRICH_TARGET's species through orthologs
+ENRICH_TARGET = "enrich-target"  # with orthologs: the species of the figures' gene sets tested
 ENRICH_UPLOAD = "enrich-upload"
 ENRICH_BACKGROUND = "enrich-background"
 ENRICH_MIN_SIZE = "enrich-min-size"

@@ -12,7 +12,9 @@ from dashboard.analysis.genelist import MAX_LIST_TEXT
 from dashboard.analysis.graph import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET
 from dashboard.analysis.model import UNSTATED, Corpus
 from dashboard.analysis.organisms import COMMON_NAMES
+from dashboard.analysis.orthologs import list_species_choices
 from dashboard.corpus import columns as C
+from dashboard.corpus.orthologs import table_species
 from dashboard.web import ids
 from dashboard.web.overview import build_about, build_overview, example_placeholder
 
@@ -369,6 +371,18 @@ def species_options(corpus: Corpus) -> list[dict]:
     return [{"label": f"{name} ({n:,} genes)", "value": name} for name, n in corpus.species_gene_counts.items()]
 
 
+def list_species_options(corpus: Corpus) -> list[dict]:
+    """The species a list may name: the corpus' (most genes first), then those only the ortholog table knows."""
+    known = species_options(corpus)
+    table = [s for s in list_species_choices(corpus) if s not in corpus.species_gene_counts]
+    return known + [{"label": f"{name} (through orthologs only)", "value": name} for name in table]
+
+
+def target_species_options(corpus: Corpus) -> list[dict]:
+    """The species a list can be mapped to: the corpus' species that the ortholog table covers."""
+    return [option for option in species_options(corpus) if table_species(option["value"])]
+
+
 def build_enrichment(corpus: Corpus) -> html.Section:
     """The gene-list enrichment panel: paste or upload genes, optional background, results table."""
     return html.Section(
@@ -388,10 +402,36 @@ def build_enrichment(corpus: Corpus) -> html.Section:
                             html.Label("Species of the list", htmlFor=ids.ENRICH_SPECIES),
                             dcc.Dropdown(
                                 id=ids.ENRICH_SPECIES,
-                                options=species_options(corpus),
+                                options=list_species_options(corpus),
                                 value=None,
                                 placeholder="The species most entries name",
                                 clearable=True,
+                            ),
+                            html.Div(
+                                [
+                                    dcc.Checklist(
+                                        id=ids.ENRICH_ORTHOLOGS,
+                                        options=[{"label": " Map to", "value": "orthologs"}],
+                                        value=[],
+                                        inline=True,
+                                    ),
+                                    html.Label(
+                                        "Species to map the list to",
+                                        htmlFor=ids.ENRICH_TARGET,
+                                        className="visually-hidden",
+                                    ),
+                                    dcc.Dropdown(
+                                        id=ids.ENRICH_TARGET,
+                                        options=target_species_options(corpus),
+                                        value=next(iter(corpus.species_gene_counts), None),
+                                        clearable=False,
+                                        className="enrich-target",
+                                    ),
+                                    html.Span("through orthologs"),
+                                ],
+                                className="enrich-orthologs",
+                                title="Read the list in its own species and test the orthologs of its genes "
+                                "(NCBI HomoloGene) in the figures of this species",
                             ),
                             dcc.Upload(
                                 html.Span("or drop / choose a text file"),

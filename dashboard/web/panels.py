@@ -12,9 +12,11 @@ from dash import dcc, html
 
 from dashboard.analysis.enrich import gene_partners, similar_figures
 from dashboard.analysis.model import Corpus, figures_for_genes, genes_of_figure
+from dashboard.analysis.orthologs import with_orthologs
 from dashboard.analysis.selection import filter_selection
 from dashboard.analysis.terms import OTHER_ID, resolve_terms, terms_of_figure
 from dashboard.corpus import columns as C
+from dashboard.corpus.orthologs import ortholog_table
 from dashboard.corpus.records import SEP
 from dashboard.web import ids
 from dashboard.web.exports import NCBI_GENE_URL, match_kind
@@ -189,8 +191,47 @@ def build_gene_detail(corpus: Corpus, state: ViewState, gene_id: int, thumbnails
             html.H3("Most often in the same figures"),
             html.Div(chips, className="chips") if chips else html.P("No other genes share its figures here."),
             partner_table if chips else None,
+            _orthologs(corpus, state, row),
         ],
         className="detail-gene",
+    )
+
+
+def _orthologs(corpus: Corpus, state: ViewState, row: int) -> html.Div | None:
+    """The gene's orthologs that figures of this corpus hold (one click centres on one; one button includes them
+    all with the genes chosen), from the shipped ortholog table; None when it has none here."""
+    found, _ = with_orthologs(corpus, [str(corpus.gene_ids[row])])
+    others = [r for r in found if r != row]
+    if not others:
+        return None
+    chosen = [g for g in state.genes if corpus.gene_row(g) is not None]
+    adding = [int(corpus.gene_ids[r]) for r in others if int(corpus.gene_ids[r]) not in chosen]
+    chips = [
+        gene_chip(
+            int(corpus.gene_ids[r]),
+            corpus.gene_label(r),
+            f"{int(corpus.genes[C.N_FIGURES].iloc[r])}",
+            f"{corpus.gene_label(r)} ({corpus.gene_organisms[r]}, NCBI Gene {corpus.gene_ids[r]}): {found[r]}, in "
+            f"{int(corpus.genes[C.N_FIGURES].iloc[r]):,} figure(s) of the corpus",
+            species=corpus.gene_organisms[r],
+        )
+        for r in others
+    ]
+    include = html.Button(
+        f"Include {'it' if len(adding) == 1 else f'all {len(adding)}'} with the chosen genes",
+        id={"type": ids.INCLUDE_GENES, "index": ",".join(map(str, adding))},
+        className="secondary",
+        n_clicks=0,
+    )
+    source = ortholog_table().describe()
+    return html.Div(
+        [
+            html.H3("Orthologs in this corpus"),
+            html.Div(chips, className="chips"),
+            include if adding else html.P("All are among the chosen genes.", className="muted"),
+            html.P(f"Orthologs from {source}.", className="muted"),
+        ],
+        className="detail-orthologs",
     )
 
 

@@ -411,7 +411,7 @@ def build_enrichment(corpus: Corpus) -> html.Section:
                                 [
                                     dcc.Checklist(
                                         id=ids.ENRICH_ORTHOLOGS,
-                                        options=[{"label": " Map to", "value": "orthologs"}],
+                                        options=[{"label": " Map through orthologs to", "value": "orthologs"}],
                                         value=[],
                                         inline=True,
                                     ),
@@ -427,7 +427,6 @@ def build_enrichment(corpus: Corpus) -> html.Section:
                                         clearable=False,
                                         className="enrich-target",
                                     ),
-                                    html.Span("through orthologs"),
                                 ],
                                 className="enrich-orthologs",
                                 title="Read the list in its own species and test the orthologs of its genes "

@@ -146,6 +146,15 @@ def test_at_800_px_the_page_is_one_column_with_the_network_in_the_first_two_scre
         "return [box.top + window.scrollY, box.left, box.width, window.innerWidth, window.innerHeight];"
     )
     assert top < 2 * height and width >= 0.9 * inner - 40 and left < 40
+    # The filters after the text and gene search fold away, and open with their summary.
+    assert top < height  # the network starts on the first screen
+    more = dash_duo.find_element(f"#{ids.MORE_FILTERS}")
+    assert more.get_attribute("open") is None and not dash_duo.find_element(f"#{ids.ORGANISM_FILTER}").is_displayed()
+    dash_duo.find_element(f"#{ids.MORE_FILTERS} > summary").click()
+    until(lambda: dash_duo.find_element(f"#{ids.ORGANISM_FILTER}").is_displayed(), TIMEOUT)
+    dash_duo.driver.set_window_size(1400, 900)  # where there is room the filters stay open, with no summary
+    until(lambda: not dash_duo.find_element(f"#{ids.MORE_FILTERS} > summary").is_displayed(), TIMEOUT)
+    dash_duo.driver.set_window_size(800, 900)
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?figure=PMC7090164__fcell-08-00089-g002")
     dash_duo.wait_for_element(f"#{ids.DETAIL} .gene-table", timeout=TIMEOUT)
     scrolling = dash_duo.driver.execute_script(

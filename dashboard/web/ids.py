@@ -47,6 +47,7 @@ TABLE_REFRESH = "table-refresh"
 THUMBNAILS = "show-thumbnails"  # figure lists and tables show thumbnails from Europe PMC (off until ticked)
 
 # Pattern-matching ids of the clickable items inside the detail panel.
+MORE_FILTERS = "more-filters"  # the filters after the text and gene search: folded on a narrow screen
 GENE_CHIP = "gene-chip"
 INCLUDE_GENES = "include-genes"  # a button adding its genes (index: NCBI ids joined by commas) to the chosen ones
 FIGURE_LINK = "figure-link"

@@ -4,17 +4,15 @@ selection, the export line does not outlive its view, and the paths form's label
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit
-
 import pytest
 from conftest import SEEDS
 from dash.testing.wait import until
 from test_browser import TIMEOUT, assert_console_clean, run_enrichment, wait_for_network, watch_console
+from test_browser_workspace import link_state
 
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app
-from dashboard.web.state import parse_query
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +20,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def app(seed_corpus):
     return create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus)
-
-
-def link_state(corpus, url: str):
-    return parse_query(corpus, unquote(urlsplit(url).query))[0]
 
 
 def enrichment_rows(dash_duo) -> list[str]:

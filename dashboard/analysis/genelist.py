@@ -287,11 +287,13 @@ def resolve_gene_list(corpus: Corpus, tokens: list[str], species: str | None = N
     )
 
 
+def shown_entries(items: list[str], limit: int = 30) -> str:
+    """The first `limit` items of a message's list, joined, and how many more there are."""
+    return ", ".join(items[:limit]) + (f" … ({len(items) - limit:,} more)" if len(items) > limit else "")
+
+
 def describe_gene_list(corpus: Corpus, genes: GeneList, limit: int = 30) -> list[str]:
     """Sentences for the user: the species and how it was chosen, then every entry that was not used and why."""
-
-    def shown(items: list[str]) -> str:
-        return ", ".join(items[:limit]) + (f" … ({len(items) - limit:,} more)" if len(items) > limit else "")
 
     if genes.species is None:
         return ["None of the entries names a gene of this corpus."] if genes.entries else []
@@ -306,10 +308,11 @@ def describe_gene_list(corpus: Corpus, genes: GeneList, limit: int = 30) -> list
             f"{token} ({' or '.join(f'{corpus.gene_label(r)} {corpus.gene_ids[r]}' for r in rows[:4])})"
             for token, rows in genes.ambiguous
         ]
-        notes.append(f"Ambiguous, not used — give the NCBI id ({len(items):,}): {shown(items)}.")
+        notes.append(f"Ambiguous, not used — give the NCBI id ({len(items):,}): {shown_entries(items, limit)}.")
     if genes.other_species:
         items = [f"{token} ({', '.join(species[:3])})" for token, species in genes.other_species]
-        notes.append(f"Only in other species, not used ({len(items):,}): {shown(items)}.")
+        notes.append(f"Only in other species, not used ({len(items):,}): {shown_entries(items, limit)}.")
     if genes.unrecognised:
-        notes.append(f"Not recognised ({len(genes.unrecognised):,}): {shown(list(genes.unrecognised))}.")
+        unrecognised = shown_entries(list(genes.unrecognised), limit)
+        notes.append(f"Not recognised ({len(genes.unrecognised):,}): {unrecognised}.")
     return notes

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from dashboard.analysis.genelist import shown_entries
 from dashboard.analysis.model import Corpus
 from dashboard.corpus.numbers import is_ascii_digits
 from dashboard.corpus.orthologs import OrthologTable, ortholog_table, table_species
@@ -192,9 +193,6 @@ def describe_mapping(mapping: OrthologMap, limit: int = 30) -> list[str]:
     """Sentences for the user: the list's species, how many entries were mapped to how many genes, which were not,
     and the source."""
 
-    def shown(items: list[str]) -> str:
-        return ", ".join(items[:limit]) + (f" … ({len(items) - limit:,} more)" if len(items) > limit else "")
-
     if mapping.list_species is None:
         return ["None of the entries names a gene of any species known."] if mapping.entries else []
     how = (
@@ -215,13 +213,13 @@ def describe_mapping(mapping: OrthologMap, limit: int = 30) -> list[str]:
         if n > 1
     ]
     if several:
-        notes.append(f"Mapped to several genes, all kept ({len(several):,}): {shown(several)}.")
+        notes.append(f"Mapped to several genes, all kept ({len(several):,}): {shown_entries(several, limit)}.")
     absent = [f"{m.entry} → {m.ortholog_symbol}" for m in mapping.mapped if m.row is None]
     if absent:
-        notes.append(f"Mapped to a gene no figure holds ({len(absent):,}): {shown(absent)}.")
+        notes.append(f"Mapped to a gene no figure holds ({len(absent):,}): {shown_entries(absent, limit)}.")
     if mapping.unmapped:
         items = [f"{entry} ({reason})" for entry, reason in mapping.unmapped]
-        notes.append(f"Not mapped ({len(items):,}): {shown(items)}.")
+        notes.append(f"Not mapped ({len(items):,}): {shown_entries(items, limit)}.")
     return notes
 
 

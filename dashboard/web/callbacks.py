@@ -16,7 +16,14 @@ from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment, enrich
-from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, GeneList, describe_gene_list, read_gene_list
+from dashboard.analysis.genelist import (
+    MAX_LIST,
+    MAX_LIST_TEXT,
+    GeneList,
+    describe_gene_list,
+    read_gene_list,
+    shown_entries,
+)
 from dashboard.analysis.graph import FIGURE_SHARE, TERM, clamp_budget, select_subgraph
 from dashboard.analysis.model import (
     TERM_KINDS,
@@ -690,22 +697,20 @@ def describe_list(corpus: Corpus, genes: GeneList, limit: int = 30) -> list[str]
     biologist's terms: not found among the list's species' genes of this corpus — and, where the entry is a gene
     of another species here, which species."""
 
-    def shown(items: list[str]) -> str:
-        return ", ".join(items[:limit]) + (f" … ({len(items) - limit:,} more)" if len(items) > limit else "")
-
     notes = describe_gene_list(corpus, replace(genes, unrecognised=(), other_species=()))
     if genes.species is None:
         return notes
     if genes.other_species:
         items = [f"{token} (a gene of {', '.join(species[:3])})" for token, species in genes.other_species]
         notes.append(
-            f"Not found among the {genes.species} genes of this corpus, not used ({len(items):,}): {shown(items)}."
+            f"Not found among the {genes.species} genes of this corpus, not used ({len(items):,}): "
+            f"{shown_entries(items, limit)}."
         )
     if genes.unrecognised:
         notes.append(
             f"Not found among the {genes.species} genes of this corpus, nor those of any other species in it "
-            f"({len(genes.unrecognised):,}): {shown(list(genes.unrecognised))} — no figure here was read to hold a "
-            "gene by that symbol, alias or NCBI id."
+            f"({len(genes.unrecognised):,}): {shown_entries(list(genes.unrecognised), limit)} — no figure here was "
+            "read to hold a gene by that symbol, alias or NCBI id."
         )
     return notes
 

@@ -10,6 +10,7 @@ import math
 from dataclasses import replace
 
 import networkx as nx
+import numpy as np
 import pytest
 from conftest import SEEDS
 from dash import no_update
@@ -19,6 +20,7 @@ from dashboard.analysis.graph import select_subgraph
 from dashboard.analysis.model import UNSTATED
 from dashboard.analysis.patterns import Cooccurrence
 from dashboard.config import Settings
+from dashboard.corpus.corpusmap import CorpusMap
 from dashboard.web import ids
 from dashboard.web.app import create_app
 from dashboard.web.callbacks import (
@@ -104,6 +106,20 @@ def test_colour_by_organism_never_reduces_a_figure_to_its_first_organism(seed_co
     hover = dict(zip(several["customdata"], several["hovertext"], strict=True))
     node = max(several["customdata"], key=lambda n: len(stated[n]))
     assert f"{len(stated[node])} organisms: {stated[node][0]}" in hover[node]
+
+
+def test_the_corpus_map_never_colours_a_figure_by_its_first_organism_alone(seed_corpus):
+    n = seed_corpus.n_figures
+    points = CorpusMap(x=np.zeros(n, dtype=np.float32), y=np.zeros(n, dtype=np.float32), method="every figure placed")
+    groups = {group.name: group for group in map_groups(seed_corpus, points, "organism")}
+    stated = [[o for o in names if o != UNSTATED] for names in seed_corpus.figure_organisms]
+    several = {r for r in range(n) if len(stated[r]) > 1}
+    assert several and set(groups["several organisms"].rows.tolist()) == several
+    for name, group in groups.items():
+        if name not in ("several organisms", "other organisms", "no organism stated"):
+            assert all(stated[r] == [name] for r in group.rows), name
+    assert sum(len(group.rows) for group in groups.values()) == n  # every figure in one group
+    assert len({group.colour for group in groups.values()}) == len(groups)
 
 
 # --- 12. the enrichment says what "not recognised" means -----------------------------------------------------------

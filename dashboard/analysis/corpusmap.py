@@ -56,20 +56,25 @@ class Group:
 ORGANISM_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
 # Other organisms dark grey, none stated pale: at least 3:1 apart (WCAG's contrast for graphics), as their legend says.
 OTHER_COLOUR, UNSTATED_COLOUR, NO_YEAR_COLOUR = "#666666", "#cfcfcf", "#c8c8c8"
+SEVERAL_COLOUR = "#f781bf"  # a figure stating several organisms: none of them is its colour alone (as in the network)
 
 
 def map_groups(corpus: Corpus, points: CorpusMap, colour: str) -> list[Group]:
-    """The placed figures in traces: by year (one coloured trace, figures without a year apart) or by their first
-    stated organism (the `MAIN_ORGANISMS` most frequent each in a colour, other organisms grey, none stated pale)."""
+    """The placed figures in traces: by year (one coloured trace, figures without a year apart) or by the organism
+    they state (the `MAIN_ORGANISMS` most frequent each in a colour, figures stating several in one colour of their
+    own — never reduced to their first —, other organisms grey, none stated pale)."""
     placed = points.placed
     if colour == "organism":
+        several = np.array([len(names) > 1 for names in corpus.figure_organisms], dtype=bool)
         first = np.array([names[0] for names in corpus.figure_organisms], dtype=object)
-        names, counts = np.unique(first[placed], return_counts=True)
+        first[several] = ""
+        names, counts = np.unique(first[placed & ~several], return_counts=True)
         ranked = [n for n in names[np.argsort(-counts, kind="stable")] if n != UNSTATED][:MAIN_ORGANISMS]
         groups = [
             Group(name, np.flatnonzero(placed & (first == name)), ORGANISM_COLOURS[i]) for i, name in enumerate(ranked)
         ]
-        other = placed & ~np.isin(first, [*ranked, UNSTATED])
+        groups.append(Group("several organisms", np.flatnonzero(placed & several), SEVERAL_COLOUR))
+        other = placed & ~several & ~np.isin(first, [*ranked, UNSTATED])
         groups.append(Group("other organisms", np.flatnonzero(other), OTHER_COLOUR))
         groups.append(Group("no organism stated", np.flatnonzero(placed & (first == UNSTATED)), UNSTATED_COLOUR))
         return [g for g in groups if len(g.rows)]

@@ -1,5 +1,5 @@
-"""Every example the README gives works on the default data: its links select figures without a notice, and its
-API calls answer 200 with something found."""
+"""Every example the README and the docs give works on the default data: their links select figures without a
+notice, and their API calls answer 200 with something found."""
 
 from __future__ import annotations
 
@@ -17,9 +17,12 @@ from dashboard.config import Settings
 from dashboard.web.app import create_app
 from dashboard.web.state import parse_query, to_selection
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-LINKS = re.findall(r"`(\?genes=[^`]+)`", README)
-CURLS = [line.removeprefix("$ ") for line in re.findall(r"^\$ curl .+$", README, flags=re.MULTILINE)]
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+TEXT = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
+# Each example once, in the order the pages give them (the README's tour repeats some of docs/api.md's).
+LINKS = list(dict.fromkeys(re.findall(r"`(\?genes=[^`]+)`", TEXT)))
+CURLS = list(dict.fromkeys(line.removeprefix("$ ") for line in re.findall(r"^\$ curl .+$", TEXT, flags=re.MULTILINE)))
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +30,11 @@ def client(seed_corpus):
     return create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus).server.test_client()
 
 
-def test_the_readme_has_examples():
-    assert LINKS and len(CURLS) >= 2
+def test_the_readme_and_the_api_page_have_examples():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    api = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    assert re.search(r"`\?genes=[^`]+`", readme) and re.search(r"^\$ curl ", readme, flags=re.MULTILINE)
+    assert LINKS and len(re.findall(r"^\$ curl .+$", api, flags=re.MULTILINE)) >= 2
 
 
 @pytest.mark.parametrize("link", LINKS)

@@ -606,7 +606,7 @@ def build_api(corpus: Corpus) -> Blueprint:
     @api.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def unknown_route(rest: str):
-        return _error(404, f"no endpoint {request.method} {PREFIX}/{rest[:80]}; see the README for the API")
+        return _error(404, f"no endpoint {request.method} {PREFIX}/{rest[:80]}; the routes are listed in docs/api.md")
 
     return api
 

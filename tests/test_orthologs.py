@@ -23,6 +23,7 @@ from dashboard.analysis.orthologs import map_gene_list, with_orthologs
 from dashboard.config import DEFAULT_DATA, Settings
 from dashboard.corpus.orthologs import META, TABLE, ortholog_table
 from dashboard.web.app import create_app
+from dashboard.web.state import parse_query, to_query
 
 HUMAN, MOUSE, RAT, FISH = "Homo sapiens", "Mus musculus", "Rattus norvegicus", "Danio rerio"
 
@@ -261,3 +262,18 @@ def test_a_mouse_list_spelled_like_human_symbols_but_for_case_is_read_as_mouse(s
     assert map_gene_list(seed_corpus, entries, HUMAN).list_species == MOUSE
     upper = map_gene_list(seed_corpus, [e.upper() for e in entries], MOUSE)
     assert upper.list_species == HUMAN
+
+
+def test_a_page_link_with_orthologs_chooses_the_genes_and_their_orthologs(seed_corpus, client):
+    state, notices = parse_query(seed_corpus, "genes=Trp53&orthologs=1")
+    expected, _ = with_orthologs(seed_corpus, ["Trp53"])
+    assert state.genes == tuple(int(seed_corpus.gene_ids[r]) for r in expected) and len(state.genes) > 1
+    assert [n.dropped for n in notices] == [False] and "Orthologs included" in str(notices[0])
+    assert "orthologs" not in to_query(seed_corpus, state)  # the link is rewritten with every gene it chose
+    plain, _ = parse_query(seed_corpus, "genes=Trp53")
+    assert plain.genes == (ortholog_table().by_symbol(MOUSE, "Trp53")[0].ncbi_id,)
+    _, refused = parse_query(seed_corpus, "genes=Trp53&orthologs=maybe")
+    assert refused and refused[0].dropped
+    network = client.get("/api/v1/network?genes=Trp53&orthologs=1").get_json()
+    chosen = {n["data"]["ncbi_id"] for n in network["elements"]["nodes"] if n["data"].get("chosen")}
+    assert chosen == set(state.genes)

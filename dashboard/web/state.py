@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 from dashboard.analysis.corpusmap import RegionError, parse_region
 from dashboard.analysis.graph import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, parse_node
 from dashboard.analysis.model import MATCH_MODES, TERM_KINDS, Corpus, Selection, resolve_genes
+from dashboard.analysis.orthologs import with_orthologs
 from dashboard.analysis.terms import resolve_terms
 from dashboard.corpus.numbers import is_ascii_digits, to_int, to_int_in
 from dashboard.corpus.textindex.query import QueryError
@@ -45,6 +46,7 @@ KNOWN_PARAMS = (
     "species",
     "path",
     "list",
+    "orthologs",
 )
 COLOUR_MODES = ("plain", "organism", "year")
 MAX_EXPANDED = 20  # bundles opened at once
@@ -168,9 +170,20 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
         if len(tokens) > MAX_GENES:
             notices.append(Notice(f"Only the first {MAX_GENES} of {len(tokens)} genes were used"))
             tokens = tokens[:MAX_GENES]
-        rows, unknown = resolve_genes(corpus, tokens)
+        if params.get("orthologs", "").strip().lower() in _TRUE:  # the genes named and their orthologs, all listed
+            via, unknown = with_orthologs(corpus, tokens)
+            rows = list(via)
+            added = [corpus.gene_label(r) for r, how in via.items() if how != "named"]
+            if added:
+                notices.append(Notice(f"Orthologs included: {', '.join(added[:20])}", dropped=False))
+        else:
+            rows, unknown = resolve_genes(corpus, tokens)
         notices.extend(Notice(f"Unknown gene '{_shown(t)}' dropped") for t in unknown)
+        if len(rows) > MAX_GENES:
+            notices.append(Notice(f"Only the first {MAX_GENES} of {len(rows)} genes were used"))
         state = replace(state, genes=tuple(int(corpus.gene_ids[r]) for r in rows[:MAX_GENES]))
+    if "orthologs" in params and params["orthologs"].strip().lower() not in _TRUE | _FALSE:
+        notices.append(Notice(f"orthologs '{_shown(params['orthologs'])}' is not 1 or 0", "read as 0"))
 
     if "match" in params:
         if params["match"] in MATCH_MODES:

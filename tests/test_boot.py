@@ -21,7 +21,7 @@ from werkzeug.test import Client
 from dashboard.config import Settings
 from dashboard.corpus.progress import Progress, TerminalReport
 from dashboard.web.app import create_app
-from dashboard.web.launcher import loading_app
+from dashboard.web.launcher import InFlight, loading_app
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -178,3 +178,16 @@ def test_the_launcher_answers_the_port_without_the_data_libraries():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_handover_waits_for_the_loading_pages_answers_being_sent():
+    """The launcher execs gunicorn once the data is made: an answer still being sent then was cut (a health check
+    read a 503's headers and no body), so each answer is counted until the server has sent it and closed it."""
+    in_flight = InFlight()
+    app = loading_app(Progress(), in_flight)
+    headers = {}
+    body = app({"PATH_INFO": "/healthz"}, lambda _status, sent: headers.update(sent))
+    assert headers["Connection"] == "close"
+    assert not in_flight.wait_idle(0.01)  # being sent: the handover would wait
+    body.close()
+    assert in_flight.wait_idle(0.01)

@@ -37,6 +37,7 @@ from dashboard.corpus.remote import is_bundle
 log = logging.getLogger(__name__)
 
 EXIT_BUILT, EXIT_BAD_DATA, EXIT_FAILED = 0, 2, 1
+HANDOVER_WAIT = 5  # seconds the handover to gunicorn waits for the loading page's answers being sent
 LOADING_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="{refresh}">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>PFOCR dashboard — {title}</title>
@@ -47,9 +48,44 @@ LOADING_PAGE = """<!doctype html>
 """
 
 
-def loading_app(progress: Progress) -> Callable:
+class InFlight:
+    """The requests the loading page is answering: the handover to gunicorn waits for them, since an exec in the
+    middle of one cut its body (a health check read the 503's headers, then nothing)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = threading.Condition()
+
+    def begin(self) -> None:
+        with self._changed:
+            self._count += 1
+
+    def end(self) -> None:
+        with self._changed:
+            self._count -= 1
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self._count == 0, timeout)
+
+
+class _Body(list):
+    """A response body whose `close` (called by the server once it is sent) ends the request's count."""
+
+    def __init__(self, chunks: list[bytes], done: Callable[[], None]) -> None:
+        super().__init__(chunks)
+        self._done = done
+
+    def close(self) -> None:
+        self._done()
+
+
+def loading_app(progress: Progress, in_flight: InFlight | None = None) -> Callable:
     """The WSGI application answering while the data is made: a page that refreshes itself, and JSON for
-    `/healthz`, the API and Dash's requests — 503 with `Retry-After` while loading, 500 once it failed."""
+    `/healthz`, the API and Dash's requests — 503 with `Retry-After` while loading, 500 once it failed. Each
+    connection is closed after its answer, and `in_flight` counts the answers being sent."""
+    in_flight = in_flight or InFlight()
 
     def answer(environ: dict, start_response: Callable) -> Iterable[bytes]:
         snapshot = progress.snapshot()
@@ -68,9 +104,11 @@ def loading_app(progress: Progress) -> Callable:
             ("Content-Length", str(len(body))),
             ("Cache-Control", "no-store"),
             ("Retry-After", "2"),
+            ("Connection", "close"),
         ]
+        in_flight.begin()
         start_response(status, headers)
-        return [body]
+        return _Body([body], in_flight.end)
 
     return answer
 
@@ -132,9 +170,10 @@ def build_while_answering(settings: Settings, listener: socket.socket) -> bool:
     signal.signal(signal.SIGTERM, stop)
     host, port = listener.getsockname()[:2]
     status = {}
+    in_flight = InFlight()
 
     def loading_server():  # werkzeug closes its socket when it stops serving: one server per stretch
-        return make_server(host, port, loading_app(progress), threaded=True, fd=listener.fileno())
+        return make_server(host, port, loading_app(progress, in_flight), threaded=True, fd=listener.fileno())
 
     server = loading_server()
 
@@ -146,6 +185,8 @@ def build_while_answering(settings: Settings, listener: socket.socket) -> bool:
     log.info("answering http://%s:%d/ with the loading page while the data is made", host, port)
     with TerminalReport(progress):
         server.serve_forever()
+    if not in_flight.wait_idle(HANDOVER_WAIT):
+        log.warning("a request to the loading page was still being answered after %d s", HANDOVER_WAIT)
     if status.get("code") == EXIT_BUILT:
         return True
     if not progress.failed:

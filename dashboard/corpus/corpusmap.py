@@ -157,14 +157,15 @@ def embed_apart(source: Path, seed: int, n_jobs: int | None = None) -> tuple[np.
     """`embed` run by `python -m dashboard.corpus.corpusmap SOURCE OUT`, a process of its own: `source` is a
     folder of stored tables (its figid and gene id columns are read there) or a matrix saved as .npz. This process
     waits, holding nothing of it; a failure is an OSError with the child's exit status."""
-    out = source.with_name(f".map-{os.getpid()}-{threading.get_ident()}.npz") if source.is_file() else None
-    out = out or source / f".map-{os.getpid()}-{threading.get_ident()}.npz"
-    root = Path(__file__).resolve().parent.parent.parent  # this code's own copy of the package, whatever the cwd
-    path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
+    out = (source.parent if source.is_file() else source) / f".map-{os.getpid()}-{threading.get_ident()}.npz"
     command = [sys.executable, "-m", "dashboard.corpus.corpusmap", os.fspath(source), os.fspath(out)]
     command += ["--seed", str(seed), *(["--jobs", str(n_jobs)] if n_jobs else [])]
+    env = dict(os.environ)
+    root = Path(__file__).resolve().parent.parent.parent
+    if root.name not in ("site-packages", "dist-packages"):  # a checkout: the child runs this copy of the code
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
     try:
-        done = subprocess.run(command, env={**os.environ, "PYTHONPATH": path}, check=False)  # noqa: S603
+        done = subprocess.run(command, env=env, check=False)  # noqa: S603 - our interpreter, our arguments
         if done.returncode != 0:
             raise OSError(f"the corpus map's process ended with status {done.returncode}")
         with np.load(out) as found:

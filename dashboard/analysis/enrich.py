@@ -314,9 +314,8 @@ def enrich(
     results["overlap_ids"] = _overlap_rows(corpus, results, query, exact)
     results["overlap_genes"] = [[corpus.gene_label(r) for r in found] for found in results["overlap_ids"]]
     if mapping is not None:
-        results["overlap_entries"] = [
-            [", ".join(mapping.entries_of(r)) for r in found] for found in results["overlap_ids"]
-        ]
+        entries = mapping.entries_by_row()
+        results["overlap_entries"] = [[", ".join(entries[r]) for r in found] for found in results["overlap_ids"]]
     results["overlap_ids"] = [[int(corpus.gene_ids[r]) for r in found] for found in results["overlap_ids"]]
     return Enrichment(
         results=results,

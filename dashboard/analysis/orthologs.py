@@ -59,9 +59,13 @@ class OrthologMap:
         """The tested species' gene rows the list maps to (in the corpus), in the list's order, each once."""
         return tuple(dict.fromkeys(m.row for m in self.mapped if m.row is not None))
 
-    def entries_of(self, row: int) -> list[str]:
-        """The entries mapped to a gene row."""
-        return [m.entry for m in self.mapped if m.row == row]
+    def entries_by_row(self) -> dict[int, list[str]]:
+        """Each mapped gene row → the entries mapped to it."""
+        found: dict[int, list[str]] = {}
+        for m in self.mapped:
+            if m.row is not None:
+                found.setdefault(m.row, []).append(m.entry)
+        return found
 
     def to_json(self) -> dict:
         return {

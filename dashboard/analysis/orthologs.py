@@ -196,7 +196,6 @@ def map_gene_list(corpus: Corpus, tokens: list[str], species: str, list_species:
 def describe_mapping(mapping: OrthologMap, limit: int = 30) -> list[str]:
     """Sentences for the user: the list's species, how many entries were mapped to how many genes, which were not,
     and the source."""
-
     if mapping.list_species is None:
         return ["None of the entries names a gene of any species known."] if mapping.entries else []
     how = (
@@ -210,12 +209,10 @@ def describe_mapping(mapping: OrthologMap, limit: int = 30) -> list[str]:
         f"List read as {mapping.list_species} ({how}); {entries:,} of {mapping.entries:,} entries mapped to "
         f"{genes:,} {mapping.species} gene(s) through orthologs ({mapping.source})."
     ]
-    many = Counter(m.entry for m in mapping.mapped)
-    several = [
-        f"{entry} → {', '.join(m.ortholog_symbol for m in mapping.mapped if m.entry == entry)}"
-        for entry, n in many.items()
-        if n > 1
-    ]
+    by_entry: dict[str, list[str]] = {}
+    for m in mapping.mapped:
+        by_entry.setdefault(m.entry, []).append(m.ortholog_symbol)
+    several = [f"{entry} → {', '.join(symbols)}" for entry, symbols in by_entry.items() if len(symbols) > 1]
     if several:
         notes.append(f"Mapped to several genes, all kept ({len(several):,}): {shown_entries(several, limit)}.")
     absent = [f"{m.entry} → {m.ortholog_symbol}" for m in mapping.mapped if m.row is None]

@@ -105,7 +105,7 @@ def test_enrich_matches_fisher(client, seed_corpus):
         ("get", "/api/v1/genes/TP53/figures?match=most", None, 400, "'match'"),
         ("get", "/api/v1/figures/PMC0__none", None, 404, "no figure"),
         ("get", "/api/v1/nowhere", None, 404, "no endpoint"),
-        ("delete", "/api/v1/stats", None, 404, "no endpoint"),
+        ("delete", "/api/v1/stats", None, 405, "not allowed"),
         ("post", "/api/v1/enrich", "not json", 400, "JSON object"),
         ("post", "/api/v1/enrich", [], 400, "JSON object"),
         ("post", "/api/v1/enrich", {}, 400, "'genes' is required"),

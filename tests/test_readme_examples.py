@@ -40,7 +40,7 @@ def test_the_readme_and_the_api_page_have_examples():
 @pytest.mark.parametrize("link", LINKS)
 def test_readme_links_select_figures(seed_corpus, link):
     state, notices = parse_query(seed_corpus, link)
-    assert notices == []
+    assert [str(n) for n in notices if n.dropped] == []  # nothing of the link is dropped (a note may say what it did)
     figures = selection_figures(seed_corpus, to_selection(seed_corpus, state))
     assert len(figures) > 0
     if state.figure:

@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 import numpy as np
 import pandas as pd
 from flask import Blueprint, Flask, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
 
 from dashboard.analysis.corpusmap import corpus_map
 from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, enrich
@@ -32,20 +33,19 @@ from dashboard.analysis.patterns import MAX_PATHS, build_cooccurrence, build_tim
 from dashboard.analysis.search import QueryError, search_figures
 from dashboard.analysis.terms import KINDS, resolve_terms, search_terms, terms_mask, terms_of_figure
 from dashboard.corpus import columns as C
+from dashboard.corpus.bundle import software_version
 from dashboard.corpus.corpusmap import GRID
 from dashboard.corpus.numbers import to_int_in
 from dashboard.corpus.orthologs import read_meta
 from dashboard.web.exports import to_cytoscape_json, to_enrichment_records
+from dashboard.web.openapi import DEFAULT_RESULTS, MAX_RESULTS, SEARCH_LIMIT, SEARCH_OFFSET, openapi_document
 from dashboard.web.state import ViewState, parse_query, parse_years
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
-MAX_RESULTS = 100_000
-DEFAULT_RESULTS = 500
+OTHER_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "TRACE"]
 FIGURES_LIMIT = 10_000
-SEARCH_LIMIT = 200  # hits per page of /search (each with a snippet)
-SEARCH_OFFSET = 100_000
 TYPE_AHEAD_LIMIT = 200
 ENRICH_FIELDS = frozenset(
     {
@@ -71,6 +71,19 @@ class BadRequest(ValueError):
 def _error(status: int, message: str):
     response = jsonify(error=message, status=status)
     response.status_code = status
+    return response
+
+
+def _http_error(exc: HTTPException):
+    """An HTTP error in the API's JSON shape, with the headers it carries (a 405's Allow). A path no route has is
+    said as such (the routes' own 404s, for a gene or figure not found, are answered by the routes)."""
+    message = exc.description or exc.name
+    if isinstance(exc, NotFound):
+        message = f"no endpoint {request.method} {request.path[:100]}; the routes are listed in docs/api.md"
+    response = _error(exc.code or 500, message)
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
     return response
 
 
@@ -232,9 +245,7 @@ def build_api(corpus: Corpus) -> Blueprint:
     def bad_request(exc: BadRequest | QueryError):
         return _error(400, str(exc))
 
-    @api.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        return _error(exc.code or 500, exc.description or exc.name)
+    api.register_error_handler(HTTPException, _http_error)
 
     @api.errorhandler(Exception)
     def unexpected(exc: Exception):
@@ -393,7 +404,8 @@ def build_api(corpus: Corpus) -> Blueprint:
         if not query:
             raise BadRequest("'genes' is empty: give at least one gene symbol or NCBI id")
         background = _string_list(body, "background")
-        organisms = body.get("organisms") or []
+        organisms = body.get("organisms")
+        organisms = [] if organisms is None else organisms
         if not isinstance(organisms, list) or not all(isinstance(o, str) for o in organisms):
             raise BadRequest("'organisms' must be a list of organism names")
         years = body.get("years")
@@ -598,17 +610,29 @@ def build_api(corpus: Corpus) -> Blueprint:
             year=_years_or_none(years),
         )
 
+    @api.get("/openapi.json")
+    def openapi():
+        return jsonify(openapi_document(PREFIX, software_version()))
+
     @api.get("/network")
     def network():
         """The network the page draws for these parameters (its URL's), as Cytoscape.js JSON."""
         return jsonify(to_cytoscape_json(corpus, _view_state(corpus, request.args)))
 
-    @api.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-    @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-    def unknown_route(rest: str):
-        return _error(404, f"no endpoint {request.method} {PREFIX}/{rest[:80]}; the routes are listed in docs/api.md")
+    # Every other path or method under the prefix (Dash's page route would answer any GET with the page): the route
+    # map of the API's own rules says whether the path is unknown (404) or takes other methods (405, with Allow).
+    @api.route("/", defaults={"rest": ""}, methods=OTHER_METHODS)
+    @api.route("/<path:rest>", methods=OTHER_METHODS)
+    def unknown_route(**_path: str):
+        own = Map([Rule(r.rule, methods=r.methods, endpoint=r.endpoint) for r in _api_rules(current_app)])
+        own.bind("").match(request.path, request.method)  # raises NotFound or MethodNotAllowed
+        return _error(404, f"no endpoint {request.method} {request.path[:100]}")
 
     return api
+
+
+def _api_rules(app: Flask) -> list:
+    return [r for r in app.url_map.iter_rules() if r.endpoint.startswith("api.") and r.endpoint != "api.unknown_route"]
 
 
 def register_api(server: Flask, corpus: Corpus) -> None:
@@ -617,6 +641,4 @@ def register_api(server: Flask, corpus: Corpus) -> None:
 
     @server.errorhandler(HTTPException)
     def json_for_api_paths(exc: HTTPException):
-        if request.path.startswith(PREFIX):
-            return _error(exc.code or 500, exc.description or exc.name)
-        return exc
+        return _http_error(exc) if request.path.startswith(PREFIX) else exc

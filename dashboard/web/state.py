@@ -54,8 +54,8 @@ MAX_TEXT = 500  # characters of a full-text search
 MAX_TERMS = 20  # chemicals (or diseases) one selection filters by
 MAX_LINK_LIST = 2_000  # characters of a gene list's entries (comma-separated) that travel in a link
 MAX_LIST_ENTRY = 100  # characters of one entry of a gene list in a link
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+YES = {"1", "true", "yes", "on"}  # a link's switch values (the API's document lists them too)
+NO = {"0", "false", "no", "off", ""}
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
         if len(tokens) > MAX_GENES:
             notices.append(Notice(f"Only the first {MAX_GENES} of {len(tokens)} genes were used"))
             tokens = tokens[:MAX_GENES]
-        if params.get("orthologs", "").strip().lower() in _TRUE:  # the genes named and their orthologs, all listed
+        if params.get("orthologs", "").strip().lower() in YES:  # the genes named and their orthologs, all listed
             via, unknown = with_orthologs(corpus, tokens)
             rows = list(via)
             added = [corpus.gene_label(r) for r, how in via.items() if how != "named"]
@@ -182,7 +182,7 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
         if len(rows) > MAX_GENES:
             notices.append(Notice(f"Only the first {MAX_GENES} of {len(rows)} genes were used"))
         state = replace(state, genes=tuple(int(corpus.gene_ids[r]) for r in rows[:MAX_GENES]))
-    if "orthologs" in params and params["orthologs"].strip().lower() not in _TRUE | _FALSE:
+    if "orthologs" in params and params["orthologs"].strip().lower() not in YES | NO:
         notices.append(Notice(f"orthologs '{_shown(params['orthologs'])}' is not 1 or 0", "read as 0"))
 
     if "match" in params:
@@ -212,9 +212,9 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
 
     if "include_unstated" in params:
         flag = params["include_unstated"].strip().lower()
-        if flag not in _TRUE | _FALSE:
+        if flag not in YES | NO:
             notices.append(Notice(f"include_unstated '{_shown(flag)}' is not 1 or 0", "read as 0"))
-        state = replace(state, unstated=flag in _TRUE)
+        state = replace(state, unstated=flag in YES)
 
     if years := params.get("years", "").strip():
         parsed = parse_years(years)
@@ -240,9 +240,9 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
 
     if "exact" in params:
         flag = params["exact"].strip().lower()
-        if flag not in _TRUE | _FALSE:
+        if flag not in YES | NO:
             notices.append(Notice(f"exact '{_shown(flag)}' is not 1 or 0", "read as 0"))
-        state = replace(state, exact=flag in _TRUE)
+        state = replace(state, exact=flag in YES)
 
     if budget := params.get("budget", "").strip():
         if (number := to_int_in(budget, MIN_BUDGET, MAX_BUDGET)) is not None:
@@ -278,9 +278,9 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
 
     if "terms" in params:
         flag = params["terms"].strip().lower()
-        if flag not in _TRUE | _FALSE:
+        if flag not in YES | NO:
             notices.append(Notice(f"terms '{_shown(flag)}' is not 1 or 0", "read as 0"))
-        state = replace(state, show_terms=flag in _TRUE)
+        state = replace(state, show_terms=flag in YES)
 
     if path := params.get("path", "").strip():
         tokens = [t.strip() for t in path.split(",") if t.strip()]

@@ -1,0 +1,302 @@
+"""Web floor: the API's OpenAPI 3.1 document, served at `GET /api/v1/openapi.json` — every route, its parameters,
+request body, answers and errors (`{"error", "status"}`), with the limits the routes enforce taken from their own
+constants. tests/test_openapi.py runs schemathesis against the served document.
+"""
+
+from __future__ import annotations
+
+from dashboard.analysis.genelist import MAX_LIST
+from dashboard.analysis.graph import MAX_BUDGET, MIN_BUDGET
+from dashboard.analysis.patterns import MAX_PATHS
+from dashboard.corpus.corpusmap import GRID
+from dashboard.web.state import NO, YES
+
+ERROR = {"$ref": "#/components/responses/Error"}
+MAX_RESULTS = 100_000  # enrichment results answered at most
+DEFAULT_RESULTS = 500
+SEARCH_LIMIT = 200  # hits per page of /search (each with a snippet)
+SEARCH_OFFSET = 100_000
+
+
+def _object(required: list[str], **properties: dict) -> dict:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def _query(name: str, description: str, schema: dict | None = None, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema or {}}
+
+
+def _answers(ok: dict, description: str, *errors: int) -> dict:
+    found = {"200": {"description": description, "content": {"application/json": {"schema": ok}}}}
+    found.update({str(code): ERROR for code in errors})
+    return found
+
+
+def _limit(default: int, maximum: int, name: str = "limit", low: int = 1) -> dict:
+    schema = {"anyOf": [{"type": "integer", "minimum": low, "maximum": maximum}, NOT_GIVEN]}
+    return _query(name, f"how many ({low}–{maximum:,}; default {default}, also when empty)", schema)
+
+
+STRING = {"type": "string"}
+NOT_GIVEN = {"type": "string", "maxLength": 0}  # an empty value: the default
+TEXT = {"type": "string", "minLength": 1, "pattern": "\\S"}  # something typed, not blank
+SWITCH = {"type": "string", "enum": ["0", "1"]}
+FLAG = {"type": "string", "enum": sorted(YES | NO)}  # a page link's yes/no: 1, true, yes, on, 0, … ("": not given)
+INTEGER = {"type": "integer"}
+NUMBER = {"type": "number"}
+STRINGS = {"type": "array", "items": STRING}
+NULL = {"type": "null"}
+ENTRIES = {"type": "array", "items": {"type": ["string", "integer"]}, "maxItems": MAX_LIST}  # symbols or NCBI ids
+FILTERS = [
+    _query("organisms", "organism names, comma-separated (the page URL's syntax)", STRING),
+    _query("include_unstated", "with organisms: also the figures that state none (1 or 0)", FLAG),
+    _query("years", "a year range like 2010-2020", STRING),
+]
+GENES = _query("genes", "gene symbols or NCBI ids, comma-separated", STRING)
+FIGURE_SUMMARY = _object(
+    ["figid", "title", "year", "organisms"],
+    figid=STRING,
+    title={"type": ["string", "null"]},
+    year={"type": ["integer", "null"]},
+    organisms=STRINGS,
+)
+TYPE_AHEAD = [_query("q", "what is typed", TEXT, required=True), _limit(20, 200)]
+GENE_PREFIX = [
+    _query("q", "the start of a symbol, word or id", {**TEXT, "maxLength": 100}, required=True),
+    _limit(20, 200),
+]
+
+
+def openapi_document(prefix: str, version: str) -> dict:
+    """The document for the API mounted at `prefix`."""
+    paths = {
+        "/stats": {
+            "get": {
+                "summary": "What the corpus holds, and the ortholog table's source",
+                "responses": _answers(
+                    _object(
+                        ["figures", "genes", "links", "papers", "organisms", "years", "problems", "orthologs"],
+                        figures=INTEGER,
+                        genes=INTEGER,
+                        links=INTEGER,
+                        papers=INTEGER,
+                        organisms={"type": "object", "additionalProperties": INTEGER},
+                        years={"type": "object"},
+                        problems=INTEGER,
+                        orthologs={"type": "object"},
+                    ),
+                    "counts",
+                ),
+            }
+        },
+        "/genes": {
+            "get": {
+                "summary": "Type-ahead of genes by symbol, printed word or NCBI id",
+                "parameters": GENE_PREFIX,
+                "responses": _answers(_object(["genes"], genes={"type": "array"}), "genes", 400),
+            }
+        },
+        "/genes/{token}/figures": {
+            "get": {
+                "summary": "The figures of genes (and, with orthologs=1, of their orthologs)",
+                "parameters": [
+                    {"name": "token", "in": "path", "required": True, "schema": STRING},
+                    *FILTERS,
+                    _query("match", "any or all", {"type": "string", "enum": ["any", "all"]}),
+                    _query("exact", "exact symbol matches only", SWITCH),
+                    _query("orthologs", "also the genes' orthologs", SWITCH),
+                ],
+                "responses": _answers(
+                    _object(
+                        ["genes", "unrecognised", "total", "figures"],
+                        genes={"type": "array"},
+                        unrecognised=STRINGS,
+                        total=INTEGER,
+                        figures={"type": "array", "items": FIGURE_SUMMARY},
+                    ),
+                    "figures, newest first",
+                    400,
+                    404,
+                ),
+            }
+        },
+        "/figures/{figid}": {
+            "get": {
+                "summary": "A figure's whole record",
+                "parameters": [{"name": "figid", "in": "path", "required": True, "schema": STRING}],
+                "responses": _answers(
+                    _object(["figid", "genes", "chemicals", "diseases"], figid=STRING, genes={"type": "array"}),
+                    "the record",
+                    404,
+                ),
+            }
+        },
+        "/enrich": {
+            "post": {
+                "summary": "Which figures match a gene list (one-sided Fisher exact test, BH FDR)",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["genes"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "genes": {"oneOf": [{**ENTRIES, "minItems": 1}, STRING]},
+                                    "background": {"oneOf": [ENTRIES, STRING, NULL]},
+                                    "species": {"type": ["string", "null"]},
+                                    "organisms": {"oneOf": [STRINGS, NULL]},
+                                    "include_unstated": {"oneOf": [{"type": "boolean"}, FLAG, NULL]},
+                                    "years": {"type": ["string", "null"]},
+                                    "min_size": {"type": ["integer", "null"], "minimum": 1, "maximum": 100_000},
+                                    "exact": {"type": "boolean"},
+                                    "limit": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_RESULTS},
+                                    "orthologs": {"type": "boolean"},
+                                    "list_species": {"type": ["string", "null"]},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": _answers(
+                    _object(
+                        ["species", "background_size", "query_size", "unrecognised", "tested", "results"],
+                        results={"type": "array"},
+                        tested=INTEGER,
+                    ),
+                    "the results, best first",
+                    400,
+                    413,
+                ),
+            }
+        },
+        "/search": {
+            "get": {
+                "summary": "Full-text search of the figures",
+                "parameters": [
+                    _query("q", "the query", TEXT, required=True),
+                    _limit(20, SEARCH_LIMIT),
+                    _limit(0, SEARCH_OFFSET, "offset", low=0),
+                    *FILTERS,
+                    GENES,
+                ],
+                "responses": _answers(
+                    _object(["total", "figures"], total=INTEGER, figures={"type": "array"}), "hits", 400
+                ),
+            }
+        },
+        "/chemicals": {
+            "get": {
+                "summary": "Type-ahead of chemicals by name or id",
+                "parameters": TYPE_AHEAD,
+                "responses": _answers(_object(["chemicals"], chemicals={"type": "array"}), "chemicals", 400),
+            }
+        },
+        "/diseases": {
+            "get": {
+                "summary": "Type-ahead of diseases by name or id",
+                "parameters": TYPE_AHEAD,
+                "responses": _answers(_object(["diseases"], diseases={"type": "array"}), "diseases", 400),
+            }
+        },
+        "/organisms": {
+            "get": {
+                "summary": "Organisms of the corpus by common or scientific name",
+                "parameters": TYPE_AHEAD,
+                "responses": _answers(_object(["organisms"], organisms={"type": "array"}), "organisms", 400),
+            }
+        },
+        "/timeline": {
+            "get": {
+                "summary": "Figures holding any of the genes, per year",
+                "parameters": [{**GENES, "required": True, "schema": TEXT}, *FILTERS],
+                "responses": _answers(
+                    _object(["years", "first_year"], years={"type": "object"}, first_year={"type": "object"}),
+                    "per year",
+                    400,
+                ),
+            }
+        },
+        "/cooccurrence": {
+            "get": {
+                "summary": "The genes in most of the selection's figures, linked where they share figures",
+                "parameters": [GENES, _limit(40, 300, "top"), *FILTERS],
+                "responses": _answers(
+                    _object(["nodes", "edges"], nodes={"type": "array"}, edges={"type": "array"}), "the graph", 400
+                ),
+            }
+        },
+        "/path": {
+            "get": {
+                "summary": "The shortest chains gene → figure → gene between two genes",
+                "parameters": [
+                    _query("from", "one gene", TEXT, required=True),
+                    _query("to", "another gene", TEXT, required=True),
+                    _limit(MAX_PATHS, 20, "max_paths"),
+                    *FILTERS,
+                ],
+                "responses": _answers(
+                    _object(["length", "paths"], length={"type": ["integer", "null"]}, paths={"type": "array"}),
+                    "the paths",
+                    400,
+                ),
+            }
+        },
+        "/map": {
+            "get": {
+                "summary": f"The corpus map's points (grid 0–{GRID})",
+                "parameters": [GENES, *FILTERS],
+                "responses": _answers(
+                    _object(["figures", "grid", "figid", "x", "y", "year"], figures=INTEGER, grid=INTEGER),
+                    "points in columns",
+                    400,
+                    404,
+                ),
+            }
+        },
+        "/network": {
+            "get": {
+                "summary": "The network the page draws for the page URL's parameters, as Cytoscape.js JSON",
+                "parameters": [
+                    GENES,
+                    *FILTERS,
+                    _query("match", "any or all", {"type": "string", "enum": ["any", "all"]}),
+                    _query("exact", "1 or 0", FLAG),
+                    _query("q", "a text search", STRING),
+                    _query("figure", "an open figure", STRING),
+                    _query(
+                        "budget",
+                        "nodes drawn",
+                        {"anyOf": [{"type": "integer", "minimum": MIN_BUDGET, "maximum": MAX_BUDGET}, NOT_GIVEN]},
+                    ),
+                ],
+                "responses": _answers(_object(["elements"], elements={"type": "object"}), "Cytoscape.js JSON", 400),
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "responses": _answers({"type": "object"}, "the OpenAPI document"),
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "pfocr-dashboard API",
+            "version": version,
+            "description": "PFOCR figures, their genes, searches, enrichments and patterns, as JSON.",
+        },
+        "servers": [{"url": prefix}],
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": _object(["error", "status"], error=STRING, status=INTEGER)},
+            "responses": {
+                "Error": {
+                    "description": "what was wrong with the request, or what was not found",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+            },
+        },
+    }

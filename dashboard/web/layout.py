@@ -438,8 +438,8 @@ def build_enrichment(corpus: Corpus) -> html.Section:
                                     ),
                                     dcc.Dropdown(
                                         id=ids.ENRICH_TARGET,
-                                        options=target_species_options(corpus),
-                                        value=next(iter(corpus.species_gene_counts), None),
+                                        options=(targets := target_species_options(corpus)),
+                                        value=targets[0]["value"] if targets else None,
                                         clearable=False,
                                         className="enrich-target",
                                     ),

@@ -28,6 +28,7 @@ from dashboard.analysis.model import (
 )
 from dashboard.analysis.orthologs import OrthologMap, map_gene_list
 from dashboard.corpus import columns as C
+from dashboard.corpus.orthologs import table_species
 
 DEFAULT_MIN_SIZE = 3
 RESULT_COLUMNS = [
@@ -241,11 +242,11 @@ def enrich(
     all tests: leaving out the sets with p = 1 would shrink every FDR).
 
     With `orthologs`, the entries are read in `list_species` (inferred when None) and mapped to their orthologs in
-    `species` (default: the corpus' largest), the background too; `orthologs` of the answer lists every mapping.
+    `species` (default: the corpus' largest species the ortholog table covers), the background too; `orthologs` of the answer lists every mapping.
     """
     mapping = None
     if orthologs:
-        species = species or next(iter(corpus.species_gene_counts), None)
+        species = species or next((s for s in corpus.species_gene_counts if table_species(s)), None)
         mapping = map_gene_list(corpus, _tokens(genes), species or "", list_species)
         query_list = _mapped_list(mapping)
     else:

@@ -242,7 +242,8 @@ def enrich(
     all tests: leaving out the sets with p = 1 would shrink every FDR).
 
     With `orthologs`, the entries are read in `list_species` (inferred when None) and mapped to their orthologs in
-    `species` (default: the corpus' largest species the ortholog table covers), the background too; `orthologs` of the answer lists every mapping.
+    `species` (default: the corpus' largest species the ortholog table covers), the background too; `orthologs` of
+    the answer lists every mapping.
     """
     mapping = None
     if orthologs:

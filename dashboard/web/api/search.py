@@ -1,0 +1,77 @@
+"""`GET /api/v1/search`: full-text search of the figures, within the filters, genes, chemicals and diseases given."""
+
+from __future__ import annotations
+
+import numpy as np
+from flask import Blueprint, jsonify, request
+
+from dashboard.analysis.genelist import MAX_LIST
+from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, resolve_genes
+from dashboard.analysis.search import search_figures
+from dashboard.analysis.terms import KINDS, resolve_terms, terms_mask
+from dashboard.web.api.requests import PREFIX, BadRequest, filters, positive_int, whole_number
+from dashboard.web.openapi import SEARCH_LIMIT, SEARCH_OFFSET
+
+
+def _search_mask(corpus: Corpus, args) -> np.ndarray:
+    """The figure mask of a search request's filters: organisms, years, include_unstated (the page URL's syntax),
+    genes (symbols or NCBI ids, comma-separated, with match and exact), chemicals and diseases (ids or names,
+    comma-separated: figures mentioning any). An unknown gene, chemical or disease is a BadRequest."""
+    state = filters(corpus, args.get("organisms"), args.get("years"), args.get("include_unstated"))
+    mask = filter_figures(corpus, state.organisms, state.years, state.unstated)
+    genes = [part.strip() for part in args.get("genes", "").split(",") if part.strip()]
+    if len(genes) > MAX_LIST:
+        raise BadRequest(f"{len(genes):,} genes asked for; at most {MAX_LIST:,} are accepted")
+    if genes:
+        rows, unrecognised = resolve_genes(corpus, genes)
+        if unrecognised:
+            raise BadRequest(f"no gene {', '.join(repr(u[:40]) for u in unrecognised[:5])} in this corpus")
+        match = args.get("match", "any")
+        if match not in ("any", "all"):
+            raise BadRequest("'match' must be 'any' or 'all'")
+        exact = args.get("exact", "0")
+        if exact not in ("0", "1"):
+            raise BadRequest("'exact' must be 0 or 1")
+        chosen = np.zeros(corpus.n_figures, dtype=bool)
+        chosen[figures_for_genes(corpus, tuple(rows), match, None, exact == "1")] = True
+        mask &= chosen
+    for kind in KINDS:
+        tokens = [part.strip() for part in args.get(kind, "").split(",") if part.strip()]
+        if len(tokens) > 1_000:
+            raise BadRequest(f"at most 1,000 {kind} are accepted")
+        if tokens:
+            keys, unknown = resolve_terms(corpus, kind, tokens)
+            if unknown:
+                raise BadRequest(f"no {kind[:-1]} {', '.join(repr(u[:40]) for u in unknown[:5])} in this corpus")
+            mask &= terms_mask(corpus, kind, keys)
+    return mask
+
+
+def blueprint(corpus: Corpus) -> Blueprint:
+    """The search route, bound to one corpus."""
+    api = Blueprint("search", __name__)
+
+    @api.get("/search")
+    def search():
+        query = request.args.get("q", "")
+        if not query.strip():
+            raise BadRequest(f"give a query: {PREFIX}/search?q=autophagy")
+        limit = positive_int(request.args.get("limit"), "limit", 20, SEARCH_LIMIT)
+        offset = whole_number(request.args.get("offset"), "offset", 0, 0, SEARCH_OFFSET)
+        mask = _search_mask(corpus, request.args)
+        result = search_figures(corpus, query, limit=limit, mask=mask, offset=offset)
+        return jsonify(
+            total=result.total,
+            figures=[
+                {
+                    "figid": hit.figid,
+                    "title": hit.title,
+                    "year": hit.year,
+                    "snippet": [{"text": piece.text, "match": piece.match} for piece in hit.snippet],
+                    "score": hit.score,
+                }
+                for hit in result.hits
+            ],
+        )
+
+    return api

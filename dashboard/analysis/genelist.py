@@ -292,16 +292,17 @@ def shown_entries(items: list[str], limit: int = 30) -> str:
     return ", ".join(items[:limit]) + (f" … ({len(items) - limit:,} more)" if len(items) > limit else "")
 
 
+def how_chosen(inferred: bool, named: int, entries: int) -> str:
+    """How a list's species was chosen, for a message: by the entries that name its genes, or by the user."""
+    return f"named by {named:,} of {entries:,} entries" if inferred else "as chosen"
+
+
 def describe_gene_list(corpus: Corpus, genes: GeneList, limit: int = 30) -> list[str]:
     """Sentences for the user: the species and how it was chosen, then every entry that was not used and why."""
 
     if genes.species is None:
         return ["None of the entries names a gene of this corpus."] if genes.entries else []
-    how = (
-        f"named by {genes.species_votes.get(genes.species, 0):,} of {genes.entries:,} entries"
-        if genes.inferred
-        else "as chosen"
-    )
+    how = how_chosen(genes.inferred, genes.species_votes.get(genes.species, 0), genes.entries)
     notes = [f"Species: {genes.species}, {how}; {len(genes.rows):,} gene(s) found."]
     if genes.ambiguous:
         items = [

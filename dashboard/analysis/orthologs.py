@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from dashboard.analysis.genelist import shown_entries
+from dashboard.analysis.genelist import how_chosen, shown_entries
 from dashboard.analysis.model import Corpus
 from dashboard.corpus.numbers import is_ascii_digits
 from dashboard.corpus.orthologs import OrthologTable, ortholog_table, table_species
@@ -153,6 +153,7 @@ def map_gene_list(corpus: Corpus, tokens: list[str], species: str, list_species:
     if inferred:
         list_species, votes = _infer(corpus, candidates)
     target = table_species(species) or species
+    source = table.describe()
     mapped: list[Mapping] = []
     unmapped: list[tuple[str, str]] = []
     for token in entries:
@@ -175,12 +176,12 @@ def map_gene_list(corpus: Corpus, tokens: list[str], species: str, list_species:
             continue
         found = table.orthologs(gene_id, target)
         if not found:
-            unmapped.append((token, f"no {species} ortholog in {table.describe()}"))
+            unmapped.append((token, f"no {species} ortholog in {source}"))
             continue
         for ortholog in found:
             row = _corpus_row(corpus, ortholog.ncbi_id, species)
             symbol = corpus.gene_label(row) if row is not None else ortholog.symbol
-            mapped.append(Mapping(token, gene_id, ortholog.ncbi_id, symbol, table.describe(), row))
+            mapped.append(Mapping(token, gene_id, ortholog.ncbi_id, symbol, source, row))
     return OrthologMap(
         list_species=list_species,
         inferred=inferred,
@@ -188,7 +189,7 @@ def map_gene_list(corpus: Corpus, tokens: list[str], species: str, list_species:
         mapped=tuple(mapped),
         unmapped=tuple(unmapped),
         entries=len(entries),
-        source=table.describe(),
+        source=source,
         votes=votes,
     )
 
@@ -198,11 +199,7 @@ def describe_mapping(mapping: OrthologMap, limit: int = 30) -> list[str]:
     and the source."""
     if mapping.list_species is None:
         return ["None of the entries names a gene of any species known."] if mapping.entries else []
-    how = (
-        f"named by {mapping.votes.get(mapping.list_species, 0):,} of {mapping.entries:,} entries"
-        if mapping.inferred
-        else "as chosen"
-    )
+    how = how_chosen(mapping.inferred, mapping.votes.get(mapping.list_species, 0), mapping.entries)
     entries = len({m.entry for m in mapping.mapped})
     genes = len({m.ortholog_ncbi_id for m in mapping.mapped})
     notes = [

@@ -42,7 +42,7 @@ from dashboard.analysis.search import QueryError, search_figures, search_mask
 from dashboard.analysis.selection import selection_figures, selection_mask
 from dashboard.analysis.terms import search_terms, term_figure_counts, term_index
 from dashboard.corpus import columns as C
-from dashboard.corpus.numbers import is_ascii_digits, to_int, to_int_in
+from dashboard.corpus.numbers import to_int, to_int_in
 from dashboard.web import ids
 from dashboard.web.exports import (
     export_blockers,
@@ -73,6 +73,7 @@ from dashboard.web.state import (
     Notice,
     ViewState,
     apply_node_click,
+    include_genes,
     link_list,
     normalise_years,
     parse_query,
@@ -313,16 +314,6 @@ def next_state(
     if trigger in (ids.YEAR_FROM, ids.YEAR_TO):
         controls["years"], notice = typed_years(corpus, previous, controls.get("year_from"), controls.get("year_to"))
     return state_from_controls(corpus, previous, controls), [notice] if notice else []
-
-
-def include_genes(corpus: Corpus, previous: ViewState, listed: str) -> tuple[ViewState, list[Notice]]:
-    """An "include" button's genes (NCBI ids joined by commas) added to the chosen ones, up to MAX_GENES."""
-    added = [int(t) for t in listed.split(",") if is_ascii_digits(t) and corpus.gene_row(int(t)) is not None]
-    genes = tuple(dict.fromkeys((*previous.genes, *added)))
-    notices = []
-    if len(genes) > MAX_GENES:
-        notices.append(Notice(f"Only the first {MAX_GENES} of {len(genes)} genes were used"))
-    return replace(previous, genes=genes[:MAX_GENES], figure=None), notices
 
 
 def typed_years(

@@ -16,6 +16,9 @@ MAX_RESULTS = 100_000  # enrichment results answered at most
 DEFAULT_RESULTS = 500
 SEARCH_LIMIT = 200  # hits per page of /search (each with a snippet)
 SEARCH_OFFSET = 100_000
+TYPE_AHEAD_LIMIT = 200  # suggestions of a type-ahead route at most
+TOP_GENES = 300  # genes a co-occurrence view draws at most
+PATHS_ASKED = 20  # paths /path lists at most
 
 
 def _object(required: list[str], **properties: dict) -> dict:
@@ -60,10 +63,10 @@ FIGURE_SUMMARY = _object(
     year={"type": ["integer", "null"]},
     organisms=STRINGS,
 )
-TYPE_AHEAD = [_query("q", "what is typed", TEXT, required=True), _limit(20, 200)]
+TYPE_AHEAD = [_query("q", "what is typed", TEXT, required=True), _limit(20, TYPE_AHEAD_LIMIT)]
 GENE_PREFIX = [
     _query("q", "the start of a symbol, word or id", {**TEXT, "maxLength": 100}, required=True),
-    _limit(20, 200),
+    _limit(20, TYPE_AHEAD_LIMIT),
 ]
 
 
@@ -221,7 +224,7 @@ def openapi_document(prefix: str, version: str) -> dict:
         "/cooccurrence": {
             "get": {
                 "summary": "The genes in most of the selection's figures, linked where they share figures",
-                "parameters": [GENES, _limit(40, 300, "top"), *FILTERS],
+                "parameters": [GENES, _limit(40, TOP_GENES, "top"), *FILTERS],
                 "responses": _answers(
                     _object(["nodes", "edges"], nodes={"type": "array"}, edges={"type": "array"}), "the graph", 400
                 ),
@@ -233,7 +236,7 @@ def openapi_document(prefix: str, version: str) -> dict:
                 "parameters": [
                     _query("from", "one gene", TEXT, required=True),
                     _query("to", "another gene", TEXT, required=True),
-                    _limit(MAX_PATHS, 20, "max_paths"),
+                    _limit(MAX_PATHS, PATHS_ASKED, "max_paths"),
                     *FILTERS,
                 ],
                 "responses": _answers(

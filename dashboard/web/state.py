@@ -167,9 +167,7 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
 
     if genes := params.get("genes", "").strip():
         tokens = [t.strip() for t in genes.split(",") if t.strip()]
-        if len(tokens) > MAX_GENES:
-            notices.append(Notice(f"Only the first {MAX_GENES} of {len(tokens)} genes were used"))
-            tokens = tokens[:MAX_GENES]
+        tokens = capped_genes(tokens, notices)
         if params.get("orthologs", "").strip().lower() in YES:  # the genes named and their orthologs, all listed
             via, unknown = with_orthologs(corpus, tokens)
             rows = list(via)
@@ -179,9 +177,7 @@ def parse_query(corpus: Corpus, search: str | None) -> tuple[ViewState, list[Not
         else:
             rows, unknown = resolve_genes(corpus, tokens)
         notices.extend(Notice(f"Unknown gene '{_shown(t)}' dropped") for t in unknown)
-        if len(rows) > MAX_GENES:
-            notices.append(Notice(f"Only the first {MAX_GENES} of {len(rows)} genes were used"))
-        state = replace(state, genes=tuple(int(corpus.gene_ids[r]) for r in rows[:MAX_GENES]))
+        state = replace(state, genes=tuple(int(corpus.gene_ids[r]) for r in capped_genes(rows, notices)))
     if "orthologs" in params and params["orthologs"].strip().lower() not in YES | NO:
         notices.append(Notice(f"orthologs '{_shown(params['orthologs'])}' is not 1 or 0", "read as 0"))
 
@@ -527,6 +523,21 @@ def read_stored(data: object) -> tuple[ViewState, list[Notice]]:
         except (TypeError, ValueError, RegionError) as exc:
             notices.append(Notice(f"The view's {name.replace('_', ' ')} could not be read ({exc})", "it was reset"))
     return ViewState(**values), notices
+
+
+def capped_genes(genes: list, notices: list[Notice]) -> list:
+    """The first MAX_GENES of the genes a view is asked to centre on, with a notice when there were more."""
+    if len(genes) > MAX_GENES:
+        notices.append(Notice(f"Only the first {MAX_GENES} of {len(genes)} genes were used"))
+    return genes[:MAX_GENES]
+
+
+def include_genes(corpus: Corpus, state: ViewState, listed: str) -> tuple[ViewState, list[Notice]]:
+    """An "include" button's genes (NCBI ids joined by commas) added to the chosen ones, up to MAX_GENES."""
+    added = [int(t) for t in listed.split(",") if is_ascii_digits(t) and corpus.gene_row(int(t)) is not None]
+    notices: list[Notice] = []
+    genes = capped_genes(list(dict.fromkeys((*state.genes, *added))), notices)
+    return replace(state, genes=tuple(genes), figure=None), notices
 
 
 def apply_node_click(state: ViewState, node: str | None, grow: bool = False) -> ViewState:

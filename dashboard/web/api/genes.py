@@ -10,6 +10,7 @@ from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, 
 from dashboard.analysis.orthologs import with_orthologs
 from dashboard.corpus import columns as C
 from dashboard.web.api.requests import BadRequest, error, figure_summaries, positive_int, request_filters
+from dashboard.web.openapi import TYPE_AHEAD_LIMIT
 
 FIGURES_LIMIT = 10_000
 
@@ -25,7 +26,7 @@ def blueprint(corpus: Corpus) -> Blueprint:
             raise BadRequest("give a prefix: /api/v1/genes?q=TP5")
         if len(query) > 100:
             raise BadRequest("the prefix is longer than 100 characters")
-        limit = positive_int(request.args.get("limit"), "limit", 20, 200)
+        limit = positive_int(request.args.get("limit"), "limit", 20, TYPE_AHEAD_LIMIT)
         hits = search_genes(corpus, query, limit)
         return jsonify(
             genes=[

@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 from dashboard.analysis.model import Corpus, Selection, figures_for_genes, main_species
 from dashboard.analysis.patterns import MAX_PATHS, build_cooccurrence, build_timeline, find_paths
 from dashboard.web.api.requests import PREFIX, BadRequest, one_gene, pattern_scope, positive_int
+from dashboard.web.openapi import PATHS_ASKED, TOP_GENES
 
 
 def blueprint(corpus: Corpus) -> Blueprint:
@@ -29,7 +30,7 @@ def blueprint(corpus: Corpus) -> Blueprint:
     @api.get("/cooccurrence")
     def cooccurrence():
         _, mask, genes = pattern_scope(corpus)
-        top = positive_int(request.args.get("top"), "top", 40, 300)
+        top = positive_int(request.args.get("top"), "top", 40, TOP_GENES)
         rows = figures_for_genes(corpus, genes, "any", mask) if genes else np.flatnonzero(mask)
         selection = Selection(genes=genes)
         species = main_species(corpus, selection, rows)
@@ -58,7 +59,7 @@ def blueprint(corpus: Corpus) -> Blueprint:
     def path():
         _, mask, _ = pattern_scope(corpus)
         start, end = one_gene(corpus, "from"), one_gene(corpus, "to")
-        most = positive_int(request.args.get("max_paths"), "max_paths", MAX_PATHS, 20)
+        most = positive_int(request.args.get("max_paths"), "max_paths", MAX_PATHS, PATHS_ASKED)
         found = find_paths(corpus, start, end, mask, max_paths=most)
         paths = [
             [

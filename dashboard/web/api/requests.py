@@ -13,10 +13,10 @@ from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, read_gene_list
 from dashboard.analysis.model import Corpus, filter_figures, resolve_genes
 from dashboard.corpus import columns as C
 from dashboard.corpus.numbers import to_int_in
+from dashboard.web.openapi import TYPE_AHEAD_LIMIT
 from dashboard.web.state import ViewState, parse_query
 
 PREFIX = "/api/v1"
-TYPE_AHEAD_LIMIT = 200
 
 
 class BadRequest(ValueError):

@@ -331,7 +331,7 @@ def test_set_sizes_per_species_are_counted_and_a_few_kept(seed_corpus):
         genes = set(seed_corpus.genes.loc[seed_corpus.genes["organism"] == name, "gene_id"])
         expected = links[links["gene_id"].isin(genes)].groupby("figid", observed=True)["gene_id"].nunique()
         assert {seed_corpus.figids[r]: n for r, n in enumerate(sizes) if n} == expected[expected > 0].to_dict()
-    assert len(enrich_module._set_sizes[seed_corpus]) == SET_SIZES_KEPT
+    assert len(seed_corpus.memo.keys("species set sizes")) == SET_SIZES_KEPT
 
 
 def test_set_sizes_keep_the_species_asked_about_last(seed_corpus):
@@ -395,4 +395,4 @@ def test_set_sizes_from_many_threads_are_right(seed_corpus, monkeypatch):
     assert len(answers) == 8 * ASKS
     for name, sizes in {id(sizes): (name, sizes) for name, sizes in answers}.values():
         assert np.array_equal(sizes, expected[name])
-    assert len(enrich_module._set_sizes[seed_corpus]) == 2
+    assert len(seed_corpus.memo.keys("species set sizes")) == 2

@@ -9,7 +9,6 @@ import sys
 
 from conftest import SEEDS, SITE
 
-from dashboard.analysis import terms
 from dashboard.config import Settings
 from dashboard.web.app import create_app, load_settings_corpus
 
@@ -17,7 +16,7 @@ from dashboard.web.app import create_app, load_settings_corpus
 def test_ready_means_every_index_built():
     corpus, release = load_settings_corpus(Settings(data=(str(SITE),), use_cache=False))
     assert {"search_index", "text_index", "_incidence_csc", "_symbol_lookup", "_species_codes"} <= set(vars(corpus))
-    assert {"chemicals", "diseases", ("figures", "chemicals"), ("figures", "diseases")} <= set(terms._INDEXES[corpus])
+    assert {"chemicals", "diseases"} <= set(corpus.memo.keys("term index")) & set(corpus.memo.keys("figure terms"))
     assert create_app(Settings(data=(str(SITE),)), corpus, release).server.test_client().get("/").status_code == 200
 
 

@@ -9,9 +9,7 @@ says so.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,24 +21,21 @@ log = logging.getLogger(__name__)
 
 MAIN_ORGANISMS = 7  # organisms coloured on their own; the others share one grey
 
-_maps: weakref.WeakKeyDictionary[Corpus, CorpusMap | None] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
 
 def corpus_map(corpus: Corpus) -> CorpusMap | None:
     """The corpus' map: stored with its tables, computed now for a small corpus, else None."""
-    with _lock:
-        if corpus in _maps:
-            return _maps[corpus]
-        found = load_corpus_map(corpus.tables)
-        if found is None and 0 < corpus.n_figures <= EMBED_UP_TO:
-            started = time.perf_counter()
-            coordinates, method = embed(corpus.incidence, seed=0)
-            grid = to_grid(coordinates)
-            found = CorpusMap(x=grid[:, 0], y=grid[:, 1], method=method)
-            log.info("embedded %d figures for the map in %.1f s", corpus.n_figures, time.perf_counter() - started)
-        _maps[corpus] = found
-        return found
+    return corpus.memo.get("map", None, lambda: _made_map(corpus))
+
+
+def _made_map(corpus: Corpus) -> CorpusMap | None:
+    found = load_corpus_map(corpus.tables)
+    if found is None and 0 < corpus.n_figures <= EMBED_UP_TO:
+        started = time.perf_counter()
+        coordinates, method = embed(corpus.incidence, seed=0)
+        grid = to_grid(coordinates)
+        found = CorpusMap(x=grid[:, 0], y=grid[:, 1], method=method)
+        log.info("embedded %d figures for the map in %.1f s", corpus.n_figures, time.perf_counter() - started)
+    return found
 
 
 @dataclass(frozen=True)

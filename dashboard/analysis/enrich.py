@@ -9,9 +9,6 @@ recurrence, `_tails_by_recurrence`).
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,34 +62,20 @@ class Enrichment:
         return self.genes.species
 
 
-_set_sizes: weakref.WeakKeyDictionary[Corpus, OrderedDict[tuple[str | None, bool], np.ndarray]] = (
-    weakref.WeakKeyDictionary()
-)
 SET_SIZES_KEPT = 8  # species per corpus (0.9 MB each at 110,000 figures): the few a server was asked about last
-_set_sizes_lock = threading.Lock()  # held for a look-up or an insertion only, never while counting
 
 
 def species_set_sizes(corpus: Corpus, species: str | None, exact: bool = False) -> np.ndarray:
     """Every figure's number of genes of the species (all its genes when None), kept for the species asked about
-    last (least recently used first out). Safe from several threads: two asking at once for a species not kept
-    may both count it (the same answer; one array is kept), while neither waits on the other's counting."""
-    key = (species, exact)
-    with _set_sizes_lock:
-        kept = _set_sizes.get(corpus)
-        found = kept.get(key) if kept is not None else None
-        if found is not None:
-            kept.move_to_end(key)
-            return found
-    counted = np.asarray(corpus.matrix(exact) @ corpus.species_mask(species).astype(np.float32)).ravel()
-    counted = counted.astype(np.int64)
-    counted.flags.writeable = False
-    with _set_sizes_lock:
-        kept = _set_sizes.setdefault(corpus, OrderedDict())
-        found = kept.setdefault(key, counted)
-        kept.move_to_end(key)
-        while len(kept) > SET_SIZES_KEPT:
-            kept.popitem(last=False)
-    return found
+    last (read-only)."""
+
+    def count() -> np.ndarray:
+        counted = np.asarray(corpus.matrix(exact) @ corpus.species_mask(species).astype(np.float32)).ravel()
+        counted = counted.astype(np.int64)
+        counted.flags.writeable = False
+        return counted
+
+    return corpus.memo.get("species set sizes", (species, exact), count, keep=SET_SIZES_KEPT)
 
 
 SCIPY_UP_TO = 64  # distinct (overlap, margins) triples: this few are scipy's (≤ 20 µs each), not a table's

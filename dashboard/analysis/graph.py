@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections import OrderedDict
 from dataclasses import dataclass
 from threading import Lock
 
@@ -19,6 +18,7 @@ import networkx as nx
 import numpy as np
 from scipy import sparse
 
+from dashboard.analysis.memo import Memo
 from dashboard.analysis.model import (
     TERM_KINDS,
     UNSTATED,
@@ -426,30 +426,8 @@ def build_graph(
     return graph
 
 
-class _LayoutCache:
-    """A small LRU of layouts: the same selection is drawn again on every filter round-trip."""
-
-    def __init__(self, size: int = 64):
-        self.size = size
-        self.items: OrderedDict[bytes, dict[str, tuple[float, float]]] = OrderedDict()
-        self.lock = Lock()
-
-    def get(self, key: bytes) -> dict[str, tuple[float, float]] | None:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        return None
-
-    def put(self, key: bytes, value: dict[str, tuple[float, float]]) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-_layouts = _LayoutCache()
+LAYOUTS_KEPT = 64  # the same selection is drawn again on every filter round-trip
+_layouts = Memo()  # a layout depends on the graph alone, not on its corpus: one memo for the process
 _igraph_lock = Lock()
 
 
@@ -467,12 +445,12 @@ def layout_graph(graph: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float
     # The cache is keyed on a digest of the graph, not the graph itself: a key of thousands of edge tuples
     # would hold about a megabyte per entry.
     key = hashlib.blake2b(repr((nodes, edges)).encode(), digest_size=16).digest()
-    cached = _layouts.get(key)
-    if cached is not None:
-        return cached
-    with _igraph_lock:  # igraph draws its starting positions from one process-wide generator
-        igraph.set_random_number_generator(random.Random(seed))  # noqa: S311 - layout, not security
-        coords = igraph.Graph(n=len(nodes), edges=edges).layout_fruchterman_reingold(niter=LAYOUT_ITERATIONS).coords
-    result = {node: (float(x), float(y)) for node, (x, y) in zip(nodes, coords, strict=True)}
-    _layouts.put(key, result)
-    return result
+
+    def lay_out() -> dict[str, tuple[float, float]]:
+        with _igraph_lock:  # igraph draws its starting positions from one process-wide generator
+            igraph.set_random_number_generator(random.Random(seed))  # noqa: S311 - layout, not security
+            graph = igraph.Graph(n=len(nodes), edges=edges)
+            coords = graph.layout_fruchterman_reingold(niter=LAYOUT_ITERATIONS).coords
+        return {node: (float(x), float(y)) for node, (x, y) in zip(nodes, coords, strict=True)}
+
+    return _layouts.get("layouts", (key, seed), lay_out, keep=LAYOUTS_KEPT)

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse
 
+from dashboard.analysis.memo import Memo
 from dashboard.corpus import columns as C
 from dashboard.corpus.incidence import link_incidence
 from dashboard.corpus.loader import CorpusTables
@@ -68,9 +69,7 @@ class Corpus:
         self.organism_matrix = _organism_matrix(self.organism_figures, self.n_figures)
         self.symbols = self.genes[C.SYMBOL].fillna("").astype(str).to_numpy()
         self.gene_organisms = self.genes[C.ORGANISM].astype("string").fillna("").to_numpy(dtype=object)
-        self._text_ranks: dict[str, np.ndarray] = {}
-        self._gene_totals: dict[str, np.ndarray] = {}
-        self._figure_sizes: dict[str, np.ndarray] = {}
+        self.memo = Memo()  # what is worked out from these tables and kept: the policy is analysis/memo.py's
 
     # --- sizes -------------------------------------------------------------------------------------------------
     @property
@@ -133,12 +132,9 @@ class Corpus:
 
     def gene_totals(self, exact: bool = False) -> np.ndarray:
         """Number of figures of every gene (computed once; read-only)."""
-        key = "exact" if exact else "all"
-        if key not in self._gene_totals:
-            totals = np.diff(self.matrix_by_gene(exact).indptr).astype(np.int64)
-            totals.flags.writeable = False
-            self._gene_totals[key] = totals
-        return self._gene_totals[key]
+        return self.memo.get(
+            "gene totals", exact, lambda: _read_only(np.diff(self.matrix_by_gene(exact).indptr).astype(np.int64))
+        )
 
     def build_lookups(self) -> None:
         """Build now what the first gene lookup, species question and count would otherwise build (with gunicorn
@@ -149,21 +145,11 @@ class Corpus:
 
     def figure_sizes(self, exact: bool = False) -> np.ndarray:
         """Number of genes of every figure (computed once; read-only)."""
-        key = "exact" if exact else "all"
-        if key not in self._figure_sizes:
-            sizes = np.diff(self.matrix(exact).indptr)
-            sizes.flags.writeable = False
-            self._figure_sizes[key] = sizes
-        return self._figure_sizes[key]
+        return self.memo.get("figure sizes", exact, lambda: _read_only(np.diff(self.matrix(exact).indptr)))
 
     def text_rank(self, column: str) -> np.ndarray:
-        """Each figure's rank in the alphabetical order of a text column (computed once per column)."""
-        if column not in self._text_ranks:
-            values = self.figures[column].fillna("").astype(str).str.casefold().to_numpy(dtype=object)
-            rank = np.empty(len(values), dtype=np.int64)
-            rank[np.argsort(values, kind="stable")] = np.arange(len(values))
-            self._text_ranks[column] = rank
-        return self._text_ranks[column]
+        """Each figure's rank in the alphabetical order of a text column (computed once per column; read-only)."""
+        return self.memo.get("text rank", column, lambda: _read_only(_alphabetical_rank(self.figures[column])))
 
     # --- names -------------------------------------------------------------------------------------------------
     def gene_label(self, row: int) -> str:
@@ -240,6 +226,18 @@ class Corpus:
         rows = np.concatenate([has_symbol, word_rows]).astype(np.int32)
         is_symbol = np.concatenate([np.ones(len(has_symbol), bool), np.zeros(len(word_rows), bool)])
         return keys, rows, is_symbol, shown
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+def _alphabetical_rank(column: pd.Series) -> np.ndarray:
+    values = column.fillna("").astype(str).str.casefold().to_numpy(dtype=object)
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[np.argsort(values, kind="stable")] = np.arange(len(values))
+    return rank
 
 
 def count_years(years: np.ndarray) -> dict[int, int]:

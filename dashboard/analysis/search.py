@@ -9,9 +9,6 @@ figures by an exact lookup. A word that is a chemical's or disease's id (`mesh:D
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,8 +79,6 @@ def _term_id_rows(corpus: Corpus, words: list[Word]) -> tuple[np.ndarray | None,
     return rows, rest
 
 
-_masks: weakref.WeakKeyDictionary[Corpus, OrderedDict[str, np.ndarray]] = weakref.WeakKeyDictionary()
-_masks_lock = threading.Lock()
 MASKS_KEPT = 32  # recent queries' masks per corpus: one selection change asks for the same one in every view
 
 
@@ -91,20 +86,14 @@ def search_mask(corpus: Corpus, query: str) -> np.ndarray:
     """A read-only boolean mask over figures: those matching the query (ids or text). Raises QueryError for a query
     that cannot be searched. The network, table, counts and views of one selection all ask for the same mask, so
     the last few are kept rather than searched again."""
-    with _masks_lock:
-        kept = _masks.setdefault(corpus, OrderedDict())
-        if query in kept:
-            kept.move_to_end(query)
-            return kept[query]
-    result = search_figures(corpus, query, limit=0)
-    mask = np.zeros(corpus.n_figures, dtype=bool)
-    mask[result.rows] = True
-    mask.flags.writeable = False
-    with _masks_lock:
-        kept[query] = mask
-        while len(kept) > MASKS_KEPT:
-            kept.popitem(last=False)
-    return mask
+
+    def search() -> np.ndarray:
+        mask = np.zeros(corpus.n_figures, dtype=bool)
+        mask[search_figures(corpus, query, limit=0).rows] = True
+        mask.flags.writeable = False
+        return mask
+
+    return corpus.memo.get("search masks", query, search, keep=MASKS_KEPT)
 
 
 def search_figures(

@@ -12,8 +12,6 @@ most figures); its other names and words are its synonyms. It is found by any of
 from __future__ import annotations
 
 import re
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -74,19 +72,11 @@ class TermIndex:
         return self.figure_rows[self.indptr[term] : self.indptr[term + 1]]
 
 
-_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
 def term_index(corpus: Corpus, kind: str) -> TermIndex:
     """The kind's term index of a corpus, built on first use (kept as long as the corpus is)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-    with _LOCK:
-        built = _INDEXES.setdefault(corpus, {})
-        if kind not in built:
-            built[kind] = build_term_index(corpus, kind)
-        return built[kind]
+    return corpus.memo.get("term index", kind, lambda: build_term_index(corpus, kind))
 
 
 @dataclass(frozen=True)
@@ -102,11 +92,7 @@ def figure_terms(corpus: Corpus, kind: str) -> FigureTerms:
     """The kind's rows by figure, built on first use (kept as long as the corpus is)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-    with _LOCK:
-        built = _INDEXES.setdefault(corpus, {})
-        if ("figures", kind) not in built:
-            built["figures", kind] = build_figure_terms(corpus, kind)
-        return built["figures", kind]
+    return corpus.memo.get("figure terms", kind, lambda: build_figure_terms(corpus, kind))
 
 
 def build_figure_terms(corpus: Corpus, kind: str) -> FigureTerms:

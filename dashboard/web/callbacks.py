@@ -6,9 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import replace
 
 import numpy as np
@@ -434,25 +431,13 @@ def explain_empty(corpus: Corpus, state: ViewState) -> str:
 
 
 NETWORKS_KEPT = 16  # recent network figures per corpus: the default view is everyone's first and last
-_networks: weakref.WeakKeyDictionary[Corpus, OrderedDict] = weakref.WeakKeyDictionary()
-_networks_lock = threading.Lock()
 
 
 def update_network(corpus: Corpus, state: ViewState):
     """The network figure and the line that says what it shows. The last few are kept by view state: a view
     drawn before (the default view, back to a gene) is answered without selecting, laying out and labelling it
     again (250 ms at 110,000 figures). The figure is shared between requests and never changed after."""
-    with _networks_lock:
-        kept = _networks.setdefault(corpus, OrderedDict())
-        if state in kept:
-            kept.move_to_end(state)
-            return kept[state]
-    found = draw_network(corpus, state)
-    with _networks_lock:
-        kept[state] = found
-        while len(kept) > NETWORKS_KEPT:
-            kept.popitem(last=False)
-    return found
+    return corpus.memo.get("networks", state, lambda: draw_network(corpus, state), keep=NETWORKS_KEPT)
 
 
 def draw_network(corpus: Corpus, state: ViewState):

@@ -10,7 +10,6 @@ selection's points (a `Patch` of the last trace and the others' opacity), never 
 from __future__ import annotations
 
 import base64
-import functools
 from dataclasses import replace
 
 import numpy as np
@@ -219,10 +218,11 @@ def open_query(corpus: Corpus, groups: list[Group], click: object, state: ViewSt
 
 
 def register(app: Dash, corpus: Corpus) -> None:
-    @functools.lru_cache(maxsize=4)
     def groups_for(colour: str) -> list[Group]:
         points = corpus_map(corpus)
-        return map_groups(corpus, points, colour) if points is not None else []
+        if points is None:
+            return []
+        return corpus.memo.get("map groups", colour, lambda: map_groups(corpus, points, colour))
 
     def colour_of(value: object) -> str:
         return "organism" if value == "organism" else "year"

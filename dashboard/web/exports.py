@@ -8,13 +8,12 @@ import io
 import json
 import math
 import re
-import weakref
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, Enrichment
+from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, SET_SIZES_KEPT, Enrichment
 from dashboard.analysis.graph import BUNDLE, DEFAULT_BUDGET, FIGURE, GENE, TERM, Subgraph, select_subgraph
 from dashboard.analysis.model import Corpus, Selection, figure_table, genes_of_figure, main_species
 from dashboard.analysis.selection import selection_figures
@@ -361,19 +360,17 @@ def has_gene_sets(corpus: Corpus, selection: Selection, rows: np.ndarray) -> boo
     return bool(_figures_with_symbols(corpus, species, selection.exact)[rows].any())
 
 
-_WITH_SYMBOLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _figures_with_symbols(corpus: Corpus, species: str, exact: bool) -> np.ndarray:
     """Per figure, whether it holds a gene with a symbol of the species: one product over the whole matrix per
     species and switch, kept (read-only) for every later selection, instead of one per selection change."""
-    kept = _WITH_SYMBOLS.setdefault(corpus, {})
-    if (species, exact) not in kept:
+
+    def find() -> np.ndarray:
         usable = (corpus.species_mask(species) & (corpus.symbols != "")).astype(np.float32)
         found = np.asarray(corpus.matrix(exact) @ usable).ravel() > 0
         found.flags.writeable = False
-        kept[species, exact] = found
-    return kept[species, exact]
+        return found
+
+    return corpus.memo.get("figures with symbols", (species, exact), find, keep=SET_SIZES_KEPT)
 
 
 def export_blockers(corpus: Corpus, state: ViewState, query: dict | None) -> dict[str, str]:

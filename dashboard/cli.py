@@ -277,13 +277,12 @@ def serve_settings(args: argparse.Namespace) -> Settings:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Make the data (a progress bar on the terminal), then serve it with werkzeug's threaded server."""
-    from werkzeug.serving import make_server
-
     from dashboard.web.app import create_app, load_settings_corpus
+    from dashboard.web.server import threaded_server
 
     settings = replace(serve_settings(args), debug=args.debug or Settings().debug)
     corpus, release = with_progress(lambda progress: load_settings_corpus(settings, progress))
-    server = make_server(settings.host, settings.port, create_app(settings, corpus, release).server, threaded=True)
+    server = threaded_server(settings.host, settings.port, create_app(settings, corpus, release).server)
     log.info("listening on http://%s:%d/", settings.host, server.port)
     try:
         server.serve_forever()

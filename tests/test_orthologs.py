@@ -191,7 +191,7 @@ def test_the_api_maps_through_orthologs_and_lists_each_mapping(client, seed_corp
         ({"genes": ["Trp53"], "orthologs": "yes"}, "'orthologs' must be true or false"),
         ({"genes": ["Trp53"], "list_species": MOUSE}, "only with"),
         ({"genes": ["Trp53"], "orthologs": True, "list_species": "Felis catus"}, "not a species"),
-        ({"genes": ["Trp53"], "orthologs": True, "list_species": 3}, "not a species"),
+        ({"genes": ["Trp53"], "orthologs": True, "list_species": 3}, "'list_species' must be the name of"),
     ],
 )
 def test_the_api_refuses_what_it_cannot_read(client, body, says):

@@ -12,6 +12,7 @@ import threading
 preload_app = True
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 timeout = 120
+limit_request_line = 8190  # gunicorn's most (its default is 4094): a page link holds a gene list of 2,000 characters
 graceful_timeout = 5  # after a SIGTERM, requests in flight get 5 s (ours take milliseconds); a platform waits ~30 s
 
 

@@ -154,7 +154,7 @@ def build(settings: Settings, progress: Progress) -> int:
 def build_while_answering(settings: Settings, listener: socket.socket) -> bool:
     """Fork the builder, answer the port with the loading page until it ends; True if the data was made. On
     failure the loading page (now a failure page) keeps answering until the process is stopped."""
-    from werkzeug.serving import make_server
+    from dashboard.web.server import threaded_server
 
     progress = Progress()
     builder = os.fork()  # before any thread of this process starts
@@ -173,7 +173,7 @@ def build_while_answering(settings: Settings, listener: socket.socket) -> bool:
     in_flight = InFlight()
 
     def loading_server():  # werkzeug closes its socket when it stops serving: one server per stretch
-        return make_server(host, port, loading_app(progress, in_flight), threaded=True, fd=listener.fileno())
+        return threaded_server(host, port, loading_app(progress, in_flight), fd=listener.fileno())
 
     server = loading_server()
 

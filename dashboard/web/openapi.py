@@ -5,7 +5,8 @@ constants. tests/test_openapi.py runs schemathesis against the served document.
 
 from __future__ import annotations
 
-from dashboard.analysis.genelist import MAX_LIST
+from dashboard.analysis.enrich import DEFAULT_MIN_SIZE
+from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT
 from dashboard.analysis.graph import MAX_BUDGET, MIN_BUDGET
 from dashboard.analysis.patterns import MAX_PATHS
 from dashboard.corpus.corpusmap import GRID
@@ -14,19 +15,30 @@ from dashboard.web.state import NO, YES
 ERROR = {"$ref": "#/components/responses/Error"}
 MAX_RESULTS = 100_000  # enrichment results answered at most
 DEFAULT_RESULTS = 500
+MAX_MIN_SIZE = 100_000  # the smallest gene set tested: at most this
 SEARCH_LIMIT = 200  # hits per page of /search (each with a snippet)
 SEARCH_OFFSET = 100_000
 TYPE_AHEAD_LIMIT = 200  # suggestions of a type-ahead route at most
 TOP_GENES = 300  # genes a co-occurrence view draws at most
 PATHS_ASKED = 20  # paths /path lists at most
+TYPED_LENGTH = 200  # characters of a type-ahead's query at most
+PREFIX_LENGTH = 100  # characters of a gene prefix at most
 
 
 def _object(required: list[str], **properties: dict) -> dict:
     return {"type": "object", "required": required, "properties": properties}
 
 
-def _query(name: str, description: str, schema: dict | None = None, required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema or {}}
+def _query(
+    name: str, description: str, schema: dict | None = None, required: bool = False, example: str | None = None
+) -> dict:
+    """A query parameter. An optional one given empty is not given (its `default`), so its schema admits "" too;
+    a required one names what to give (`description`) and an `example` for the message that asks for it."""
+    schema = schema or STRING
+    if not required and schema is not STRING:
+        schema = {"anyOf": [schema, NOT_GIVEN], **({"default": schema["default"]} if "default" in schema else {})}
+    found = {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+    return found | ({"example": example} if example is not None else {})
 
 
 def _answers(ok: dict, description: str, *errors: int) -> dict:
@@ -35,27 +47,45 @@ def _answers(ok: dict, description: str, *errors: int) -> dict:
     return found
 
 
+def _whole(low: int, maximum: int, default: int | None = None) -> dict:
+    schema = {"type": "integer", "minimum": low, "maximum": maximum}
+    return schema | ({"default": default} if default is not None else {})
+
+
 def _limit(default: int, maximum: int, name: str = "limit", low: int = 1) -> dict:
-    schema = {"anyOf": [{"type": "integer", "minimum": low, "maximum": maximum}, NOT_GIVEN]}
-    return _query(name, f"how many ({low}–{maximum:,}; default {default}, also when empty)", schema)
+    return _query(name, f"how many ({low}–{maximum:,}; default {default})", _whole(low, maximum, default))
+
+
+def _choice(*values: str) -> dict:
+    return {"type": "string", "enum": list(values), "default": values[0]}
 
 
 STRING = {"type": "string"}
 NOT_GIVEN = {"type": "string", "maxLength": 0}  # an empty value: the default
 TEXT = {"type": "string", "minLength": 1, "pattern": "\\S"}  # something typed, not blank
-SWITCH = {"type": "string", "enum": ["0", "1"]}
-FLAG = {"type": "string", "enum": sorted(YES | NO)}  # a page link's yes/no: 1, true, yes, on, 0, … ("": not given)
+SWITCH = _choice("0", "1")
+MATCH = _choice("any", "all")
+FLAG = {  # a page link's yes/no: 1, true, yes, on, 0, … ("": not given)
+    "type": "string",
+    "enum": sorted((YES | NO) - {""}),
+    "description": "1 or 0 (or true/false, yes/no, on/off)",
+}
 INTEGER = {"type": "integer"}
 NUMBER = {"type": "number"}
 STRINGS = {"type": "array", "items": STRING}
 NULL = {"type": "null"}
 ENTRIES = {"type": "array", "items": {"type": ["string", "integer"]}, "maxItems": MAX_LIST}  # symbols or NCBI ids
+GENE_LIST = "a list of gene symbols or NCBI ids (or the text of one, as pasted)"
 FILTERS = [
     _query("organisms", "organism names, comma-separated (the page URL's syntax)", STRING),
     _query("include_unstated", "with organisms: also the figures that state none (1 or 0)", FLAG),
     _query("years", "a year range like 2010-2020", STRING),
 ]
 GENES = _query("genes", "gene symbols or NCBI ids, comma-separated", STRING)
+GENE_MATCH = [
+    _query("match", "with genes: figures holding any of them, or all", MATCH),
+    _query("exact", "with genes: exact symbol matches only (1 or 0)", SWITCH),
+]
 FIGURE_SUMMARY = _object(
     ["figid", "title", "year", "organisms"],
     figid=STRING,
@@ -63,11 +93,13 @@ FIGURE_SUMMARY = _object(
     year={"type": ["integer", "null"]},
     organisms=STRINGS,
 )
-TYPE_AHEAD = [_query("q", "what is typed", TEXT, required=True), _limit(20, TYPE_AHEAD_LIMIT)]
-GENE_PREFIX = [
-    _query("q", "the start of a symbol, word or id", {**TEXT, "maxLength": 100}, required=True),
-    _limit(20, TYPE_AHEAD_LIMIT),
-]
+
+
+def _type_ahead(what: str, example: str) -> list[dict]:
+    return [
+        _query("q", what, {**TEXT, "maxLength": TYPED_LENGTH}, required=True, example=example),
+        _limit(20, TYPE_AHEAD_LIMIT),
+    ]
 
 
 def openapi_document(prefix: str, version: str) -> dict:
@@ -95,7 +127,16 @@ def openapi_document(prefix: str, version: str) -> dict:
         "/genes": {
             "get": {
                 "summary": "Type-ahead of genes by symbol, printed word or NCBI id",
-                "parameters": GENE_PREFIX,
+                "parameters": [
+                    _query(
+                        "q",
+                        "a prefix of a symbol, printed word or NCBI id",
+                        {**TEXT, "maxLength": PREFIX_LENGTH},
+                        required=True,
+                        example="TP5",
+                    ),
+                    _limit(20, TYPE_AHEAD_LIMIT),
+                ],
                 "responses": _answers(_object(["genes"], genes={"type": "array"}), "genes", 400),
             }
         },
@@ -105,9 +146,8 @@ def openapi_document(prefix: str, version: str) -> dict:
                 "parameters": [
                     {"name": "token", "in": "path", "required": True, "schema": STRING},
                     *FILTERS,
-                    _query("match", "any or all", {"type": "string", "enum": ["any", "all"]}),
-                    _query("exact", "exact symbol matches only", SWITCH),
-                    _query("orthologs", "also the genes' orthologs", SWITCH),
+                    *GENE_MATCH,
+                    _query("orthologs", "also the genes' orthologs (1 or 0)", SWITCH),
                 ],
                 "responses": _answers(
                     _object(
@@ -141,24 +181,49 @@ def openapi_document(prefix: str, version: str) -> dict:
                     "required": True,
                     "content": {
                         "application/json": {
+                            "example": {"genes": ["TP53", "MDM2"]},
                             "schema": {
                                 "type": "object",
                                 "required": ["genes"],
                                 "additionalProperties": False,
                                 "properties": {
-                                    "genes": {"oneOf": [{**ENTRIES, "minItems": 1}, STRING]},
-                                    "background": {"oneOf": [ENTRIES, STRING, NULL]},
-                                    "species": {"type": ["string", "null"]},
-                                    "organisms": {"oneOf": [STRINGS, NULL]},
-                                    "include_unstated": {"oneOf": [{"type": "boolean"}, FLAG, NULL]},
-                                    "years": {"type": ["string", "null"]},
-                                    "min_size": {"type": ["integer", "null"], "minimum": 1, "maximum": 100_000},
-                                    "exact": {"type": "boolean"},
-                                    "limit": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_RESULTS},
-                                    "orthologs": {"type": "boolean"},
-                                    "list_species": {"type": ["string", "null"]},
+                                    "genes": {
+                                        "oneOf": [{**ENTRIES, "minItems": 1}, {**STRING, "maxLength": MAX_LIST_TEXT}],
+                                        "description": GENE_LIST,
+                                    },
+                                    "background": {
+                                        "oneOf": [ENTRIES, {**STRING, "maxLength": MAX_LIST_TEXT}, NULL],
+                                        "description": f"{GENE_LIST} (default: every gene of the list's species)",
+                                    },
+                                    "species": {
+                                        "type": ["string", "null"],
+                                        "description": "the name of a species of the corpus' genes (default: read "
+                                        "from the list)",
+                                    },
+                                    "organisms": {
+                                        "oneOf": [STRINGS, NULL],
+                                        "description": "a list of organism names",
+                                        "default": [],
+                                    },
+                                    "include_unstated": {
+                                        "oneOf": [{"type": "boolean"}, FLAG, NOT_GIVEN, NULL],
+                                        "description": "true or false (or 1 or 0)",
+                                    },
+                                    "years": {"type": ["string", "null"], "description": 'a string like "2010-2020"'},
+                                    "min_size": {
+                                        **_whole(1, MAX_MIN_SIZE, DEFAULT_MIN_SIZE),
+                                        "type": ["integer", "null"],
+                                    },
+                                    "exact": {"type": "boolean", "default": False},
+                                    "limit": {**_whole(1, MAX_RESULTS, DEFAULT_RESULTS), "type": ["integer", "null"]},
+                                    "orthologs": {"type": "boolean", "default": False},
+                                    "list_species": {
+                                        "type": ["string", "null"],
+                                        "description": "the name of the list's species (read with orthologs; "
+                                        "default: read from the list)",
+                                    },
                                 },
-                            }
+                            },
                         }
                     },
                 },
@@ -178,11 +243,14 @@ def openapi_document(prefix: str, version: str) -> dict:
             "get": {
                 "summary": "Full-text search of the figures",
                 "parameters": [
-                    _query("q", "the query", TEXT, required=True),
+                    _query("q", 'a query (words, "a phrase", AND, OR, NOT, an id)', TEXT, True, "autophagy"),
                     _limit(20, SEARCH_LIMIT),
                     _limit(0, SEARCH_OFFSET, "offset", low=0),
                     *FILTERS,
                     GENES,
+                    *GENE_MATCH,
+                    _query("chemicals", "chemical names or ids, comma-separated (figures mentioning any)", STRING),
+                    _query("diseases", "disease names or ids, comma-separated (figures mentioning any)", STRING),
                 ],
                 "responses": _answers(
                     _object(["total", "figures"], total=INTEGER, figures={"type": "array"}), "hits", 400
@@ -192,28 +260,31 @@ def openapi_document(prefix: str, version: str) -> dict:
         "/chemicals": {
             "get": {
                 "summary": "Type-ahead of chemicals by name or id",
-                "parameters": TYPE_AHEAD,
+                "parameters": _type_ahead("a name or id", "glucose"),
                 "responses": _answers(_object(["chemicals"], chemicals={"type": "array"}), "chemicals", 400),
             }
         },
         "/diseases": {
             "get": {
                 "summary": "Type-ahead of diseases by name or id",
-                "parameters": TYPE_AHEAD,
+                "parameters": _type_ahead("a name or id", "cancer"),
                 "responses": _answers(_object(["diseases"], diseases={"type": "array"}), "diseases", 400),
             }
         },
         "/organisms": {
             "get": {
                 "summary": "Organisms of the corpus by common or scientific name",
-                "parameters": TYPE_AHEAD,
+                "parameters": _type_ahead("a scientific or common name", "human"),
                 "responses": _answers(_object(["organisms"], organisms={"type": "array"}), "organisms", 400),
             }
         },
         "/timeline": {
             "get": {
                 "summary": "Figures holding any of the genes, per year",
-                "parameters": [{**GENES, "required": True, "schema": TEXT}, *FILTERS],
+                "parameters": [
+                    _query("genes", "genes (symbols or NCBI ids, comma-separated)", TEXT, True, "TNFSF11"),
+                    *FILTERS,
+                ],
                 "responses": _answers(
                     _object(["years", "first_year"], years={"type": "object"}, first_year={"type": "object"}),
                     "per year",
@@ -234,8 +305,8 @@ def openapi_document(prefix: str, version: str) -> dict:
             "get": {
                 "summary": "The shortest chains gene → figure → gene between two genes",
                 "parameters": [
-                    _query("from", "one gene", TEXT, required=True),
-                    _query("to", "another gene", TEXT, required=True),
+                    _query("from", "the gene to start from", TEXT, required=True, example="TNFSF11"),
+                    _query("to", "the gene to reach", TEXT, required=True, example="TNFRSF11A"),
                     _limit(MAX_PATHS, PATHS_ASKED, "max_paths"),
                     *FILTERS,
                 ],
@@ -264,15 +335,11 @@ def openapi_document(prefix: str, version: str) -> dict:
                 "parameters": [
                     GENES,
                     *FILTERS,
-                    _query("match", "any or all", {"type": "string", "enum": ["any", "all"]}),
-                    _query("exact", "1 or 0", FLAG),
+                    _query("match", "figures holding any of the genes, or all", MATCH),
+                    _query("exact", "exact symbol matches only", FLAG),
                     _query("q", "a text search", STRING),
                     _query("figure", "an open figure", STRING),
-                    _query(
-                        "budget",
-                        "nodes drawn",
-                        {"anyOf": [{"type": "integer", "minimum": MIN_BUDGET, "maximum": MAX_BUDGET}, NOT_GIVEN]},
-                    ),
+                    _query("budget", "nodes drawn", _whole(MIN_BUDGET, MAX_BUDGET)),
                 ],
                 "responses": _answers(_object(["elements"], elements={"type": "object"}), "Cytoscape.js JSON", 400),
             }

@@ -2,8 +2,9 @@
 
 Every answer is JSON: 400 with a message for a bad request, 404 for an unknown gene or figure, never a 500 page.
 One module per resource builds its Flask blueprint bound to the corpus (`blueprint(corpus)`), over the shared
-request parsing of `requests.py`; this module nests them in the API's blueprint at `/api/v1`, which answers errors
-and every path or method no route takes.
+request parsing of `requests.py`; this module nests them in the API's blueprint at `/api/v1`, which checks every
+request against the API's OpenAPI document before its route runs (`rules.py`), and answers errors and every path or
+method no route takes.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from werkzeug.routing import Map, Rule
 
 from dashboard.analysis.model import Corpus
 from dashboard.analysis.search import QueryError
+from dashboard.corpus.bundle import software_version
 from dashboard.web.api import enrich, figures, genes, maps, network, patterns, schema, search, stats, terms
 from dashboard.web.api.requests import PREFIX, BadRequest, error, http_error
+from dashboard.web.api.rules import Rules
+from dashboard.web.openapi import openapi_document
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +32,13 @@ RESOURCES = (stats, genes, figures, enrich, search, terms, patterns, maps, schem
 def build_api(corpus: Corpus) -> Blueprint:
     """The API's routes, bound to one corpus: each resource's blueprint nested in the one at the API's prefix."""
     api = Blueprint("api", __name__, url_prefix=PREFIX)
+    rules = Rules(openapi_document(PREFIX, software_version()))
+
+    @api.before_request
+    def check_request() -> None:
+        """The request as the document admits it, or a 400 saying what it must be (see `rules.py`)."""
+        if request.url_rule is not None:
+            rules.check(request.url_rule.rule, request.method, request.args, lambda: request.get_json(silent=True))
 
     @api.errorhandler(BadRequest)
     @api.errorhandler(QueryError)  # a search that cannot be run (too broad to answer in time): the client's to change

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
-from dashboard.analysis.enrich import DEFAULT_MIN_SIZE, enrich
+from dashboard.analysis.enrich import enrich
 from dashboard.analysis.genelist import GeneList
 from dashboard.analysis.model import Corpus
 from dashboard.analysis.orthologs import list_species_choices
-from dashboard.web.api.requests import BadRequest, filters, positive_int, string_list
+from dashboard.web.api.requests import BadRequest, filters, gene_entries
+from dashboard.web.api.rules import values
 from dashboard.web.exports import to_enrichment_records
-from dashboard.web.openapi import DEFAULT_RESULTS, MAX_RESULTS
 from dashboard.web.state import parse_years
-
-ENRICH_FIELDS = frozenset(
-    {
-        "genes",
-        "species",
-        "organisms",
-        "include_unstated",
-        "years",
-        "background",
-        "min_size",
-        "exact",
-        "limit",
-        "orthologs",
-        "list_species",
-    }
-)
 
 
 def _gene_list_report(corpus: Corpus, genes: GeneList) -> dict:
@@ -52,48 +36,29 @@ def blueprint(corpus: Corpus) -> Blueprint:
 
     @api.post("/enrich")
     def enrich_genes():
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise BadRequest('send a JSON object, e.g. {"genes": ["TP53", "MDM2"]}')
-        unknown = sorted(set(body) - ENRICH_FIELDS)
-        if unknown:
-            raise BadRequest(f"unknown field(s): {', '.join(k[:40] for k in unknown[:10])}")
-        query = string_list(body, "genes", required=True)
+        body = values()
+        query = gene_entries(body["genes"], "genes")
         if not query:
             raise BadRequest("'genes' is empty: give at least one gene symbol or NCBI id")
-        background = string_list(body, "background")
-        organisms = body.get("organisms")
-        organisms = [] if organisms is None else organisms
-        if not isinstance(organisms, list) or not all(isinstance(o, str) for o in organisms):
-            raise BadRequest("'organisms' must be a list of organism names")
-        years = body.get("years")
-        if years is not None and not isinstance(years, str):
-            raise BadRequest("'years' must be a string like \"2010-2020\"")
-        if isinstance(years, str) and years.strip() and parse_years(years) is None:
+        background = gene_entries(body["background"], "background") if body["background"] is not None else None
+        years = body["years"]
+        if years is not None and years.strip() and parse_years(years) is None:
             raise BadRequest(f"'years' {years[:40]!r} is not a range like 2010-2020")
-        state = filters(corpus, ",".join(organisms), years, body.get("include_unstated"))
-        species = body.get("species")
-        if species is not None and (not isinstance(species, str) or species not in corpus.species_gene_counts):
+        state = filters(corpus, ",".join(body["organisms"]), years, body["include_unstated"])
+        species = body["species"]
+        if species is not None and species not in corpus.species_gene_counts:
             raise BadRequest(
-                f"'species' {str(species)[:60]!r} is not a species of this corpus' genes "
+                f"'species' {species[:60]!r} is not a species of this corpus' genes "
                 f"(e.g. {', '.join(list(corpus.species_gene_counts)[:3])})"
             )
-        min_size = positive_int(body.get("min_size"), "min_size", DEFAULT_MIN_SIZE, 100_000)
-        limit = positive_int(body.get("limit"), "limit", DEFAULT_RESULTS, MAX_RESULTS)
-        exact = body.get("exact", False)
-        if not isinstance(exact, bool):
-            raise BadRequest("'exact' must be true or false")
-        orthologs = body.get("orthologs", False)
-        if not isinstance(orthologs, bool):
-            raise BadRequest("'orthologs' must be true or false")
-        list_species = body.get("list_species")
+        list_species = body["list_species"]
         if list_species is not None:
             known = list_species_choices(corpus)
-            if not orthologs:
+            if not body["orthologs"]:
                 raise BadRequest("'list_species' is read only with \"orthologs\": true")
-            if not isinstance(list_species, str) or list_species not in known:
+            if list_species not in known:
                 raise BadRequest(
-                    f"'list_species' {str(list_species)[:60]!r} is not a species the ortholog table or the corpus "
+                    f"'list_species' {list_species[:60]!r} is not a species the ortholog table or the corpus "
                     f"knows (e.g. {', '.join(known[:4])})"
                 )
         result = enrich(
@@ -104,10 +69,10 @@ def blueprint(corpus: Corpus) -> Blueprint:
             years=state.years,
             unstated=state.unstated,
             background=background,
-            min_size=min_size,
-            exact=exact,
-            limit=limit,
-            orthologs=orthologs,
+            min_size=body["min_size"],
+            exact=body["exact"],
+            limit=body["limit"],
+            orthologs=body["orthologs"],
             list_species=list_species,
         )
         return jsonify(
@@ -118,7 +83,7 @@ def blueprint(corpus: Corpus) -> Blueprint:
             unrecognised=result.unrecognised,
             outside_background=result.outside_background,
             tested=result.tested,
-            results=to_enrichment_records(result, limit) if result.query_size else [],
+            results=to_enrichment_records(result, body["limit"]) if result.query_size else [],
         )
 
     return api

@@ -3,14 +3,14 @@ orthologs)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from dashboard.analysis.genelist import MAX_LIST
 from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, resolve_genes, search_genes
 from dashboard.analysis.orthologs import with_orthologs
 from dashboard.corpus import columns as C
-from dashboard.web.api.requests import BadRequest, error, figure_summaries, positive_int, request_filters
-from dashboard.web.openapi import TYPE_AHEAD_LIMIT
+from dashboard.web.api.requests import BadRequest, error, figure_summaries, request_filters
+from dashboard.web.api.rules import values
 
 FIGURES_LIMIT = 10_000
 
@@ -21,13 +21,8 @@ def blueprint(corpus: Corpus) -> Blueprint:
 
     @api.get("/genes")
     def genes():
-        query = request.args.get("q", "")
-        if not query.strip():
-            raise BadRequest("give a prefix: /api/v1/genes?q=TP5")
-        if len(query) > 100:
-            raise BadRequest("the prefix is longer than 100 characters")
-        limit = positive_int(request.args.get("limit"), "limit", 20, TYPE_AHEAD_LIMIT)
-        hits = search_genes(corpus, query, limit)
+        asked = values()
+        hits = search_genes(corpus, asked["q"], asked["limit"])
         return jsonify(
             genes=[
                 {
@@ -46,10 +41,11 @@ def blueprint(corpus: Corpus) -> Blueprint:
         parts = [part.strip() for part in token.split(",") if part.strip()]
         if len(parts) > MAX_LIST:
             raise BadRequest(f"{len(parts):,} genes asked for; at most {MAX_LIST:,} are accepted")
-        orthologs = request.args.get("orthologs", "0")
-        if orthologs not in ("0", "1"):
-            raise BadRequest("'orthologs' must be 0 or 1")
-        if orthologs == "1":
+        asked = values()
+        orthologs, match, exact = asked["orthologs"] == "1", asked["match"], asked["exact"] == "1"
+        if orthologs and match == "all":
+            raise BadRequest("'match=all' cannot be used with orthologs=1: a figure holds one species' gene")
+        if orthologs:
             via, unrecognised = with_orthologs(corpus, parts)
             rows = list(via)
         else:
@@ -58,20 +54,12 @@ def blueprint(corpus: Corpus) -> Blueprint:
         if not rows:
             return error(404, f"no gene '{token[:80]}' in this corpus")
         state = request_filters(corpus)
-        match = request.args.get("match", "any")
-        if match not in ("any", "all"):
-            raise BadRequest("'match' must be 'any' or 'all'")
-        exact = request.args.get("exact", "0")
-        if exact not in ("0", "1"):
-            raise BadRequest("'exact' must be 0 or 1")
-        if orthologs == "1" and match == "all":
-            raise BadRequest("'match=all' cannot be used with orthologs=1: a figure holds one species' gene")
         mask = filter_figures(corpus, state.organisms, state.years, state.unstated)
-        figures = figures_for_genes(corpus, tuple(rows), match, mask, exact == "1")
+        figures = figures_for_genes(corpus, tuple(rows), match, mask, exact)
         shown = figures[:FIGURES_LIMIT]
         summaries = figure_summaries(corpus, shown)
-        if orthologs == "1":  # each figure says through which of the genes it came
-            block = corpus.matrix(exact == "1")[shown][:, rows].tocsr()
+        if orthologs:  # each figure says through which of the genes it came
+            block = corpus.matrix(exact)[shown][:, rows].tocsr()
             for position, summary in enumerate(summaries):
                 columns = block.indices[block.indptr[position] : block.indptr[position + 1]]
                 summary["through"] = [

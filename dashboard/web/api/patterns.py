@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from dashboard.analysis.model import Corpus, Selection, figures_for_genes, main_species
-from dashboard.analysis.patterns import MAX_PATHS, build_cooccurrence, build_timeline, find_paths
-from dashboard.web.api.requests import PREFIX, BadRequest, one_gene, pattern_scope, positive_int
-from dashboard.web.openapi import PATHS_ASKED, TOP_GENES
+from dashboard.analysis.patterns import build_cooccurrence, build_timeline, find_paths
+from dashboard.web.api.requests import BadRequest, one_gene, pattern_scope
+from dashboard.web.api.rules import values
 
 
 def blueprint(corpus: Corpus) -> Blueprint:
@@ -19,7 +19,7 @@ def blueprint(corpus: Corpus) -> Blueprint:
     def timeline():
         _, mask, genes = pattern_scope(corpus)
         if not genes:
-            raise BadRequest(f"give genes: {PREFIX}/timeline?genes=TNFSF11")
+            raise BadRequest("'genes' names no gene: give symbols or NCBI ids, comma-separated")
         rows = figures_for_genes(corpus, genes, "any", mask)
         found = build_timeline(corpus, rows, mask, genes)
         return jsonify(
@@ -30,7 +30,7 @@ def blueprint(corpus: Corpus) -> Blueprint:
     @api.get("/cooccurrence")
     def cooccurrence():
         _, mask, genes = pattern_scope(corpus)
-        top = positive_int(request.args.get("top"), "top", 40, TOP_GENES)
+        top = values()["top"]
         rows = figures_for_genes(corpus, genes, "any", mask) if genes else np.flatnonzero(mask)
         selection = Selection(genes=genes)
         species = main_species(corpus, selection, rows)
@@ -59,8 +59,7 @@ def blueprint(corpus: Corpus) -> Blueprint:
     def path():
         _, mask, _ = pattern_scope(corpus)
         start, end = one_gene(corpus, "from"), one_gene(corpus, "to")
-        most = positive_int(request.args.get("max_paths"), "max_paths", MAX_PATHS, PATHS_ASKED)
-        found = find_paths(corpus, start, end, mask, max_paths=most)
+        found = find_paths(corpus, start, end, mask, max_paths=values()["max_paths"])
         paths = [
             [
                 {"gene": int(corpus.gene_ids[row])} if kind == "gene" else {"figure": str(corpus.figids[row])}

@@ -9,11 +9,9 @@ import numpy as np
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException, NotFound
 
-from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT, read_gene_list
+from dashboard.analysis.genelist import MAX_LIST, read_gene_list
 from dashboard.analysis.model import Corpus, filter_figures, resolve_genes
 from dashboard.corpus import columns as C
-from dashboard.corpus.numbers import to_int_in
-from dashboard.web.openapi import TYPE_AHEAD_LIMIT
 from dashboard.web.state import ViewState, parse_query
 
 PREFIX = "/api/v1"
@@ -60,8 +58,6 @@ def figure_summaries(corpus: Corpus, rows: np.ndarray) -> list[dict]:
 def filters(corpus: Corpus, organisms: str | None, years: str | None, unstated: object = None) -> ViewState:
     """Organism and year filters (and `include_unstated`) in the page URL's syntax, as the view state they make;
     a bad value is a BadRequest. A range beyond the corpus' years is allowed (it finds nothing)."""
-    if unstated is not None and not isinstance(unstated, str | bool):
-        raise BadRequest("'include_unstated' must be 1 or 0")
     flag = ("1" if unstated else "0") if isinstance(unstated, bool) else unstated
     pairs = (("organisms", organisms), ("years", years), ("include_unstated", flag))
     state, notices = parse_query(corpus, urlencode({k: v for k, v in pairs if v}))
@@ -90,47 +86,13 @@ def view_state(corpus: Corpus, args) -> ViewState:
     return state
 
 
-def string_list(body: dict, key: str, required: bool = False) -> list[str] | None:
-    """A JSON body's list of gene symbols or NCBI ids (or pasted text, read as the page reads it)."""
-    value = body.get(key)
-    if value is None:
-        if required:
-            raise BadRequest(f"'{key}' is required: a list of gene symbols or NCBI ids")
-        return None
-    if isinstance(value, str):  # pasted text: read as the page reads it (a table's gene column, or a free list)
-        if len(value) > MAX_LIST_TEXT:
-            raise BadRequest(f"'{key}' is {len(value):,} characters long; at most {MAX_LIST_TEXT:,} are accepted")
-        value = read_gene_list(value).tokens
-    if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
-        raise BadRequest(f"'{key}' must be a list of gene symbols or NCBI ids")
-    if len(value) > MAX_LIST:
-        raise BadRequest(f"'{key}' has {len(value):,} entries; at most {MAX_LIST:,} are accepted")
-    return [str(v) for v in value]
-
-
-def whole_number(value: object, name: str, default: int, low: int, maximum: int) -> int:
-    """A whole number from `low` to `maximum` (a JSON number or a query string's text); `default` when not given."""
-    if value is None or value == "":
-        return default
-    number = to_int_in(value, low, maximum) if isinstance(value, int | str) else None
-    if number is None:
-        raise BadRequest(f"'{name}' must be a whole number from {low} to {maximum:,}")
-    return number
-
-
-def positive_int(value: object, name: str, default: int, maximum: int) -> int:
-    """A whole number from 1 to `maximum`; `default` when not given."""
-    return whole_number(value, name, default, 1, maximum)
-
-
-def type_ahead_query(args, example: str, what: str = "a name or id") -> tuple[str, int]:
-    """The `q` and `limit` of a type-ahead request; BadRequest for an empty or overlong query."""
-    query = args.get("q", "")
-    if not query.strip():
-        raise BadRequest(f"give {what}: {PREFIX}/{example}")
-    if len(query) > 200:
-        raise BadRequest("the query is longer than 200 characters")
-    return query, positive_int(args.get("limit"), "limit", 20, TYPE_AHEAD_LIMIT)
+def gene_entries(value: list | str, key: str) -> list[str]:
+    """A JSON body's gene symbols and NCBI ids: its list, or its pasted text read as the page reads it (a table's
+    gene column, or a free list); more entries than the page takes is a BadRequest."""
+    entries = read_gene_list(value).tokens if isinstance(value, str) else value
+    if len(entries) > MAX_LIST:
+        raise BadRequest(f"'{key}' has {len(entries):,} entries; at most {MAX_LIST:,} are accepted")
+    return [str(entry) for entry in entries]
 
 
 def pattern_scope(corpus: Corpus) -> tuple[ViewState, np.ndarray, tuple[int, ...]]:

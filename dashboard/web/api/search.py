@@ -3,40 +3,34 @@
 from __future__ import annotations
 
 import numpy as np
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from dashboard.analysis.genelist import MAX_LIST
 from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, resolve_genes
 from dashboard.analysis.search import search_figures
 from dashboard.analysis.terms import KINDS, resolve_terms, terms_mask
-from dashboard.web.api.requests import PREFIX, BadRequest, filters, positive_int, whole_number
-from dashboard.web.openapi import SEARCH_LIMIT, SEARCH_OFFSET
+from dashboard.web.api.requests import BadRequest, filters
+from dashboard.web.api.rules import values
 
 
-def _search_mask(corpus: Corpus, args) -> np.ndarray:
+def _search_mask(corpus: Corpus, args: dict) -> np.ndarray:
     """The figure mask of a search request's filters: organisms, years, include_unstated (the page URL's syntax),
     genes (symbols or NCBI ids, comma-separated, with match and exact), chemicals and diseases (ids or names,
     comma-separated: figures mentioning any). An unknown gene, chemical or disease is a BadRequest."""
-    state = filters(corpus, args.get("organisms"), args.get("years"), args.get("include_unstated"))
+    state = filters(corpus, args["organisms"], args["years"], args["include_unstated"])
     mask = filter_figures(corpus, state.organisms, state.years, state.unstated)
-    genes = [part.strip() for part in args.get("genes", "").split(",") if part.strip()]
+    genes = [part.strip() for part in (args["genes"] or "").split(",") if part.strip()]
     if len(genes) > MAX_LIST:
         raise BadRequest(f"{len(genes):,} genes asked for; at most {MAX_LIST:,} are accepted")
     if genes:
         rows, unrecognised = resolve_genes(corpus, genes)
         if unrecognised:
             raise BadRequest(f"no gene {', '.join(repr(u[:40]) for u in unrecognised[:5])} in this corpus")
-        match = args.get("match", "any")
-        if match not in ("any", "all"):
-            raise BadRequest("'match' must be 'any' or 'all'")
-        exact = args.get("exact", "0")
-        if exact not in ("0", "1"):
-            raise BadRequest("'exact' must be 0 or 1")
         chosen = np.zeros(corpus.n_figures, dtype=bool)
-        chosen[figures_for_genes(corpus, tuple(rows), match, None, exact == "1")] = True
+        chosen[figures_for_genes(corpus, tuple(rows), args["match"], None, args["exact"] == "1")] = True
         mask &= chosen
     for kind in KINDS:
-        tokens = [part.strip() for part in args.get(kind, "").split(",") if part.strip()]
+        tokens = [part.strip() for part in (args[kind] or "").split(",") if part.strip()]
         if len(tokens) > 1_000:
             raise BadRequest(f"at most 1,000 {kind} are accepted")
         if tokens:
@@ -53,13 +47,9 @@ def blueprint(corpus: Corpus) -> Blueprint:
 
     @api.get("/search")
     def search():
-        query = request.args.get("q", "")
-        if not query.strip():
-            raise BadRequest(f"give a query: {PREFIX}/search?q=autophagy")
-        limit = positive_int(request.args.get("limit"), "limit", 20, SEARCH_LIMIT)
-        offset = whole_number(request.args.get("offset"), "offset", 0, 0, SEARCH_OFFSET)
-        mask = _search_mask(corpus, request.args)
-        result = search_figures(corpus, query, limit=limit, mask=mask, offset=offset)
+        asked = values()
+        mask = _search_mask(corpus, asked)
+        result = search_figures(corpus, asked["q"], limit=asked["limit"], mask=mask, offset=asked["offset"])
         return jsonify(
             total=result.total,
             figures=[

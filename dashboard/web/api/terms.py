@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from dashboard.analysis.model import Corpus
 from dashboard.analysis.organisms import search_organisms
 from dashboard.analysis.terms import search_terms
-from dashboard.web.api.requests import type_ahead_query
+from dashboard.web.api.rules import values
 
 
 def blueprint(corpus: Corpus) -> Blueprint:
@@ -15,12 +15,12 @@ def blueprint(corpus: Corpus) -> Blueprint:
     api = Blueprint("terms", __name__)
 
     def terms(kind: str):
-        query, limit = type_ahead_query(request.args, f"{kind}?q=" + ("glucose" if kind == "chemicals" else "cancer"))
+        asked = values()
         return jsonify(
             {
                 kind: [
                     {"name": t.name, "id": t.id, "figures": t.figures, "ids": list(t.ids)}
-                    for t in search_terms(corpus, kind, query, limit)
+                    for t in search_terms(corpus, kind, asked["q"], asked["limit"])
                 ]
             }
         )
@@ -30,11 +30,11 @@ def blueprint(corpus: Corpus) -> Blueprint:
 
     @api.get("/organisms")
     def organisms():
-        query, limit = type_ahead_query(request.args, "organisms?q=human", "a scientific or common name")
+        asked = values()
         return jsonify(
             organisms=[
                 {"name": m.name, "figures": m.figures, "common_name": m.common_name}
-                for m in search_organisms(corpus, query, limit)
+                for m in search_organisms(corpus, asked["q"], asked["limit"])
             ]
         )
 

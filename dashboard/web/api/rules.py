@@ -1,0 +1,154 @@
+"""Web floor: the API's request rules, read from its OpenAPI document (`web/openapi.py`), the one place they are
+written.
+
+Before a route runs, its operation's query parameters and JSON body are checked against the document's schemas
+(jsonschema, Draft 2020-12: the dialect of OpenAPI 3.1). A value the document does not admit is a `BadRequest`
+that names the parameter and says what it must be, worded from the schema itself; an admitted value reaches the
+route typed (a whole number as an int), and one not given, or given empty, as the document's default
+(`values()`). What a schema cannot know stays with the routes: that a gene, organism, chemical or species is in
+this corpus, that a year range reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from flask import g
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from dashboard.corpus.numbers import to_int
+from dashboard.web.api.requests import BadRequest
+
+SIZES = ("minItems", "maxItems", "maxLength")  # a value of the right kind but the wrong size: said with its size
+
+
+class Rules:
+    """The document's operations, each with the checks of its query parameters and body."""
+
+    def __init__(self, document: dict):
+        self.prefix = document["servers"][0]["url"]
+        self.operations = {
+            (path, method.upper()): operation
+            for path, item in document["paths"].items()
+            for method, operation in item.items()
+        }
+
+    def check(self, rule: str, method: str, args, read_body: Callable[[], object]) -> None:
+        """Check a request to the Flask `rule` (`/api/v1/genes/<path:token>/figures`) against its operation and
+        keep its values for the route (`values()`); a request the document does not describe is left alone."""
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.removeprefix(self.prefix))
+        operation = self.operations.get((path, "GET" if method == "HEAD" else method))
+        if operation is None:
+            return
+        found = self._query(path, [p for p in operation.get("parameters", ()) if p["in"] == "query"], args)
+        if "requestBody" in operation:
+            found |= _body(operation["requestBody"]["content"]["application/json"], read_body())
+        g.api_values = found
+
+    def _query(self, path: str, parameters: list[dict], args) -> dict:
+        found = {}
+        for parameter in parameters:
+            name, schema = parameter["name"], parameter["schema"]
+            given = args.getlist(name)
+            if len(given) > 1:
+                raise BadRequest(f"'{name[:40]}' is given more than once: give its values once, comma-separated")
+            text = given[0] if given else None
+            if parameter["required"] and (text is None or not text.strip()):
+                example = urlencode({p["name"]: p["example"] for p in parameters if p["required"]}, safe=",")
+                raise BadRequest(f"give {parameter['description']}: {self.prefix}{path}?{example}")
+            if text is None or text == "":
+                found[name] = schema.get("default")
+                continue
+            number = to_int(text) if _admits(schema, "integer") else None
+            value = text if number is None else number
+            if not Draft202012Validator(schema).is_valid(value):
+                raise BadRequest(f"'{name}' must be {describe(schema)}")
+            found[name] = value
+        return found
+
+
+def values() -> dict:
+    """This request's parameters (or body fields) as its route's document admits them, defaults filled in."""
+    return g.api_values
+
+
+def _body(media: dict, body: object) -> dict:
+    """A JSON body's fields, checked against the schema; absent or null ones are the document's defaults."""
+    if not isinstance(body, dict):
+        raise BadRequest(f"send a JSON object, e.g. {json.dumps(media['example'])}")
+    schema = media["schema"]
+    properties = schema["properties"]
+    unknown = sorted(set(body) - set(properties))
+    if unknown:
+        raise BadRequest(f"unknown field(s): {', '.join(k[:40] for k in unknown[:10])}")
+    errors = sorted(Draft202012Validator(schema).iter_errors(body), key=lambda e: list(properties).index(_field(e)))
+    if errors:
+        raise BadRequest(_body_message(errors[0], properties, body))
+    found = {}
+    for name, field in properties.items():
+        value = body.get(name)
+        if value is None:
+            value = field.get("default")
+        found[name] = to_int(value) if _admits(field, "integer") and to_int(value) is not None else value
+    return found
+
+
+def _field(error: ValidationError) -> str:
+    """The body field an error is about (a missing required field's own name)."""
+    if error.validator == "required":
+        return next(name for name in error.validator_value if name not in error.instance)
+    return error.path[0]
+
+
+def _body_message(error: ValidationError, properties: dict, body: dict) -> str:
+    name = _field(error)
+    field = properties[name]
+    if error.validator == "required":
+        return f"'{name}' is required: {describe(field)}"
+    value = body[name]
+    for found in (error, *error.context):
+        if found.validator in SIZES and found.validator_value and found.instance is value:  # not NOT_GIVEN's 0
+            if found.validator == "minItems":
+                return f"'{name}' is empty: give {describe(field)}"
+            if found.validator == "maxItems":
+                return f"'{name}' has {len(value):,} entries; at most {found.validator_value:,} are accepted"
+            return f"'{name}' is {len(value):,} characters long; at most {found.validator_value:,} are accepted"
+    return f"'{name}' must be {describe(field)}"
+
+
+def describe(schema: dict) -> str:
+    """What a value of the schema is, in words: its `description`, or what its type, range or choices say."""
+    if "description" in schema:
+        return schema["description"]
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if branches:
+        said = [
+            describe(branch) for branch in branches if branch.get("maxLength") != 0 and branch.get("type") != "null"
+        ]
+        return " or ".join(dict.fromkeys(said))
+    if "enum" in schema:
+        choices = [str(choice) for choice in schema["enum"]]
+        return choices[0] if len(choices) == 1 else f"{', '.join(choices[:-1])} or {choices[-1]}"
+    kinds = schema.get("type")
+    kind = next((k for k in kinds if k != "null"), None) if isinstance(kinds, list) else kinds
+    if kind == "integer":
+        if "minimum" in schema and "maximum" in schema:
+            return f"a whole number from {schema['minimum']:,} to {schema['maximum']:,}"
+        return "a whole number"
+    if kind == "boolean":
+        return "true or false"
+    if kind == "string" and "maxLength" in schema:
+        return f"text of at most {schema['maxLength']:,} characters"
+    return {"string": "text", "array": "a list", "object": "an object"}.get(kind, "as the API's document says")
+
+
+def _admits(schema: dict, kind: str) -> bool:
+    """Whether the schema (or one of its branches) admits values of a JSON type."""
+    kinds = schema.get("type")
+    if kind == kinds or (isinstance(kinds, list) and kind in kinds):
+        return True
+    return any(_admits(branch, kind) for branch in schema.get("anyOf", []) + schema.get("oneOf", []))

@@ -21,8 +21,8 @@ from dashboard.analysis.selection import filter_selection
 from dashboard.config import Settings
 from dashboard.web import ids
 from dashboard.web.app import create_app
-from dashboard.web.callbacks import gene_options
 from dashboard.web.cooccurrence import DEFAULT_TOP, community_query, update_cooccurrence
+from dashboard.web.options import gene_options
 from dashboard.web.state import ViewState, parse_query, to_selection
 from dashboard.web.timeline import update_timeline
 

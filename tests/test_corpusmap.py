@@ -45,8 +45,8 @@ from dashboard.corpus.corpusmap import (
 from dashboard.corpus.loader import CorpusError
 from dashboard.web import ids
 from dashboard.web.app import create_app
-from dashboard.web.callbacks import update_counts
 from dashboard.web.corpusmap import hover_text, open_query, to_figure
+from dashboard.web.counts import update_counts
 from dashboard.web.state import ViewState, parse_query, to_query, to_selection
 
 

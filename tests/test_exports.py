@@ -12,13 +12,9 @@ from conftest import SEEDS, write
 from dashboard.analysis.enrich import enrich
 from dashboard.cli import main
 from dashboard.web import ids
-from dashboard.web.callbacks import (
-    apply_enrichment_pick,
-    decode_upload,
-    export_file,
-    run_enrichment,
-    to_enrichment_query,
-)
+from dashboard.web.controls import apply_enrichment_pick
+from dashboard.web.downloads import export_file
+from dashboard.web.enrichment import decode_upload, run_enrichment, to_enrichment_query
 from dashboard.web.exports import export_name, to_enrichment_tsv, to_figures_csv
 from dashboard.web.state import ViewState
 

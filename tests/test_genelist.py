@@ -11,7 +11,8 @@ from conftest import write
 from dashboard.analysis.genelist import read_gene_list, resolve_gene_list
 from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, resolve_genes, search_genes
 from dashboard.corpus.loader import read_corpus
-from dashboard.web.callbacks import show_detail, update_network
+from dashboard.web.detail import show_detail
+from dashboard.web.network import update_network
 from dashboard.web.state import ViewState
 
 HEADER = "organism_id\torganism_name\torganism_group\tword\tmatch\tncbigene_symbol\tncbigene_id\tsource\n"

@@ -29,7 +29,7 @@ from dashboard.config import Settings
 from dashboard.corpus import columns as C
 from dashboard.corpus.loader import parse_file, read_corpus
 from dashboard.web.app import create_app
-from dashboard.web.callbacks import show_detail
+from dashboard.web.detail import show_detail
 from dashboard.web.state import ViewState
 
 

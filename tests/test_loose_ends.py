@@ -23,18 +23,14 @@ from dashboard.config import Settings
 from dashboard.corpus.corpusmap import CorpusMap
 from dashboard.web import ids
 from dashboard.web.app import create_app
-from dashboard.web.callbacks import (
-    draw_network,
-    next_state,
-    run_enrichment,
-    show_detail,
-    to_enrichment_query,
-    view_outputs,
-)
+from dashboard.web.controls import next_state, view_outputs
 from dashboard.web.cooccurrence import UNCLUSTERED, UNCLUSTERED_COLOUR, update_cooccurrence
 from dashboard.web.cooccurrence import to_figure as to_cooccurrence_figure
+from dashboard.web.detail import show_detail
+from dashboard.web.enrichment import run_enrichment, to_enrichment_query
 from dashboard.web.exports import to_cytoscape_json
 from dashboard.web.figures import UNSTATED_SPECIES, ViewOptions, build_network_figure, text_height, text_width
+from dashboard.web.network import draw_network
 from dashboard.web.state import MAX_LINK_LIST, ViewState, parse_query, to_query, to_selection
 
 

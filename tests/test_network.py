@@ -18,9 +18,11 @@ from dashboard.analysis.model import Corpus
 from dashboard.analysis.terms import term_index
 from dashboard.corpus.loader import read_corpus
 from dashboard.web import figures, ids
-from dashboard.web.callbacks import draw_network, next_state, show_detail, update_network, view_outputs
+from dashboard.web.controls import next_state, view_outputs
+from dashboard.web.detail import show_detail
 from dashboard.web.figures import DISC_TOLERANCE, LINE_HEIGHT, UNSTATED_SPECIES, text_width
 from dashboard.web.layout import NETWORK_CONFIG
+from dashboard.web.network import draw_network, update_network
 from dashboard.web.state import ViewState, apply_node_click, parse_query, to_query, to_selection
 
 FIGURE = "PMC7090164__fcell-08-00089-g002"

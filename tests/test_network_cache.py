@@ -1,4 +1,4 @@
-"""The network figures kept by view state (callbacks.update_network): a view drawn again is the same figure as one
+"""The network figures kept by view state (network.update_network): a view drawn again is the same figure as one
 drawn anew, and every part of the state that changes the drawing reaches it."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from plotly.utils import PlotlyJSONEncoder
 
-from dashboard.web.callbacks import NETWORKS_KEPT, draw_network, update_network
+from dashboard.web.network import NETWORKS_KEPT, draw_network, update_network
 from dashboard.web.state import ViewState
 
 

@@ -42,7 +42,9 @@ from dashboard.corpus.textindex.schema import INDEX_FILE
 from dashboard.corpus.textindex.snippets import MARK_END, MARK_START
 from dashboard.web import ids
 from dashboard.web.app import create_app
-from dashboard.web.callbacks import explain_empty, next_state, term_options
+from dashboard.web.controls import next_state
+from dashboard.web.network import explain_empty
+from dashboard.web.options import term_options
 from dashboard.web.panels import build_figure_detail, term_id_link
 from dashboard.web.state import ViewState, to_query, to_selection
 from dashboard.web.state import parse_query as parse_link

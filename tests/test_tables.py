@@ -15,14 +15,9 @@ from dashboard.analysis.selection import selection_figures
 from dashboard.corpus import columns as C
 from dashboard.corpus.loader import read_corpus
 from dashboard.web import ids
-from dashboard.web.callbacks import (
-    EXPORT_BUTTONS,
-    export_buttons,
-    export_download,
-    figure_genes_file,
-    to_enrichment_query,
-    view_outputs,
-)
+from dashboard.web.controls import view_outputs
+from dashboard.web.downloads import EXPORT_BUTTONS, export_buttons, export_download, figure_genes_file
+from dashboard.web.enrichment import to_enrichment_query
 from dashboard.web.exports import export_blockers, has_gene_sets, match_kind, to_figure_genes_tsv, to_gmt
 from dashboard.web.layout import ENRICH_COLUMNS, FIGURE_TABLE_COLUMNS
 from dashboard.web.panels import build_figure_detail

@@ -27,7 +27,7 @@ from dashboard.config import Settings
 from dashboard.corpus import columns as C
 from dashboard.corpus.loader import read_corpus
 from dashboard.web.app import create_app
-from dashboard.web.callbacks import term_options
+from dashboard.web.options import term_options
 
 NA = "NA"
 # (word, mesh, match, name, chebi|doid) rows of each figure's side file, as the PFOCR TSVs write them.

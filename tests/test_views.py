@@ -100,7 +100,8 @@ def test_a_text_search_is_the_selection_within_the_filters(seed_corpus):
     """`q=` finds figures by their words; its hits are the selection, within the gene filter; the hits list marks
     the matched words as text. (Mutation: drop the search from `filter_selection` — the counts fail.)"""
     from dashboard.analysis.selection import selection_figures
-    from dashboard.web.callbacks import show_search_hits, update_counts
+    from dashboard.web.counts import update_counts
+    from dashboard.web.hits import show_search_hits
     from dashboard.web.state import to_selection
 
     state, notices = parse_query(seed_corpus, "q=osteoclast")
@@ -124,7 +125,7 @@ def test_a_text_search_is_the_selection_within_the_filters(seed_corpus):
 
 
 def test_a_search_found_only_outside_the_filters_blames_the_filters(seed_corpus):
-    from dashboard.web.callbacks import show_search_hits
+    from dashboard.web.hits import show_search_hits
 
     state, _ = parse_query(seed_corpus, "q=osteoclast&genes=NOPE&years=1950-1951")
     head = show_search_hits(seed_corpus, state).children[0].children

@@ -20,21 +20,15 @@ from dashboard.config import Settings
 from dashboard.corpus import columns as C
 from dashboard.web import ids
 from dashboard.web.app import create_app
-from dashboard.web.callbacks import (
-    draw_network,
-    gene_options,
-    next_state,
-    show_detail,
-    show_search_hits,
-    state_from_controls,
-    to_controls,
-    update_counts,
-    update_network,
-    update_table,
-    view_outputs,
-)
+from dashboard.web.controls import next_state, state_from_controls, to_controls, view_outputs
+from dashboard.web.counts import update_counts
+from dashboard.web.detail import show_detail
+from dashboard.web.hits import show_search_hits
+from dashboard.web.network import draw_network, update_network
+from dashboard.web.options import gene_options
 from dashboard.web.panels import safe_href
 from dashboard.web.state import ViewState, apply_node_click, parse_query, read_stored, to_query, to_selection
+from dashboard.web.table import update_table
 
 FIGURE = "PMC7090164__fcell-08-00089-g002"
 
@@ -447,8 +441,8 @@ def test_app_serves_the_fixture_site():
 def test_thumbnails_only_when_asked_and_only_from_europe_pmc(seed_corpus):
     """Figure lists carry thumbnails (as `data-src`, loaded when in view) only when the user asks for them, each
     built from the record's pmcid and file name on Europe PMC; any other address is never drawn."""
-    from dashboard.web.callbacks import figure_thumbnails
     from dashboard.web.panels import thumbnail
+    from dashboard.web.thumbnails import figure_thumbnails
 
     state = ViewState(genes=(8600,))
     off = json.dumps(show_detail(seed_corpus, state).to_plotly_json(), cls=PlotlyJSONEncoder)

@@ -18,13 +18,32 @@ from dashboard.config import ASSETS, DEFAULT_DATA, Settings
 from dashboard.corpus.bundle import Release, load_data, software_version, source_names
 from dashboard.corpus.orthologs import ortholog_table, read_meta
 from dashboard.corpus.progress import Progress
-from dashboard.web import cooccurrence, corpusmap, ids, paths, timeline
+from dashboard.web import (
+    controls,
+    cooccurrence,
+    corpusmap,
+    counts,
+    detail,
+    downloads,
+    enrichment,
+    hits,
+    ids,
+    network,
+    options,
+    paths,
+    table,
+    thumbnails,
+    timeline,
+)
 from dashboard.web.api import register_api
-from dashboard.web.callbacks import register_callbacks
 from dashboard.web.layout import build_layout
 from dashboard.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
+
+# The parts of the page, each a module whose `register(app, corpus)` binds its callbacks; the pattern views (tabs
+# under the network) follow them in `create_app`, with their layout pieces.
+PARTS = (controls, options, network, detail, hits, thumbnails, counts, table, enrichment, downloads)
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # a whole-genome list (2 MB of text) uploaded as base64, with room to spare
 
@@ -161,9 +180,8 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None, r
     app.layout = build_layout(
         corpus, describe_data(settings, release), settings.data, [(v, label, m.build()) for v, label, m in views]
     )
-    register_callbacks(app, corpus)
-    for _, _, view in views:
-        view.register(app, corpus)
+    for part in (*PARTS, *(view for _, _, view in views)):
+        part.register(app, corpus)
     register_api(app.server, corpus)
 
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES

@@ -14,7 +14,7 @@ from dashboard.analysis.patterns import Cooccurrence, build_cooccurrence, commun
 from dashboard.analysis.selection import selection_figures
 from dashboard.corpus.numbers import to_int_in
 from dashboard.web import ids
-from dashboard.web.callbacks import pass_selection
+from dashboard.web.gates import pass_selection
 from dashboard.web.state import ViewState, to_query, to_selection
 
 # Community colours, none grey (the unclustered genes' colour); past them colours repeat with another shape.

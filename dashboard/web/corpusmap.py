@@ -21,7 +21,7 @@ from dashboard.analysis.selection import selection_figures
 from dashboard.corpus import columns as C
 from dashboard.corpus.corpusmap import CorpusMap
 from dashboard.web import ids
-from dashboard.web.callbacks import pass_selection
+from dashboard.web.gates import pass_selection
 from dashboard.web.state import ViewState, to_query, to_selection
 
 REGION_LINE = "#d62728"

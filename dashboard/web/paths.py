@@ -14,8 +14,8 @@ from dashboard.analysis.selection import filter_selection
 from dashboard.corpus import columns as C
 from dashboard.corpus.numbers import to_int
 from dashboard.web import ids
-from dashboard.web.callbacks import gene_options
 from dashboard.web.layout import build_gene_picker
+from dashboard.web.options import gene_options
 from dashboard.web.state import ViewState, to_query, to_selection
 
 

@@ -9,8 +9,8 @@ from dashboard.analysis.model import Corpus
 from dashboard.analysis.patterns import build_timeline
 from dashboard.analysis.selection import filter_selection, selection_figures
 from dashboard.web import ids
-from dashboard.web.callbacks import pass_selection
 from dashboard.web.figures import build_message_figure
+from dashboard.web.gates import pass_selection
 from dashboard.web.state import ViewState, to_selection
 
 MIN_YEARS_SHOWN = 9

@@ -249,6 +249,24 @@ def test_the_map_tells_other_organisms_from_none_stated(seed_corpus):
     assert contrast(other, "#ffffff") >= 3.0 and contrast(unstated, "#ffffff") >= 1.5
 
 
+def test_the_network_and_the_map_colour_organisms_alike(seed_corpus):
+    """One palette for both views: a figure of an organism past the coloured ones, of none stated or of several is
+    the same colour in the network as on the map (the greys the test above holds apart), and so is the organism
+    both rank first (Homo sapiens in the seeds). Mutation: a palette of the network's own → fails."""
+    figure, _ = draw_network(seed_corpus, ViewState(colour="organism", budget=2000))
+    drawn = {
+        t["name"].removeprefix("Figure · "): t["marker"]["color"]
+        for t in figure["data"]
+        if t["name"].startswith("Figure ·")
+    }
+    mapped = {g.name: g.colour for g in map_groups(seed_corpus, corpus_map(seed_corpus), "organism")}
+    assert drawn["another organism"] == mapped["other organisms"]
+    assert drawn["no organism stated"] == mapped["no organism stated"]
+    assert drawn["several organisms (hover: which)"] == mapped["several organisms"]
+    assert next(iter(drawn)) == next(iter(mapped)) == "Homo sapiens"
+    assert drawn["Homo sapiens"] == mapped["Homo sapiens"]
+
+
 # --- 7. a record outside the selection says so ------------------------------------------------------------------
 def _texts(component) -> str:
     """All the text a Dash component tree shows."""

@@ -15,11 +15,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from dashboard.analysis.model import UNSTATED, Corpus
+from dashboard.analysis.organisms import (
+    NO_ORGANISM_COLOUR,
+    ORGANISM_COLOURS,
+    OTHER_ORGANISM_COLOUR,
+    SEVERAL_ORGANISMS_COLOUR,
+)
 from dashboard.corpus.corpusmap import EMBED_UP_TO, GRID, CorpusMap, embed, load_corpus_map, to_grid
 
 log = logging.getLogger(__name__)
 
-MAIN_ORGANISMS = 7  # organisms coloured on their own; the others share one grey
+MAIN_ORGANISMS = 7  # organisms coloured on their own (the first of ORGANISM_COLOURS); the others share one grey
 
 
 def corpus_map(corpus: Corpus) -> CorpusMap | None:
@@ -48,10 +54,7 @@ class Group:
     colour: str | None
 
 
-ORGANISM_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
-# Other organisms dark grey, none stated pale: at least 3:1 apart (WCAG's contrast for graphics), as their legend says.
-OTHER_COLOUR, UNSTATED_COLOUR, NO_YEAR_COLOUR = "#666666", "#cfcfcf", "#c8c8c8"
-SEVERAL_COLOUR = "#f781bf"  # a figure stating several organisms: none of them is its colour alone (as in the network)
+NO_YEAR_COLOUR = "#c8c8c8"
 
 
 def map_groups(corpus: Corpus, points: CorpusMap, colour: str) -> list[Group]:
@@ -68,10 +71,10 @@ def map_groups(corpus: Corpus, points: CorpusMap, colour: str) -> list[Group]:
         groups = [
             Group(name, np.flatnonzero(placed & (first == name)), ORGANISM_COLOURS[i]) for i, name in enumerate(ranked)
         ]
-        groups.append(Group("several organisms", np.flatnonzero(placed & several), SEVERAL_COLOUR))
+        groups.append(Group("several organisms", np.flatnonzero(placed & several), SEVERAL_ORGANISMS_COLOUR))
         other = placed & ~several & ~np.isin(first, [*ranked, UNSTATED])
-        groups.append(Group("other organisms", np.flatnonzero(other), OTHER_COLOUR))
-        groups.append(Group("no organism stated", np.flatnonzero(placed & (first == UNSTATED)), UNSTATED_COLOUR))
+        groups.append(Group("other organisms", np.flatnonzero(other), OTHER_ORGANISM_COLOUR))
+        groups.append(Group("no organism stated", np.flatnonzero(placed & (first == UNSTATED)), NO_ORGANISM_COLOUR))
         return [g for g in groups if len(g.rows)]
     has_year = ~np.isnan(corpus.years)
     groups = [

@@ -4,6 +4,9 @@ scientific names, ranked by figure counts.
 The common names are NCBI Taxonomy's GenBank common names and common synonyms of the model organisms and of the
 organisms PFOCR figures name most, plus the names biologists use for them ("fly", "worm"). Only organisms of the
 corpus are offered; a common name of an organism the corpus does not hold finds nothing.
+
+The colours figures are drawn in by the organisms they state are defined here too: one palette for the network and
+the corpus map.
 """
 
 from __future__ import annotations
@@ -141,3 +144,16 @@ def search_organisms(
             found.append((tier[0], -counts.get(name, 0), name, tier[1]))
     found.sort()
     return [OrganismMatch(name, -negative, common) for _, negative, name, common in found[:limit]]
+
+
+# --- the colours of figures by the organisms they state, in the network and the corpus map ------------------------
+# Both views colour their most frequent organisms in this order — the network those of the figures it draws, the map
+# those of the whole corpus —, so an organism that ranks alike is one colour in both (Homo sapiens, PFOCR's first,
+# in the default view). No blue: the network's genes are blue circles, and a blue figure would be taken for one; the
+# first is the network's own figure orange.
+ORGANISM_COLOURS = ("#e07b39", "#8c564b", "#2ca02c", "#9467bd", "#17becf", "#bcbd22", "#e6ab02", "#d62728")
+SEVERAL_ORGANISMS_COLOUR = "#f781bf"  # a figure stating several organisms: none of them is its colour alone
+# One organism past the coloured ones dark grey, none stated pale grey: at least 3:1 apart (WCAG's contrast for
+# graphics), as their legends say, and the dark one at least 3:1 off the white.
+OTHER_ORGANISM_COLOUR = "#666666"
+NO_ORGANISM_COLOUR = "#cfcfcf"

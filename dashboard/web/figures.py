@@ -22,6 +22,12 @@ import numpy as np
 
 from dashboard.analysis.graph import BUNDLE, FIGURE, GENE, TERM, layout_graph, spread_layout
 from dashboard.analysis.model import UNSTATED
+from dashboard.analysis.organisms import (
+    NO_ORGANISM_COLOUR,
+    ORGANISM_COLOURS,
+    OTHER_ORGANISM_COLOUR,
+    SEVERAL_ORGANISMS_COLOUR,
+)
 
 WEBGL_FROM = 1_000  # nodes; above this the view is drawn with WebGL
 SPREAD_FULLY = 450  # nodes; up to this many, spreading runs until no two overlap at the default zoom
@@ -34,20 +40,16 @@ TERM_STYLES = {
     "diseases": ("Disease (click to filter by it)", {"color": "#8e0152", "symbol": "triangle-up"}),
 }
 OPEN_COLOUR = "#111827"
-OTHER_COLOUR = "#b8b8b8"
-SEVERAL_COLOUR = "#f781bf"  # a figure stating several organisms: none of them is its colour alone
-ANOTHER_ORGANISM_COLOUR = "#8f8f8f"  # one organism, past the coloured ones
-NO_ORGANISM_COLOUR = "#dcdcdc"  # drawn with a grey edge: pale, but not lost on the white
+YEAR_UNKNOWN_COLOUR = "#b8b8b8"
 EDGE_COLOUR = "rgba(120,120,120,0.35)"
 # A label's leader line: dotted, thin and pale, from the marker's edge — never mistaken for an edge (solid, centre to
 # centre).
 LEADER_LINE = {"width": 0.5, "color": "rgba(150,150,150,0.7)", "dash": "dot"}
 # Chosen genes, each its own colour (none the figures' orange or the genes' blue), cycling past eight.
 CHOSEN_COLOURS = ("#d62728", "#009e73", "#7a3b8f", "#0072b2", "#cc79a7", "#17becf", "#8c564b", "#000000")
-ORGANISM_COLOURS = ("#e07b39", "#8c564b", "#2ca02c", "#9467bd", "#17becf", "#bcbd22", "#e6ab02", "#d62728")
 HOVER_TITLE = 90
 UNSTATED_SPECIES = "Gene of a species its figure does not state"  # the ring's legend line
-UNSTATED_COLOUR = "#b45309"
+UNSTATED_SPECIES_COLOUR = "#b45309"
 SHORT_TITLE = 40  # characters of a figure's title in its label, on two lines where it is longer than one
 LABEL_LINE = 22  # characters a label's line holds before a title goes on a second line
 CROWDED_TITLE = 24  # characters of a figure's title, on one line, where its two lines found no free place
@@ -395,13 +397,15 @@ def _figure_groups(graph: nx.Graph, figures: list[str], colour: str) -> list[tup
             groups.append((f"Figure · {name}", members, {**base, "color": ORGANISM_COLOURS[index]}))
         several = [n for n in figures if len(stated[n]) > 1]
         if several:
-            groups.append(("Figure · several organisms (hover: which)", several, {**base, "color": SEVERAL_COLOUR}))
+            style = {**base, "color": SEVERAL_ORGANISMS_COLOUR}
+            groups.append(("Figure · several organisms (hover: which)", several, style))
         rest = [n for n in figures if len(stated[n]) == 1 and single[n] not in named]
         if rest:
-            groups.append(("Figure · another organism", rest, {**base, "color": ANOTHER_ORGANISM_COLOUR}))
+            groups.append(("Figure · another organism", rest, {**base, "color": OTHER_ORGANISM_COLOUR}))
         unstated = [n for n in figures if not stated[n]]
         if unstated:
-            style = {**base, "color": NO_ORGANISM_COLOUR, "line": {"width": 0.8, "color": ANOTHER_ORGANISM_COLOUR}}
+            # Pale, with a grey edge so that it is not lost on the white.
+            style = {**base, "color": NO_ORGANISM_COLOUR, "line": {"width": 0.8, "color": OTHER_ORGANISM_COLOUR}}
             groups.append(("Figure · no organism stated", unstated, style))
         return groups
     if colour == "year":
@@ -421,7 +425,7 @@ def _figure_groups(graph: nx.Graph, figures: list[str], colour: str) -> list[tup
             }
             groups.append(("Figure (colour: year)", known, style))
         if unknown:
-            groups.append(("Figure · year unknown", unknown, {**base, "color": OTHER_COLOUR}))
+            groups.append(("Figure · year unknown", unknown, {**base, "color": YEAR_UNKNOWN_COLOUR}))
         return groups
     return [("Figure", figures, {**base, "color": FIGURE_COLOUR})]
 
@@ -539,8 +543,8 @@ def build_network_figure(graph: nx.Graph, options: ViewOptions | None = None) ->
                 "marker": {
                     "size": (sizes[rows] + 6).tolist(),
                     "symbol": "circle-open",
-                    "color": UNSTATED_COLOUR,
-                    "line": {"width": 2, "color": UNSTATED_COLOUR},
+                    "color": UNSTATED_SPECIES_COLOUR,
+                    "line": {"width": 2, "color": UNSTATED_SPECIES_COLOUR},
                 },
             }
         )

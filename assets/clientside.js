@@ -1,4 +1,4 @@
-// Clientside callbacks of the dashboard (bound in dashboard/web/callbacks.py).
+// Clientside callbacks of the dashboard (bound by the register functions of the modules in dashboard/web/).
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   pfocr: {
     // A new selection empties the figure grid's block cache, so the grid asks the server for its rows again.

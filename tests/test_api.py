@@ -181,7 +181,11 @@ def test_an_infinite_odds_ratio_is_null(client):
         ("years=2020-2010", 200, None),  # reversed: read the other way round, as a link is
         ("years=1800-1810", 200, None),  # beyond the corpus: allowed, it finds nothing
         ("years=abc", 400, "Years 'abc' are not a range like 2010-2020."),
-        ("include_unstated=maybe", 400, "'include_unstated' must be 1 or 0 (or true/false, yes/no, on/off)"),
+        (
+            "include_unstated=maybe",
+            400,
+            "'include_unstated' must be 1 or 0 (or true/false, yes/no, on/off), not 'maybe'",
+        ),
         ("organisms=Martian,Homo%20sapiens", 400, "Unknown organism 'Martian' dropped."),
     ],
 )

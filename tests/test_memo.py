@@ -5,7 +5,10 @@ everything let go with its corpus."""
 from __future__ import annotations
 
 import gc
+import os
+import select
 import threading
+import warnings
 import weakref
 
 import numpy as np
@@ -99,3 +102,100 @@ def test_the_corpus_counts_are_kept_read_only(seed_corpus):
     for counts in (seed_corpus.gene_totals(), seed_corpus.figure_sizes(True), seed_corpus.text_rank("title")):
         assert isinstance(counts, np.ndarray) and not counts.flags.writeable
     assert seed_corpus.gene_totals() is seed_corpus.gene_totals()
+
+
+def test_a_computation_asking_for_its_own_key_is_an_error_not_a_wait_forever():
+    memo = Memo()
+
+    def loop() -> int:
+        return memo.get("k", "a", loop)
+
+    with pytest.raises(RuntimeError, match="asked for k 'a' itself"):
+        memo.get("k", "a", loop)
+    assert memo.get("k", "a", lambda: 1) == 1  # the failure was not kept
+
+
+def test_a_value_being_worked_out_is_not_dropped_to_make_room():
+    memo, started, release, calls = Memo(), threading.Event(), threading.Event(), []
+
+    def slow() -> str:
+        calls.append("x")
+        started.set()
+        release.wait(10)
+        return "X"
+
+    first = threading.Thread(target=lambda: memo.get("k", "x", slow, keep=1))
+    first.start()
+    started.wait(10)
+    assert memo.get("k", "y", lambda: "Y", keep=1) == "Y"
+    assert memo.keys("k") == ["x", "y"]  # over the bound while x is worked out: x is not dropped
+    waiting = threading.Thread(target=lambda: memo.get("k", "x", slow, keep=1))
+    waiting.start()
+    release.set()
+    first.join(10)
+    waiting.join(10)
+    assert calls == ["x"]  # the second request waited for the first's answer
+
+
+class Interrupted(BaseException):
+    """Stands for KeyboardInterrupt or SystemExit reaching a thread."""
+
+
+def test_an_interruption_stays_with_its_thread_and_the_waiting_are_told():
+    memo, started, release = Memo(), threading.Event(), threading.Event()
+
+    def interrupted() -> None:
+        started.set()
+        release.wait(10)
+        raise Interrupted
+
+    raised: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            memo.get("k", "a", interrupted)
+        except BaseException as exc:
+            raised.append(exc)
+
+    owner = threading.Thread(target=ask)
+    owner.start()
+    started.wait(10)
+    waiter = threading.Thread(target=ask)
+    waiter.start()
+    release.set()
+    owner.join(10)
+    waiter.join(10)
+    assert sorted(type(exc).__name__ for exc in raised) == ["Interrupted", "RuntimeError"]
+    assert memo.keys("k") == []
+
+
+def test_a_forked_child_works_out_what_its_parent_was_still_working_out():
+    memo, started, release = Memo(), threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(10)
+        return "parent's"
+
+    worker = threading.Thread(target=lambda: memo.get("k", "a", slow))
+    worker.start()
+    started.wait(10)
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with a thread alive: on purpose here
+        child = os.fork()
+    if child == 0:
+        os.close(read)
+        os.write(write, memo.get("k", "a", lambda: "child's").encode())
+        os._exit(0)
+    os.close(write)
+    try:
+        ready, _, _ = select.select([read], [], [], 10)
+        answer = os.read(read, 100).decode() if ready else "no answer within 10 s"
+    finally:
+        os.close(read)
+        os.waitpid(child, 0)
+        release.set()
+        worker.join(10)
+    assert answer == "child's"
+    assert memo.get("k", "a", lambda: "again") == "parent's"

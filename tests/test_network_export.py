@@ -204,9 +204,9 @@ def test_the_api_reads_values_the_page_keeps(client):
         ("years=abc", "abc"),
         ("genes=NOPE", "NOPE"),
         ("genes=TP53,NOPE", "NOPE"),  # one unknown gene is not silently left out
-        ("budget=5", "10 to 2000"),
+        ("budget=5", "from 10 to 2,000, not '5'"),
         ("budget=%C2%B2", "²"),  # a superscript two is no number
-        ("budget=3000", "10 to 2000"),
+        ("budget=3000", "from 10 to 2,000, not '3000'"),
         ("figure=nope", "nope"),
         ("expand=nope", "nope"),
         ("match=some", "some"),
@@ -221,7 +221,7 @@ def test_the_api_reads_values_the_page_keeps(client):
         ("genes=TP53&genes=AKT1", "more than once"),
         ("nodes=5", "nodes"),
         ("genes=" + ",".join(["TP53"] * 51), "50"),
-        ("q=" + "a" * 9000, "characters long"),
+        ("q=" + "a" * 9000, "at most 500 characters"),
     ],
 )
 def test_bad_parameters_are_a_400_with_the_reason(client, query, says):

@@ -59,7 +59,8 @@ def test_every_whole_number_is_refused_outside_the_documents_range(client, docum
                 assert client.get(url(path, parameters, **{name: inside})).status_code == 200, (path, name, inside)
             for outside in (low - 1, high + 1, "1.5", "²"):
                 response = client.get(url(path, parameters, **{name: outside}))
-                assert response.status_code == 400 and response.get_json()["error"] == said, (path, name, outside)
+                error = response.get_json()["error"]
+                assert response.status_code == 400 and error == f"{said}, not '{outside}'", (path, name, outside)
             checked.append((path, name))
     assert len(checked) >= 8
 
@@ -76,7 +77,7 @@ def test_every_choice_is_the_documents(client, document):
                 assert client.get(url(path, parameters, **{name: value})).status_code == 200, (path, name, value)
             response = client.get(url(path, parameters, **{name: "perhaps"}))
             assert response.status_code == 400
-            assert response.get_json()["error"] == f"'{name}' must be {describe(choice)}"
+            assert response.get_json()["error"] == f"'{name}' must be {describe(choice)}, not 'perhaps'"
             assert all(str(value) in response.get_json()["error"] for value in choice["enum"])
             checked.append((path, name))
     assert len(checked) >= 6
@@ -132,8 +133,63 @@ def test_a_changed_document_is_changed_validation():
     (limit,) = [p for p in document["paths"]["/genes"]["get"]["parameters"] if p["name"] == "limit"]
     limit["schema"]["anyOf"][0]["maximum"] = 3
     rules = Rules(document)
-    too_many = pytest.raises(BadRequest, match="'limit' must be a whole number from 1 to 3")
+    too_many = pytest.raises(BadRequest, match="'limit' must be a whole number from 1 to 3, not '4'")
     with Flask(__name__).test_request_context(f"{PREFIX}/genes?q=TP&limit=4"), too_many:
         rules.check(f"{PREFIX}/genes", "GET", request.args, lambda: None)
     with Flask(__name__).test_request_context(f"{PREFIX}/genes?q=TP&limit=3"):
         rules.check(f"{PREFIX}/genes", "GET", request.args, lambda: None)
+
+
+def flags(document: dict):
+    """Each GET parameter read as a page link's yes/no (a pattern of words in any case)."""
+    for path, parameters in gets(document):
+        for parameter in parameters:
+            words = branch(parameter["schema"], "string")
+            if words is not None and "pattern" in words and words.get("description", "").startswith("1 or 0"):
+                yield path, parameters, parameter["name"]
+
+
+@pytest.mark.parametrize("value", ["1", "TRUE", " yes ", "On", "0", "False", "NO", " off"])
+def test_a_yes_or_no_is_read_as_a_page_link_reads_it(client, document, value):
+    found = list(flags(document))
+    assert len(found) >= 4
+    for path, parameters, name in found:
+        assert client.get(url(path, parameters, **{name: value})).status_code == 200, (path, name, value)
+    body = {"genes": ["TNFSF11"], "include_unstated": value, "organisms": ["Homo sapiens"]}
+    assert client.post(f"{PREFIX}/enrich", json=body).status_code == 200
+
+
+def test_a_parameter_the_document_does_not_list_is_refused(client):
+    response = client.get(f"{PREFIX}/genes?q=TP&bogus=1")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == f"unknown parameter 'bogus': {PREFIX}/genes takes q, limit"
+    assert "takes no parameter" in client.get(f"{PREFIX}/stats?verbose=1").get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ('{"genes": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+        ('{"genes": ["TP53"], "include_unstated": "1\\ud800"}', "not Unicode text"),
+        ('{"genes": ["TP53"], "organisms": ["\\ud800"]}', "not Unicode text"),
+        ('{"genes": ["TP53"], "include_unstated": "TRUTH"}', 'must be true or false (or the text "1" or "0")'),
+        ('{"genes": ["TP53"], "include_unstated": 1}', 'must be true or false (or the text "1" or "0")'),
+    ],
+)
+def test_a_hostile_body_is_a_400_that_says_why(client, body, says):
+    response = client.post(f"{PREFIX}/enrich", data=body, content_type="application/json")
+    assert response.status_code == 400 and says in response.get_json()["error"]
+
+
+def test_a_body_reads_null_as_the_default_and_whole_floats_as_numbers(client):
+    plain = client.post(f"{PREFIX}/enrich", json={"genes": ["TNFSF11", "TNFRSF11A"]}).get_json()
+    nulls = {"genes": [8600.0, "TNFRSF11A"], "exact": None, "orthologs": None, "limit": None, "min_size": None}
+    answer = client.post(f"{PREFIX}/enrich", json=nulls).get_json()
+    assert answer["unrecognised"] == [] and answer["results"] == plain["results"]
+
+
+def test_the_network_takes_every_parameter_of_a_page_link(document):
+    from dashboard.web.state import KNOWN_PARAMS
+
+    listed = [p["name"] for p in document["paths"]["/network"]["get"]["parameters"]]
+    assert listed == list(KNOWN_PARAMS)

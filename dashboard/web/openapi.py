@@ -10,7 +10,7 @@ from dashboard.analysis.genelist import MAX_LIST, MAX_LIST_TEXT
 from dashboard.analysis.graph import MAX_BUDGET, MIN_BUDGET
 from dashboard.analysis.patterns import MAX_PATHS
 from dashboard.corpus.corpusmap import GRID
-from dashboard.web.state import NO, YES
+from dashboard.web.state import COLOUR_MODES, KNOWN_PARAMS, MAX_EXPANDED, MAX_TERMS, MAX_TEXT, NO, YES
 
 ERROR = {"$ref": "#/components/responses/Error"}
 MAX_RESULTS = 100_000  # enrichment results answered at most
@@ -56,6 +56,17 @@ def _limit(default: int, maximum: int, name: str = "limit", low: int = 1) -> dic
     return _query(name, f"how many ({low}–{maximum:,}; default {default})", _whole(low, maximum, default))
 
 
+def _words(*words: str, said: str | None = None) -> dict:
+    """One of the words in any case, spaces around, as a page link's are read (a pattern: ECMA-262, OpenAPI's
+    dialect of regular expressions, has no case-insensitive flag)."""
+    any_case = ("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word) for word in words)
+    return {
+        "type": "string",
+        "pattern": f"^\\s*({'|'.join(any_case)})\\s*$",
+        "description": said or " or ".join(words),
+    }
+
+
 def _choice(*values: str) -> dict:
     return {"type": "string", "enum": list(values), "default": values[0]}
 
@@ -65,11 +76,7 @@ NOT_GIVEN = {"type": "string", "maxLength": 0}  # an empty value: the default
 TEXT = {"type": "string", "minLength": 1, "pattern": "\\S"}  # something typed, not blank
 SWITCH = _choice("0", "1")
 MATCH = _choice("any", "all")
-FLAG = {  # a page link's yes/no: 1, true, yes, on, 0, … ("": not given)
-    "type": "string",
-    "enum": sorted((YES | NO) - {""}),
-    "description": "1 or 0 (or true/false, yes/no, on/off)",
-}
+FLAG = _words(*sorted((YES | NO) - {""}), said="1 or 0 (or true/false, yes/no, on/off)")  # a page link's yes/no
 INTEGER = {"type": "integer"}
 NUMBER = {"type": "number"}
 STRINGS = {"type": "array", "items": STRING}
@@ -86,6 +93,29 @@ GENE_MATCH = [
     _query("match", "with genes: figures holding any of them, or all", MATCH),
     _query("exact", "with genes: exact symbol matches only (1 or 0)", SWITCH),
 ]
+QUERY = {**TEXT, "maxLength": MAX_TEXT}
+PAGE_PARAMS = {  # the page URL's parameters (docs/guide.md), as /network reads them: (description, schema)
+    "q": ("a text search", {**STRING, "maxLength": MAX_TEXT}),
+    "genes": ("gene symbols or NCBI ids, comma-separated", STRING),
+    "match": ("figures holding any of the genes, or all", MATCH),
+    "organisms": ("organism names, comma-separated", STRING),
+    "chemicals": (f"chemical ids or names, comma-separated (at most {MAX_TERMS})", STRING),
+    "diseases": (f"disease ids or names, comma-separated (at most {MAX_TERMS})", STRING),
+    "include_unstated": ("with organisms: also the figures that state none", FLAG),
+    "years": ("a year range like 2010-2020", STRING),
+    "figure": ("the open figure's figid", STRING),
+    "exact": ("exact symbol matches only", FLAG),
+    "budget": ("nodes drawn at most", _whole(MIN_BUDGET, MAX_BUDGET)),
+    "expand": (f"figids whose bundled genes are drawn one by one, comma-separated (at most {MAX_EXPANDED})", STRING),
+    "colour": ("how figures are coloured", {"type": "string", "enum": list(COLOUR_MODES)}),
+    "labels": ("all: every node labelled", _words("all")),
+    "region": ("a region of the corpus map: x0,y0,x1,y1 or up to 40 x,y points", STRING),
+    "terms": ("also the chemicals and diseases as nodes", FLAG),
+    "species": ("all: the chosen figures' genes of other species too (chosen: not)", _words("all", "chosen")),
+    "path": ("two genes whose shortest chains are drawn, comma-separated", STRING),
+    "list": ("the gene list an enrichment ran on (entries, comma-separated)", STRING),
+    "orthologs": ("the genes' orthologs too", FLAG),
+}
 FIGURE_SUMMARY = _object(
     ["figid", "title", "year", "organisms"],
     figid=STRING,
@@ -207,16 +237,16 @@ def openapi_document(prefix: str, version: str) -> dict:
                                     },
                                     "include_unstated": {
                                         "oneOf": [{"type": "boolean"}, FLAG, NOT_GIVEN, NULL],
-                                        "description": "true or false (or 1 or 0)",
+                                        "description": 'true or false (or the text "1" or "0")',
                                     },
                                     "years": {"type": ["string", "null"], "description": 'a string like "2010-2020"'},
                                     "min_size": {
                                         **_whole(1, MAX_MIN_SIZE, DEFAULT_MIN_SIZE),
                                         "type": ["integer", "null"],
                                     },
-                                    "exact": {"type": "boolean", "default": False},
+                                    "exact": {"type": ["boolean", "null"], "default": False},
                                     "limit": {**_whole(1, MAX_RESULTS, DEFAULT_RESULTS), "type": ["integer", "null"]},
-                                    "orthologs": {"type": "boolean", "default": False},
+                                    "orthologs": {"type": ["boolean", "null"], "default": False},
                                     "list_species": {
                                         "type": ["string", "null"],
                                         "description": "the name of the list's species (read with orthologs; "
@@ -243,7 +273,7 @@ def openapi_document(prefix: str, version: str) -> dict:
             "get": {
                 "summary": "Full-text search of the figures",
                 "parameters": [
-                    _query("q", 'a query (words, "a phrase", AND, OR, NOT, an id)', TEXT, True, "autophagy"),
+                    _query("q", 'a query (words, "a phrase", word*, an id)', QUERY, True, "autophagy"),
                     _limit(20, SEARCH_LIMIT),
                     _limit(0, SEARCH_OFFSET, "offset", low=0),
                     *FILTERS,
@@ -332,15 +362,7 @@ def openapi_document(prefix: str, version: str) -> dict:
         "/network": {
             "get": {
                 "summary": "The network the page draws for the page URL's parameters, as Cytoscape.js JSON",
-                "parameters": [
-                    GENES,
-                    *FILTERS,
-                    _query("match", "figures holding any of the genes, or all", MATCH),
-                    _query("exact", "exact symbol matches only", FLAG),
-                    _query("q", "a text search", STRING),
-                    _query("figure", "an open figure", STRING),
-                    _query("budget", "nodes drawn", _whole(MIN_BUDGET, MAX_BUDGET)),
-                ],
+                "parameters": [_query(name, *PAGE_PARAMS[name]) for name in KNOWN_PARAMS],
                 "responses": _answers(_object(["elements"], elements={"type": "object"}), "Cytoscape.js JSON", 400),
             }
         },

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from dashboard.analysis.genelist import MAX_LIST, read_gene_list
 from dashboard.analysis.model import Corpus, filter_figures, resolve_genes
 from dashboard.corpus import columns as C
+from dashboard.corpus.numbers import to_int
 from dashboard.web.state import ViewState, parse_query
 
 PREFIX = "/api/v1"
@@ -92,7 +93,13 @@ def gene_entries(value: list | str, key: str) -> list[str]:
     entries = read_gene_list(value).tokens if isinstance(value, str) else value
     if len(entries) > MAX_LIST:
         raise BadRequest(f"'{key}' has {len(entries):,} entries; at most {MAX_LIST:,} are accepted")
-    return [str(entry) for entry in entries]
+    return [_entry(entry) for entry in entries]
+
+
+def _entry(entry: str | int | float) -> str:
+    """An entry as text: a number as its digits (JSON's 7157.0 is the whole number 7157)."""
+    number = None if isinstance(entry, str) else to_int(entry)
+    return str(entry if number is None else number)
 
 
 def pattern_scope(corpus: Corpus) -> tuple[ViewState, np.ndarray, tuple[int, ...]]:

@@ -44,11 +44,17 @@ class Rules:
             return
         found = operation.query(f"{self.prefix}{path}", args)
         if operation.body is not None:
-            found |= _body(operation.body, operation.body_validators, read_body())
+            try:
+                body = read_body()
+            except RecursionError:
+                raise BadRequest("the JSON body is nested too deeply") from None
+            found |= _body(operation.body, operation.body_validators, body)
         g.api_values = found
 
 
 class _Operation:
+    """One route and method of the document: its query parameters and body, with their compiled validators."""
+
     def __init__(self, operation: dict):
         self.parameters = [p for p in operation.get("parameters", ()) if p["in"] == "query"]
         self.validators = {p["name"]: Draft202012Validator(p["schema"]) for p in self.parameters}
@@ -61,6 +67,11 @@ class _Operation:
 
     def query(self, url: str, args) -> dict:
         """The query's parameters, typed, with defaults; a BadRequest for one the document does not admit."""
+        names = [parameter["name"] for parameter in self.parameters]
+        unknown = [name for name in args if name not in names]
+        if unknown:
+            takes = f"takes {', '.join(names)}" if names else "takes no parameter"
+            raise BadRequest(f"unknown parameter '{unknown[0][:40]}': {url} {takes}")
         found = {}
         for parameter in self.parameters:
             name, schema = parameter["name"], parameter["schema"]
@@ -76,7 +87,7 @@ class _Operation:
             number = to_int(text) if _admits(schema, "integer") else None
             value = text if number is None else number
             if not self.validators[name].is_valid(value):
-                raise BadRequest(f"'{name}' must be {describe(schema)}")
+                raise BadRequest(f"'{name}' must be {describe(schema)}, not '{text[:40]}'")
             found[name] = value
         return found
 
@@ -95,6 +106,10 @@ def _body(media: dict, validators: dict, body: object) -> dict:
     unknown = sorted(set(body) - set(properties))
     if unknown:
         raise BadRequest(f"unknown field(s): {', '.join(k[:40] for k in unknown[:10])}")
+    try:
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # JSON's "\\ud800" decodes to a lone surrogate, which no text can hold
+        raise BadRequest("the body holds a string that is not Unicode text (a lone surrogate)") from None
     if not validators[None].is_valid(body):
         raise BadRequest(_body_problem(schema, validators, body))
     found = {}
@@ -119,18 +134,20 @@ def _body_problem(schema: dict, validators: dict, body: dict) -> str:
         if validators[name].is_valid(value):
             continue
         kind = _json_type(value)
-        for branch in (b for b in [field, *field.get("oneOf", ()), *field.get("anyOf", ())] if b.get("type") == kind):
+        branches = [field, *field.get("oneOf", ()), *field.get("anyOf", ())]
+        for branch in (b for b in branches if kind in ("array", "string") and b.get("type") == kind):
             if len(value) < branch.get("minItems", 0):
                 return f"'{name}' is empty: give {describe(field)}"
             if len(value) > branch.get("maxItems", len(value)):
                 return f"'{name}' has {len(value):,} entries; at most {branch['maxItems']:,} are accepted"
-            if len(value) > branch.get("maxLength", len(value)):
+            if len(value) > branch.get("maxLength", len(value)) > 0:  # 0: an empty value, said as not given
                 return f"'{name}' is {len(value):,} characters long; at most {branch['maxLength']:,} are accepted"
         return f"'{name}' must be {describe(field)}"
     return "the body does not follow the API's document (/api/v1/openapi.json)"
 
 
 def _json_type(value: object) -> str:
+    """A Python value's JSON type, as a schema names it."""
     kinds = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
     return kinds.get(type(value), "null")
 

@@ -21,6 +21,7 @@ SEARCH_OFFSET = 100_000
 TYPE_AHEAD_LIMIT = 200  # suggestions of a type-ahead route at most
 TOP_GENES = 300  # genes a co-occurrence view draws at most
 PATHS_ASKED = 20  # paths /path lists at most
+TERMS_ASKED = 1_000  # chemicals (or diseases) a search filters by at most
 TYPED_LENGTH = 200  # characters of a type-ahead's query at most
 PREFIX_LENGTH = 100  # characters of a gene prefix at most
 
@@ -88,7 +89,7 @@ FILTERS = [
     _query("include_unstated", "with organisms: also the figures that state none (1 or 0)", FLAG),
     _query("years", "a year range like 2010-2020", STRING),
 ]
-GENES = _query("genes", "gene symbols or NCBI ids, comma-separated", STRING)
+GENES = _query("genes", f"gene symbols or NCBI ids, comma-separated (at most {MAX_LIST:,})", STRING)
 GENE_MATCH = [
     _query("match", "with genes: figures holding any of them, or all", MATCH),
     _query("exact", "with genes: exact symbol matches only (1 or 0)", SWITCH),
@@ -174,7 +175,13 @@ def openapi_document(prefix: str, version: str) -> dict:
             "get": {
                 "summary": "The figures of genes (and, with orthologs=1, of their orthologs)",
                 "parameters": [
-                    {"name": "token", "in": "path", "required": True, "schema": STRING},
+                    {
+                        "name": "token",
+                        "in": "path",
+                        "required": True,
+                        "description": f"gene symbols or NCBI ids, comma-separated (at most {MAX_LIST:,})",
+                        "schema": STRING,
+                    },
                     *FILTERS,
                     *GENE_MATCH,
                     _query("orthologs", "also the genes' orthologs (1 or 0)", SWITCH),
@@ -279,8 +286,15 @@ def openapi_document(prefix: str, version: str) -> dict:
                     *FILTERS,
                     GENES,
                     *GENE_MATCH,
-                    _query("chemicals", "chemical names or ids, comma-separated (figures mentioning any)", STRING),
-                    _query("diseases", "disease names or ids, comma-separated (figures mentioning any)", STRING),
+                    *(
+                        _query(
+                            kind,
+                            f"{kind[:-1]} names or ids, comma-separated (at most {TERMS_ASKED:,}): figures "
+                            "mentioning any",
+                            STRING,
+                        )
+                        for kind in ("chemicals", "diseases")
+                    ),
                 ],
                 "responses": _answers(
                     _object(["total", "figures"], total=INTEGER, figures={"type": "array"}), "hits", 400

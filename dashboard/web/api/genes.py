@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from dashboard.analysis.genelist import MAX_LIST
 from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, resolve_genes, search_genes
 from dashboard.analysis.orthologs import with_orthologs
 from dashboard.corpus import columns as C
-from dashboard.web.api.requests import BadRequest, error, figure_summaries, request_filters
+from dashboard.web.api.requests import BadRequest, comma_list, error, figure_summaries, request_filters
 from dashboard.web.api.rules import values
 
 FIGURES_LIMIT = 10_000
@@ -38,9 +37,7 @@ def blueprint(corpus: Corpus) -> Blueprint:
 
     @api.get("/genes/<path:token>/figures")
     def gene_figures(token: str):
-        parts = [part.strip() for part in token.split(",") if part.strip()]
-        if len(parts) > MAX_LIST:
-            raise BadRequest(f"{len(parts):,} genes asked for; at most {MAX_LIST:,} are accepted")
+        parts = comma_list(token)
         asked = values()
         orthologs, match, exact = asked["orthologs"] == "1", asked["match"], asked["exact"] == "1"
         if orthologs and match == "all":

@@ -102,13 +102,18 @@ def _entry(entry: str | int | float) -> str:
     return str(entry if number is None else number)
 
 
+def comma_list(text: str | None, what: str = "genes", most: int = MAX_LIST) -> list[str]:
+    """The entries of a comma-separated parameter; more than `most` is a BadRequest."""
+    entries = [part.strip() for part in (text or "").split(",") if part.strip()]
+    if len(entries) > most:
+        raise BadRequest(f"{len(entries):,} {what} asked for; at most {most:,} are accepted")
+    return entries
+
+
 def pattern_scope(corpus: Corpus) -> tuple[ViewState, np.ndarray, tuple[int, ...]]:
     """The filters of a pattern request, their figure mask, and the gene rows of `genes=`."""
     state = request_filters(corpus)
-    tokens = [t.strip() for t in request.args.get("genes", "").split(",") if t.strip()]
-    if len(tokens) > MAX_LIST:
-        raise BadRequest(f"{len(tokens):,} genes asked for; at most {MAX_LIST:,} are accepted")
-    rows, unrecognised = resolve_genes(corpus, tokens)
+    rows, unrecognised = resolve_genes(corpus, comma_list(request.args.get("genes")))
     if unrecognised:
         raise BadRequest(f"unrecognised gene(s): {', '.join(t[:40] for t in unrecognised[:10])}")
     return state, filter_figures(corpus, state.organisms, state.years, state.unstated), tuple(rows)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 from flask import Blueprint, jsonify
 
-from dashboard.analysis.genelist import MAX_LIST
 from dashboard.analysis.model import Corpus, figures_for_genes, filter_figures, resolve_genes
 from dashboard.analysis.search import search_figures
 from dashboard.analysis.terms import KINDS, resolve_terms, terms_mask
-from dashboard.web.api.requests import BadRequest, filters
+from dashboard.web.api.requests import BadRequest, comma_list, filters
 from dashboard.web.api.rules import values
+from dashboard.web.openapi import TERMS_ASKED
 
 
 def _search_mask(corpus: Corpus, args: dict) -> np.ndarray:
@@ -19,9 +19,7 @@ def _search_mask(corpus: Corpus, args: dict) -> np.ndarray:
     comma-separated: figures mentioning any). An unknown gene, chemical or disease is a BadRequest."""
     state = filters(corpus, args["organisms"], args["years"], args["include_unstated"])
     mask = filter_figures(corpus, state.organisms, state.years, state.unstated)
-    genes = [part.strip() for part in (args["genes"] or "").split(",") if part.strip()]
-    if len(genes) > MAX_LIST:
-        raise BadRequest(f"{len(genes):,} genes asked for; at most {MAX_LIST:,} are accepted")
+    genes = comma_list(args["genes"])
     if genes:
         rows, unrecognised = resolve_genes(corpus, genes)
         if unrecognised:
@@ -30,9 +28,7 @@ def _search_mask(corpus: Corpus, args: dict) -> np.ndarray:
         chosen[figures_for_genes(corpus, tuple(rows), args["match"], None, args["exact"] == "1")] = True
         mask &= chosen
     for kind in KINDS:
-        tokens = [part.strip() for part in (args[kind] or "").split(",") if part.strip()]
-        if len(tokens) > 1_000:
-            raise BadRequest(f"at most 1,000 {kind} are accepted")
+        tokens = comma_list(args[kind], kind, TERMS_ASKED)
         if tokens:
             keys, unknown = resolve_terms(corpus, kind, tokens)
             if unknown:

@@ -44,7 +44,7 @@ from dashboard.corpus.corpusmap import (
 )
 from dashboard.corpus.loader import CorpusError
 from dashboard.web import ids
-from dashboard.web.app import create_app
+from dashboard.web.app import VIEWS, create_app
 from dashboard.web.corpusmap import hover_text, open_query, to_figure
 from dashboard.web.counts import update_counts
 from dashboard.web.state import ViewState, parse_query, to_query, to_selection
@@ -313,8 +313,9 @@ return [size.l + xaxis.l2p(trace.x[i]) - gd.clientWidth / 2, size.t + yaxis.l2p(
 def test_map_tab_draws_every_point_and_a_click_opens_its_figure(dash_duo, seed_corpus):
     app = create_app(Settings(data=(str(SEEDS),), use_cache=False), corpus=seed_corpus)
     dash_duo.start_server(app)
-    dash_duo.wait_for_text_to_equal(f"#{ids.PATTERN_TABS} .tab:last-child", "Map of the corpus", timeout=TIMEOUT)
-    tab = dash_duo.find_element(f"#{ids.PATTERN_TABS} .tab:last-child")
+    (position,) = [i for i, (value, _, _) in enumerate(VIEWS, start=1) if value == "map"]
+    dash_duo.wait_for_text_to_equal(f"#{ids.PATTERN_TABS} .tab:nth-child({position})", "Map of the corpus", TIMEOUT)
+    tab = dash_duo.find_element(f"#{ids.PATTERN_TABS} .tab:nth-child({position})")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", tab)
     tab.click()
     points = analysis_map.corpus_map(seed_corpus)

@@ -11,7 +11,7 @@ from conftest import SEEDS
 from dashboard.analysis.model import figures_for_genes
 from dashboard.config import Settings
 from dashboard.web import ids
-from dashboard.web.app import create_app
+from dashboard.web.app import VIEWS, create_app
 from dashboard.web.cooccurrence import community_query, update_cooccurrence
 from dashboard.web.paths import show_paths
 from dashboard.web.state import ViewState, parse_query
@@ -94,6 +94,27 @@ def test_the_views_are_on_the_page(seed_corpus):
     layout = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
     for component in (ids.PATTERN_TABS, ids.TIMELINE_GRAPH, ids.COOCCURRENCE_GRAPH, ids.PATH_RUN):
         assert f'"{component}"' in layout
+    tabs = [(tab["props"]["value"], tab["props"]["label"]) for tab in _components(json.loads(layout), "Tab")]
+    assert tabs == [(value, label) for value, label, _ in VIEWS]
+
+
+def _components(node: object, kind: str):
+    """Every component of a kind in a Dash layout (its JSON)."""
+    if isinstance(node, dict):
+        if node.get("type") == kind:
+            yield node
+        for value in node.values():
+            yield from _components(value, kind)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _components(value, kind)
+
+
+def test_every_view_is_audited_in_the_browser():
+    """A view added to app.VIEWS without a page in the accessibility audit (tests/test_browser_a11y.py) fails."""
+    from test_browser_a11y import PAGES
+
+    assert {value for value, _, _ in VIEWS} <= set(PAGES)
 
 
 def test_a_text_search_is_the_selection_within_the_filters(seed_corpus):

@@ -53,8 +53,8 @@ def _whole(low: int, maximum: int, default: int | None = None) -> dict:
     return schema | ({"default": default} if default is not None else {})
 
 
-def _limit(default: int, maximum: int, name: str = "limit", low: int = 1) -> dict:
-    return _query(name, f"how many ({low}–{maximum:,}; default {default})", _whole(low, maximum, default))
+def _limit(default: int, maximum: int, name: str = "limit", low: int = 1, what: str = "how many") -> dict:
+    return _query(name, f"{what} ({low}–{maximum:,}; default {default})", _whole(low, maximum, default))
 
 
 def _words(*words: str, said: str | None = None) -> dict:
@@ -203,7 +203,9 @@ def openapi_document(prefix: str, version: str) -> dict:
         "/figures/{figid}": {
             "get": {
                 "summary": "A figure's whole record",
-                "parameters": [{"name": "figid", "in": "path", "required": True, "schema": STRING}],
+                "parameters": [
+                    {"name": "figid", "in": "path", "required": True, "description": "a figure's id", "schema": STRING}
+                ],
                 "responses": _answers(
                     _object(["figid", "genes", "chemicals", "diseases"], figid=STRING, genes={"type": "array"}),
                     "the record",
@@ -282,7 +284,7 @@ def openapi_document(prefix: str, version: str) -> dict:
                 "parameters": [
                     _query("q", 'a query (words, "a phrase", word*, an id)', QUERY, True, "autophagy"),
                     _limit(20, SEARCH_LIMIT),
-                    _limit(0, SEARCH_OFFSET, "offset", low=0),
+                    _limit(0, SEARCH_OFFSET, "offset", low=0, what="how many hits to skip"),
                     *FILTERS,
                     GENES,
                     *GENE_MATCH,
@@ -382,7 +384,7 @@ def openapi_document(prefix: str, version: str) -> dict:
         },
         "/openapi.json": {
             "get": {
-                "summary": "This document",
+                "summary": "The API's OpenAPI 3.1 document (what this reference is written from)",
                 "responses": _answers({"type": "object"}, "the OpenAPI document"),
             }
         },

@@ -402,6 +402,52 @@ def _term_batch(rows: list[tuple[str, ...]], ref_column: str) -> pa.RecordBatch:
     )
 
 
+class _RunTerms:
+    """A run's chemicals and diseases as they are read, record by record: rows (figid first) and counts per
+    figure row."""
+
+    def __init__(self) -> None:
+        self.chemicals: list[tuple[str, ...]] = []
+        self.chemical_counts: list[int] = []
+        self.diseases: list[tuple[str, ...]] = []
+        self.disease_counts: list[int] = []
+
+    def add(self, figid: str, chemicals: list[tuple[str, ...]], diseases: list[tuple[str, ...]]) -> None:
+        self.chemicals.extend((figid, *row) for row in chemicals)
+        self.chemical_counts.append(len(chemicals))
+        self.diseases.extend((figid, *row) for row in diseases)
+        self.disease_counts.append(len(diseases))
+
+
+def _run_result(
+    readable: list[bool],
+    problems: list[list[tuple[str, str]]],
+    figures: list[dict],
+    links: list[pa.Array],
+    source_values: list[str],
+    link_counts: np.ndarray,
+    terms: _RunTerms,
+    skipped: np.ndarray,
+    fallbacks: int = 0,
+) -> RunResult:
+    """The columns of a run, as both parsers give them."""
+    figure_columns = [pa.array([f[field_.name] for f in figures], type=field_.type) for field_ in FIGURE_SCHEMA]
+    return RunResult(
+        readable=readable,
+        problems=problems,
+        figures=pa.RecordBatch.from_arrays(figure_columns, schema=FIGURE_SCHEMA),
+        links=pa.RecordBatch.from_arrays(links, names=[*LINK_SCHEMA.names, C.SYMBOL, C.ORGANISM]),
+        source_values=source_values,
+        link_counts=link_counts,
+        chemicals=_term_batch(terms.chemicals, C.CHEBI),
+        chemical_counts=np.array(terms.chemical_counts, dtype=np.int64),
+        diseases=_term_batch(terms.diseases, C.DOID),
+        disease_counts=np.array(terms.disease_counts, dtype=np.int64),
+        skipped_rows=skipped,
+        fallbacks=fallbacks,
+    )
+
+
 def _gene_id_of(link: tuple[int, str, str, bool]) -> int:
     return link[0]
 
@@ -412,7 +458,7 @@ def parse_run_reference(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
     readable, problems, figures, skipped = [], [], [], []
     gene_ids, words, sources, exact, symbols, organisms, link_counts = [], [], [], [], [], [], []
     source_codes: dict[str, int] = {}
-    chemicals, chemical_counts, diseases, disease_counts = [], [], [], []
+    terms = _RunTerms()
     for path, side in jobs:
         figure, links, labels, found_chemicals, found_diseases, found_problems, dropped = parse_file(path, side)
         readable.append(figure is not None)
@@ -430,12 +476,7 @@ def parse_run_reference(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
             symbol, organism = labels[gene_id]
             symbols.append(symbol)
             organisms.append(organism)
-        figid = figure[C.FIGID]
-        chemicals.extend((figid, *row) for row in found_chemicals)
-        chemical_counts.append(len(found_chemicals))
-        diseases.extend((figid, *row) for row in found_diseases)
-        disease_counts.append(len(found_diseases))
-    figure_columns = [pa.array([f[field_.name] for f in figures], type=field_.type) for field_ in FIGURE_SCHEMA]
+        terms.add(figure[C.FIGID], found_chemicals, found_diseases)
     link_columns = [
         pa.array(gene_ids, type=pa.int64()),
         pa.array(words, type=pa.large_string()),
@@ -444,18 +485,15 @@ def parse_run_reference(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
         pa.array(symbols, type=pa.large_string()),
         pa.array(organisms, type=pa.large_string()),
     ]
-    return RunResult(
-        readable=readable,
-        problems=problems,
-        figures=pa.RecordBatch.from_arrays(figure_columns, schema=FIGURE_SCHEMA),
-        links=pa.RecordBatch.from_arrays(link_columns, names=[*LINK_SCHEMA.names, C.SYMBOL, C.ORGANISM]),
-        source_values=list(source_codes),
-        link_counts=np.array(link_counts, dtype=np.int64),
-        chemicals=_term_batch(chemicals, C.CHEBI),
-        chemical_counts=np.array(chemical_counts, dtype=np.int64),
-        diseases=_term_batch(diseases, C.DOID),
-        disease_counts=np.array(disease_counts, dtype=np.int64),
-        skipped_rows=np.array(skipped, dtype=np.int64),
+    return _run_result(
+        readable,
+        problems,
+        figures,
+        link_columns,
+        list(source_codes),
+        np.array(link_counts, dtype=np.int64),
+        terms,
+        np.array(skipped, dtype=np.int64),
     )
 
 
@@ -497,7 +535,7 @@ def _parse_run_fast(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
     mentions = GeneMentions()
     gene_files: list[tuple[int, str]] = []
     gene_paths: dict[int, tuple[str, int, list[tuple[str, str]]]] = {}  # figure row → (path, problems' slot, list)
-    chemicals, chemical_counts, diseases, disease_counts = [], [], [], []
+    terms = _RunTerms()
     fallbacks = 0
     for path, side in jobs:
         record, fallback, genes = _read_record(path)
@@ -541,11 +579,7 @@ def _parse_run_fast(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
                 found_chemicals = list(dict.fromkeys([*found_chemicals, *tsv_terms(rows)]))
             else:
                 found_diseases = list(dict.fromkeys([*found_diseases, *tsv_terms(rows)]))
-        figid = record.figure[C.FIGID]
-        chemicals.extend((figid, *row_) for row_ in found_chemicals)
-        chemical_counts.append(len(found_chemicals))
-        diseases.extend((figid, *row_) for row_ in found_diseases)
-        disease_counts.append(len(found_diseases))
+        terms.add(record.figure[C.FIGID], found_chemicals, found_diseases)
 
     skipped = np.zeros(len(figures), dtype=np.int64)
     counted, ragged_rows, declined = read_gene_files(gene_files, mentions)
@@ -572,7 +606,6 @@ def _parse_run_fast(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
 
     links = build_links(mentions, len(figures))
     sources = pc.dictionary_encode(links.sources)
-    figure_columns = [pa.array([f[field_.name] for f in figures], type=field_.type) for field_ in FIGURE_SCHEMA]
     link_columns = [
         pa.array(links.gene_ids, type=pa.int64()),
         links.words,
@@ -581,19 +614,9 @@ def _parse_run_fast(jobs: list[tuple[str, dict[str, str]]]) -> RunResult:
         links.symbols,
         links.organisms,
     ]
-    return RunResult(
-        readable=readable,
-        problems=problems,
-        figures=pa.RecordBatch.from_arrays(figure_columns, schema=FIGURE_SCHEMA),
-        links=pa.RecordBatch.from_arrays(link_columns, names=[*LINK_SCHEMA.names, C.SYMBOL, C.ORGANISM]),
-        source_values=sources.dictionary.to_pylist(),
-        link_counts=links.counts,
-        chemicals=_term_batch(chemicals, C.CHEBI),
-        chemical_counts=np.array(chemical_counts, dtype=np.int64),
-        diseases=_term_batch(diseases, C.DOID),
-        disease_counts=np.array(disease_counts, dtype=np.int64),
-        skipped_rows=skipped,
-        fallbacks=fallbacks,
+    source_values = sources.dictionary.to_pylist()
+    return _run_result(
+        readable, problems, figures, link_columns, source_values, links.counts, terms, skipped, fallbacks
     )
 
 

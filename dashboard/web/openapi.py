@@ -79,7 +79,6 @@ SWITCH = _choice("0", "1")
 MATCH = _choice("any", "all")
 FLAG = _words(*sorted((YES | NO) - {""}), said="1 or 0 (or true/false, yes/no, on/off)")  # a page link's yes/no
 INTEGER = {"type": "integer"}
-NUMBER = {"type": "number"}
 STRINGS = {"type": "array", "items": STRING}
 NULL = {"type": "null"}
 ENTRIES = {"type": "array", "items": {"type": ["string", "integer"]}, "maxItems": MAX_LIST}  # symbols or NCBI ids

@@ -57,6 +57,7 @@ class _Operation:
 
     def __init__(self, operation: dict):
         self.parameters = [p for p in operation.get("parameters", ()) if p["in"] == "query"]
+        self.names = [p["name"] for p in self.parameters]
         self.validators = {p["name"]: Draft202012Validator(p["schema"]) for p in self.parameters}
         self.example = urlencode({p["name"]: p["example"] for p in self.parameters if p["required"]}, safe=",")
         self.body = operation.get("requestBody", {}).get("content", {}).get("application/json")
@@ -67,10 +68,9 @@ class _Operation:
 
     def query(self, url: str, args) -> dict:
         """The query's parameters, typed, with defaults; a BadRequest for one the document does not admit."""
-        names = [parameter["name"] for parameter in self.parameters]
-        unknown = [name for name in args if name not in names]
+        unknown = [name for name in args if name not in self.names]
         if unknown:
-            takes = f"takes {', '.join(names)}" if names else "takes no parameter"
+            takes = f"takes {', '.join(self.names)}" if self.names else "takes no parameter"
             raise BadRequest(f"unknown parameter '{unknown[0][:40]}': {url} {takes}")
         found = {}
         for parameter in self.parameters:

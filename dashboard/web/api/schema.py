@@ -13,9 +13,10 @@ from dashboard.web.openapi import openapi_document
 def blueprint(corpus: Corpus) -> Blueprint:  # noqa: ARG001 - every resource is built alike; the document is fixed
     """The OpenAPI document's route."""
     api = Blueprint("schema", __name__)
+    document = openapi_document(PREFIX, software_version())  # fixed for the process: built once, not per request
 
     @api.get("/openapi.json")
     def openapi():
-        return jsonify(openapi_document(PREFIX, software_version()))
+        return jsonify(document)
 
     return api
